@@ -1,0 +1,91 @@
+// buildApp: the Fastify instance with every plugin and route, in the order they run. No listen.
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import type { Database } from './db/database.ts';
+import type { Notify } from './integrations/notify/notify.ts';
+import type { SignInAdapter } from './integrations/sign-in/sign-in.ts';
+import { registerErrorHandlers } from './web/errors.ts';
+import { healthRoutes } from './web/health.ts';
+import { homeRoutes } from './web/home/routes.ts';
+import { registerLocals } from './web/locals.ts';
+import { organisationRoutes } from './web/organisation/routes.ts';
+import { pageRoutes } from './web/pages/routes.ts';
+import { registerSecurity } from './web/security.ts';
+import { sessions } from './web/sessions.ts';
+import { signInRoutes } from './web/sign-in/routes.ts';
+import { supportRoutes } from './web/support/routes.ts';
+import { govukFrontendDir, registerViews } from './web/views.ts';
+
+export interface Services {
+  config: Config;
+  database: Database;
+  signIn: SignInAdapter;
+  notify: Notify;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config, database } = services;
+  const db = database.db;
+  const secure = config.baseUrl.startsWith('https://');
+
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+      serializers: {
+        // Set-up links carry a secret in the path: keep it out of the log.
+        req: (req) => ({
+          method: req.method,
+          url: req.url.replace(/\/set-password\/[^/?]+/, '/set-password/…'),
+          id: req.id,
+        }),
+      },
+    },
+    genReqId: () => randomBytes(5).toString('hex'),
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  });
+
+  await app.register(fastifyCookie, { secret: config.sessionSecret });
+  await app.register(fastifyFormbody);
+  await registerSecurity(app, { secure });
+  await registerViews(app, config);
+  await app.register(sessions, { db, secure });
+  registerLocals(app, db);
+  registerErrorHandlers(app);
+
+  // Assets: govuk-frontend's fonts and images, and, by name, our CSS and scripts.
+  await app.register(fastifyStatic, {
+    root: path.join(govukFrontendDir, 'govuk/assets'),
+    prefix: '/assets/',
+    maxAge: '1d',
+  });
+  const files: Record<string, string> = {
+    'rollbook.css': path.join(root, 'public', config.govukBranding ? 'rollbook-branded.css' : 'rollbook.css'),
+    'init.js': path.join(root, 'src/web/layout/init.js'),
+    'rollbook-icon.svg': path.join(root, 'src/web/layout/rollbook-icon.svg'),
+    'govuk-frontend.min.js': path.join(govukFrontendDir, 'govuk/govuk-frontend.min.js'),
+  };
+  for (const [name, file] of Object.entries(files)) {
+    app.get(`/assets/${name}`, (_request, reply) =>
+      reply.sendFile(path.basename(file), path.dirname(file), { maxAge: '1h' }),
+    );
+  }
+
+  await app.register(healthRoutes, { database });
+  await app.register(pageRoutes);
+  await app.register(signInRoutes, { db, signIn: services.signIn });
+  await app.register(homeRoutes);
+  await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
+  await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
+
+  return app;
+}

@@ -1,0 +1,77 @@
+// The one place that reads process.env. Everything else receives a Config.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  port: number;
+  /** The interface to listen on: localhost by default; 0.0.0.0 in a container. */
+  host: string;
+  /** postgres://… for PostgreSQL; undefined for embedded PGlite in dataDir. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  demoData: boolean;
+  sessionSecret: string;
+  logLevel: LogLevel;
+  govukBranding: boolean;
+  /** The address people use to reach the service, for links in emails and the CLI. */
+  baseUrl: string;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function parseBoolean(name: string, value: string | undefined, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (/^(1|true|yes|on)$/i.test(value)) return true;
+  if (/^(0|false|no|off)$/i.test(value)) return false;
+  throw new ConfigError(`${name} must be true or false, not "${value}"`);
+}
+
+/** Reads a session secret kept in the data directory, making one on first start. */
+function embeddedSessionSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const port = Number(env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 0 to 65535, not "${env.PORT}"`);
+  }
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  }
+  const dataDir = path.resolve(env.DATA_DIR || '.data');
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  let sessionSecret = env.SESSION_SECRET;
+  if (!sessionSecret) {
+    if (databaseUrl) throw new ConfigError('SESSION_SECRET is required when DATABASE_URL is set');
+    sessionSecret = embeddedSessionSecret(dataDir);
+  }
+  if (sessionSecret.length < 32) throw new ConfigError('SESSION_SECRET must be at least 32 characters');
+  return {
+    port,
+    host: env.HOST || 'localhost',
+    databaseUrl,
+    dataDir,
+    demoData: parseBoolean('DEMO_DATA', env.DEMO_DATA, !databaseUrl),
+    sessionSecret,
+    logLevel,
+    govukBranding: parseBoolean('GOVUK_BRANDING', env.GOVUK_BRANDING, false),
+    baseUrl: (env.BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,8 @@
+// Every migration, in order. A static list (rather than reading the folder) so that
+// migrations run the same from source, tests and any bundler.
+import type { Migration } from 'kysely/migration';
+import * as foundation from './0001-foundation.ts';
+
+export const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};

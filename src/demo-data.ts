@@ -1,0 +1,70 @@
+// Demo data with fixed identifiers that guides and tests rely on (listed in the README).
+import { readFile } from 'node:fs/promises';
+import type { Kysely } from 'kysely';
+import type { DB, Role } from './db/schema.ts';
+import { SYSTEM } from './domain/organisations/actor.ts';
+import { createOrganisation } from './domain/organisations/organisations.ts';
+import { addUserToOrganisation } from './domain/organisations/users.ts';
+import { upsertSchools } from './domain/schools/schools.ts';
+import { parseGiasCsv } from './integrations/schools-register/gias-csv.ts';
+
+export const DEMO_PASSWORD = 'rollbook-demo';
+const DEMO_SCHOOLS_FILE = new URL('../data/demo-schools.csv', import.meta.url);
+const VIA = 'demo data';
+
+export const DEMO = {
+  scitt: { name: 'Rollbook Demo SCITT', ukprn: '10000001', providerCode: '1DS' },
+  university: { name: 'Rollbook Demo University', ukprn: '10000002', providerCode: '2DU' },
+  school: { name: 'Rollbook Demo Primary School', urn: '100001' },
+  appropriateBody: { name: 'Rollbook Demo Teaching School Hub' },
+  support: { name: 'Rollbook Support' },
+} as const;
+
+export async function isDatabaseEmpty(db: Kysely<DB>): Promise<boolean> {
+  const row = await db.selectFrom('organisations').select('id').limit(1).executeTakeFirst();
+  return !row;
+}
+
+/** Loads the demo organisations, schools and users. Refuses to run twice. */
+export async function loadDemoData(db: Kysely<DB>): Promise<void> {
+  if (!(await isDatabaseEmpty(db))) {
+    throw new Error('Demo data can only be loaded into a database with no organisations');
+  }
+  const { schools } = parseGiasCsv(await readFile(DEMO_SCHOOLS_FILE));
+  await upsertSchools(db, schools);
+
+  const scitt = await createOrganisation(db, SYSTEM, { type: 'provider', providerType: 'scitt', ...DEMO.scitt }, VIA);
+  const university = await createOrganisation(
+    db,
+    SYSTEM,
+    { type: 'provider', providerType: 'hei', ...DEMO.university },
+    VIA,
+  );
+  const school = await createOrganisation(db, SYSTEM, { type: 'school', ...DEMO.school }, VIA);
+  const hub = await createOrganisation(
+    db,
+    SYSTEM,
+    { type: 'appropriate_body', appropriateBodyType: 'teaching_school_hub', ...DEMO.appropriateBody },
+    VIA,
+  );
+  const support = await createOrganisation(db, SYSTEM, { type: 'support', ...DEMO.support }, VIA);
+
+  const people: [string, string, string, string, Role][] = [
+    [scitt.id, 'provider@example.com', 'Priya', 'Shah', 'admin'],
+    [university.id, 'university@example.com', 'Tom', 'Okafor', 'admin'],
+    [school.id, 'school@example.com', 'Siân', 'Evans', 'admin'],
+    [hub.id, 'ab@example.com', 'Zoë', 'Whitfield', 'admin'],
+    [support.id, 'support@example.com', 'Sam', 'Reid', 'admin'],
+    [scitt.id, 'multi@example.com', 'Morgan', 'O’Brien', 'member'],
+    [university.id, 'multi@example.com', 'Morgan', 'O’Brien', 'member'],
+  ];
+  for (const [organisationId, email, firstName, lastName, role] of people) {
+    await addUserToOrganisation(
+      db,
+      SYSTEM,
+      organisationId,
+      { email, firstName, lastName, role, password: DEMO_PASSWORD },
+      VIA,
+    );
+  }
+}

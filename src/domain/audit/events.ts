@@ -1,0 +1,81 @@
+// The append-only audit log: the one writer every change goes through.
+import type { Kysely } from 'kysely';
+import type { DB, Event } from '../../db/schema.ts';
+import { type ActorOrSystem, actorIds } from '../organisations/actor.ts';
+
+/** What changed, field by field: from → to. A created record has only `to`s. */
+export type Changes = Record<string, { from?: unknown; to?: unknown }>;
+
+export interface NewEvent {
+  /** The organisation whose record changed (whose support users and staff may read it). */
+  organisationId: string | null;
+  subjectType: string;
+  subjectId: string;
+  action: string;
+  changes?: Changes;
+}
+
+/** Writes events in one statement, inside the caller's transaction. */
+export async function recordEvents(
+  db: Kysely<DB>,
+  actor: ActorOrSystem,
+  via: string,
+  events: NewEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  const { actorUserId, actorOrganisationId } = actorIds(actor);
+  await db
+    .insertInto('events')
+    .values(
+      events.map((event) => ({
+        actor_user_id: actorUserId,
+        actor_organisation_id: actorOrganisationId,
+        organisation_id: event.organisationId,
+        subject_type: event.subjectType,
+        subject_id: event.subjectId,
+        action: event.action,
+        changes: JSON.stringify(event.changes ?? {}),
+        via,
+      })),
+    )
+    .execute();
+}
+
+export interface EventWithNames extends Event {
+  actor_name: string | null;
+  actor_email: string | null;
+  actor_organisation_name: string | null;
+}
+
+export const EVENTS_PAGE_SIZE = 50;
+
+/** An organisation's events, newest first, a page at a time. */
+export async function listOrganisationEvents(
+  db: Kysely<DB>,
+  organisationId: string,
+  page: number,
+): Promise<{ events: EventWithNames[]; total: number }> {
+  const [rows, count] = await Promise.all([
+    db
+      .selectFrom('events')
+      .leftJoin('users', 'users.id', 'events.actor_user_id')
+      .leftJoin('organisations', 'organisations.id', 'events.actor_organisation_id')
+      .selectAll('events')
+      .select((eb) => [
+        eb.fn<string>('concat_ws', [eb.val(' '), 'users.first_name', 'users.last_name']).as('actor_name'),
+        'users.email as actor_email',
+        'organisations.name as actor_organisation_name',
+      ])
+      .where('events.organisation_id', '=', organisationId)
+      .orderBy('events.id', 'desc')
+      .limit(EVENTS_PAGE_SIZE)
+      .offset((page - 1) * EVENTS_PAGE_SIZE)
+      .execute(),
+    db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('organisation_id', '=', organisationId)
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { events: rows as EventWithNames[], total: Number(count.n) };
+}

@@ -1,0 +1,282 @@
+// Users and their memberships of organisations.
+import { type Kysely, sql } from 'kysely';
+import type { DB, Organisation, Role, User } from '../../db/schema.ts';
+import { recordEvents } from '../audit/events.ts';
+import { DomainError, NotFoundError } from '../errors.ts';
+import { normaliseEmail } from '../identifiers.ts';
+import { type ActorOrSystem, canManageUsers } from './actor.ts';
+import { checkNewPassword, hashPassword, hashToken, newToken } from './passwords.ts';
+
+export const ROLE_NAMES: Record<Role, string> = { member: 'Member', admin: 'Admin' };
+const SETUP_LINK_DAYS = 7;
+
+export async function findUserByEmail(db: Kysely<DB>, email: string): Promise<User | undefined> {
+  return db
+    .selectFrom('users')
+    .selectAll()
+    .where(sql<string>`lower(email)`, '=', email.trim().toLowerCase())
+    .executeTakeFirst();
+}
+
+export interface Membership {
+  organisationId: string;
+  organisationName: string;
+  organisationType: Organisation['type'];
+  role: Role;
+}
+
+/** The organisations a user can act for, by name. */
+export async function listMemberships(db: Kysely<DB>, userId: string): Promise<Membership[]> {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .select([
+      'organisations.id as organisationId',
+      'organisations.name as organisationName',
+      'organisations.type as organisationType',
+      'memberships.role as role',
+    ])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('organisations.name')
+    .execute();
+}
+
+export interface OrganisationUser {
+  id: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: Role;
+}
+
+export async function listOrganisationUsers(db: Kysely<DB>, organisationId: string): Promise<OrganisationUser[]> {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select([
+      'users.id',
+      'users.email',
+      'users.first_name as firstName',
+      'users.last_name as lastName',
+      'memberships.role',
+    ])
+    .where('memberships.organisation_id', '=', organisationId)
+    .orderBy('users.last_name')
+    .orderBy('users.first_name')
+    .execute();
+}
+
+export interface UserInput {
+  email: string;
+  firstName: string;
+  lastName: string;
+  role: Role;
+  /** Set directly (CLI and demo data); otherwise the user gets a set-up link. */
+  password?: string;
+}
+
+function validateUser(input: UserInput) {
+  const errors: DomainError[] = [];
+  const email = normaliseEmail(input.email ?? '');
+  if (!email)
+    errors.push(new DomainError('Enter an email address in the correct format, like name@example.com', 'email'));
+  const firstName = input.firstName?.trim() ?? '';
+  const lastName = input.lastName?.trim() ?? '';
+  if (!firstName) errors.push(new DomainError('Enter their first name', 'firstName'));
+  if (!lastName) errors.push(new DomainError('Enter their last name', 'lastName'));
+  if (firstName.length > 100) errors.push(new DomainError('First name must be 100 characters or fewer', 'firstName'));
+  if (lastName.length > 100) errors.push(new DomainError('Last name must be 100 characters or fewer', 'lastName'));
+  if (!(input.role in ROLE_NAMES)) errors.push(new DomainError('Select whether they are a member or an admin', 'role'));
+  if (errors.length) throw new ValidationErrors(errors);
+  return { email: email as string, firstName, lastName, role: input.role };
+}
+
+/** Several field errors found at once, so a form can show them all. */
+export class ValidationErrors extends Error {
+  readonly errors: DomainError[];
+  constructor(errors: DomainError[]) {
+    super(errors.map((e) => e.message).join('; '));
+    this.name = 'ValidationErrors';
+    this.errors = errors;
+  }
+}
+
+export interface AddedUser {
+  user: User;
+  /** True when the person had no account before. */
+  created: boolean;
+  /** A one-time link token for setting a password, when the account has none yet. */
+  setupToken?: string;
+}
+
+/**
+ * Adds a person to an organisation: a new account when the email is new, otherwise
+ * a membership for the existing account. Their names are only used for a new account.
+ */
+export async function addUserToOrganisation(
+  db: Kysely<DB>,
+  actor: ActorOrSystem,
+  organisationId: string,
+  input: UserInput,
+  via = 'page',
+): Promise<AddedUser> {
+  if (!canManageUsers(actor, organisationId)) throw new NotFoundError('Organisation');
+  const values = validateUser(input);
+  if (input.password !== undefined) checkNewPassword(input.password);
+  const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
+
+  return db.transaction().execute(async (tx) => {
+    const organisation = await tx
+      .selectFrom('organisations')
+      .select(['id', 'name'])
+      .where('id', '=', organisationId)
+      .executeTakeFirst();
+    if (!organisation) throw new NotFoundError('Organisation');
+
+    let user = await findUserByEmail(tx, values.email);
+    const created = !user;
+    if (!user) {
+      user = await tx
+        .insertInto('users')
+        .values({
+          email: values.email,
+          first_name: values.firstName,
+          last_name: values.lastName,
+          password_hash: passwordHash,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      await recordEvents(tx, actor, via, [
+        {
+          organisationId,
+          subjectType: 'user',
+          subjectId: user.id,
+          action: 'created',
+          changes: {
+            email: { to: user.email },
+            first_name: { to: user.first_name },
+            last_name: { to: user.last_name },
+          },
+        },
+      ]);
+    }
+    const existing = await tx
+      .selectFrom('memberships')
+      .select('role')
+      .where('user_id', '=', user.id)
+      .where('organisation_id', '=', organisationId)
+      .executeTakeFirst();
+    if (existing) {
+      throw new DomainError(`${user.email} is already a user of ${organisation.name}`, 'email');
+    }
+    await tx
+      .insertInto('memberships')
+      .values({ user_id: user.id, organisation_id: organisationId, role: values.role })
+      .execute();
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId,
+        subjectType: 'membership',
+        subjectId: user.id,
+        action: 'added',
+        changes: { email: { to: user.email }, role: { to: values.role } },
+      },
+    ]);
+    const setupToken = user.password_hash ? undefined : await createPasswordSetupToken(tx, user.id);
+    return { user, created, setupToken };
+  });
+}
+
+export async function removeUserFromOrganisation(
+  db: Kysely<DB>,
+  actor: ActorOrSystem,
+  organisationId: string,
+  userId: string,
+  via = 'page',
+): Promise<void> {
+  if (!canManageUsers(actor, organisationId)) throw new NotFoundError('Organisation');
+  await db.transaction().execute(async (tx) => {
+    // Lock the organisation's memberships so two admins removing each other cannot leave none.
+    const members = await tx
+      .selectFrom('memberships')
+      .innerJoin('users', 'users.id', 'memberships.user_id')
+      .select(['memberships.user_id', 'memberships.role', 'users.email'])
+      .where('memberships.organisation_id', '=', organisationId)
+      .forUpdate()
+      .execute();
+    const member = members.find((m) => m.user_id === userId);
+    if (!member) throw new NotFoundError('User');
+    const admins = members.filter((m) => m.role === 'admin');
+    if (member.role === 'admin' && admins.length === 1) {
+      throw new DomainError(`${member.email} is the only admin: make someone else an admin before removing them`);
+    }
+    await tx
+      .deleteFrom('memberships')
+      .where('user_id', '=', userId)
+      .where('organisation_id', '=', organisationId)
+      .execute();
+    // Sessions acting for this organisation lose it; the person picks another at next request.
+    await tx
+      .updateTable('sessions')
+      .set({ organisation_id: null })
+      .where('user_id', '=', userId)
+      .where('organisation_id', '=', organisationId)
+      .execute();
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId,
+        subjectType: 'membership',
+        subjectId: userId,
+        action: 'removed',
+        changes: { email: { from: member.email }, role: { from: member.role } },
+      },
+    ]);
+  });
+}
+
+export async function createPasswordSetupToken(db: Kysely<DB>, userId: string): Promise<string> {
+  const { token, hash } = newToken();
+  await db
+    .insertInto('password_setup_tokens')
+    .values({ token_hash: hash, user_id: userId, expires_at: new Date(Date.now() + SETUP_LINK_DAYS * 86_400_000) })
+    .execute();
+  return token;
+}
+
+/** The user a set-up link belongs to, while it is unused and unexpired. */
+export async function findUserBySetupToken(db: Kysely<DB>, token: string): Promise<User | undefined> {
+  return db
+    .selectFrom('password_setup_tokens')
+    .innerJoin('users', 'users.id', 'password_setup_tokens.user_id')
+    .selectAll('users')
+    .where('token_hash', '=', hashToken(token))
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', new Date())
+    .executeTakeFirst();
+}
+
+export async function setPasswordWithToken(db: Kysely<DB>, token: string, password: string): Promise<User> {
+  checkNewPassword(password);
+  const passwordHash = await hashPassword(password);
+  return db.transaction().execute(async (tx) => {
+    const used = await tx
+      .updateTable('password_setup_tokens')
+      .set({ used_at: new Date() })
+      .where('token_hash', '=', hashToken(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', new Date())
+      .returning('user_id')
+      .executeTakeFirst();
+    if (!used) throw new DomainError('This link has expired or has already been used: ask your admin for a new one');
+    const user = await tx
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', used.user_id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordEvents(tx, 'system', 'set-up link', [
+      { organisationId: null, subjectType: 'user', subjectId: user.id, action: 'password set' },
+    ]);
+    return user;
+  });
+}

@@ -1,0 +1,60 @@
+// Start: config → database → migrations → demo data → http.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { migrateToLatest, openDatabase } from './db/database.ts';
+import { isDatabaseEmpty, loadDemoData } from './demo-data.ts';
+import { outbox } from './integrations/notify/notify.ts';
+import { localAccounts } from './integrations/sign-in/local-accounts.ts';
+import { deleteOldAttempts } from './integrations/sign-in/throttle.ts';
+import { deleteExpiredSessions } from './web/sessions.ts';
+
+const HOUSEKEEPING_MS = 15 * 60_000;
+
+async function main() {
+  const config = loadConfig();
+  if (!existsSync(new URL('../public/rollbook.css', import.meta.url))) {
+    execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-css.js', import.meta.url))], {
+      stdio: 'inherit',
+    });
+  }
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+  });
+  await migrateToLatest(database.db);
+  if (config.demoData && (await isDatabaseEmpty(database.db))) await loadDemoData(database.db);
+
+  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox });
+  const housekeeping = setInterval(() => {
+    Promise.all([deleteExpiredSessions(database.db), deleteOldAttempts(database.db)]).catch((err) =>
+      app.log.error({ err }, 'housekeeping failed'),
+    );
+  }, HOUSEKEEPING_MS);
+  housekeeping.unref();
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'stopping');
+    clearInterval(housekeeping);
+    await app.close();
+    await database.close(); // flushes PGlite to disk, or closes the PostgreSQL pool
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(
+    `Rollbook is running at ${config.baseUrl} on ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+// The home page: a card for each task the organisation can do, by organisation type.
+import type { FastifyInstance } from 'fastify';
+import type { OrganisationType } from '../../db/schema.ts';
+import { actorOf, requireActor } from '../guards.ts';
+
+interface Card {
+  href: string;
+  title: string;
+  description: string;
+}
+
+// Only tasks that exist are listed: a later feature adds its card here.
+const YOUR_ORGANISATION: Card = {
+  href: '/organisation',
+  title: 'Your organisation',
+  description: 'See your organisation’s details and who can use Rollbook for it.',
+};
+
+const CARDS: Record<OrganisationType, Card[]> = {
+  provider: [YOUR_ORGANISATION],
+  school: [YOUR_ORGANISATION],
+  appropriate_body: [YOUR_ORGANISATION],
+  support: [
+    {
+      href: '/support/organisations',
+      title: 'Organisations',
+      description: 'Find any organisation, manage its users, read its audit log, or add a new organisation.',
+    },
+    { href: '/support/outbox', title: 'Emails sent', description: 'Read the emails Rollbook has sent.' },
+    YOUR_ORGANISATION,
+  ],
+};
+
+const DESCRIPTIONS: Record<OrganisationType, string> = {
+  provider: 'Keep your trainees’ records and send them to the department.',
+  school: 'Keep your school’s records for placements, early-career teachers and learners.',
+  appropriate_body: 'Record the induction of the early-career teachers you are appropriate body for.',
+  support: 'Support for every organisation that uses Rollbook.',
+};
+
+export async function homeRoutes(app: FastifyInstance) {
+  app.get('/', { preHandler: requireActor }, async (request, reply) => {
+    const actor = actorOf(request);
+    return reply.viewAsync('home/views/home.njk', {
+      title: actor.organisation.name,
+      description: DESCRIPTIONS[actor.organisation.type],
+      cards: CARDS[actor.organisation.type],
+    });
+  });
+}

@@ -1,0 +1,37 @@
+// What every page template can use: who is signed in, for which organisation, the navigation,
+// the CSRF token for forms, a one-off success message, and the CSP nonce.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { navigationFor } from './layout/navigation.ts';
+
+export function registerLocals(app: FastifyInstance, db: Kysely<DB>) {
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.url.startsWith('/api/') || request.url.startsWith('/assets/')) return;
+    const session = request.session;
+    const actor = session?.actor;
+    const memberships = session
+      ? await db
+          .selectFrom('memberships')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('user_id', '=', session.userId)
+          .executeTakeFirstOrThrow()
+      : undefined;
+    reply.locals = {
+      session,
+      actor,
+      navigation: navigationFor(actor?.organisation.type, request.url),
+      canSwitchOrganisation: Number(memberships?.n ?? 0) > 1,
+      csrfToken: reply.generateCsrf(),
+      cspNonce: reply.cspNonce?.script,
+      flash: request.method === 'GET' ? await request.takeFlash() : null,
+      errors: { summary: [], fields: {} },
+    };
+  });
+}
+
+declare module 'fastify' {
+  interface FastifyReply {
+    locals: Record<string, unknown> | undefined;
+  }
+}

@@ -1,0 +1,174 @@
+// Sessions kept in the database: the cookie holds a random token, the table its hash.
+// Idle sessions end after two hours; sign-in always starts a new session.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import type { Actor } from '../domain/organisations/actor.ts';
+import { hashToken, newToken } from '../domain/organisations/passwords.ts';
+
+export const SESSION_COOKIE = 'rollbook_session';
+export const IDLE_TIMEOUT_MINUTES = 120;
+/** Refresh last_seen_at at most this often, so a busy page is not a write per request. */
+const TOUCH_AFTER_MS = 60_000;
+
+export interface Flash {
+  success?: string;
+}
+
+export interface SessionState {
+  idHash: string;
+  userId: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  /** The organisation the user acts for, when still a member of it. */
+  actor: Actor | undefined;
+  flash: Flash | null;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    session: SessionState | undefined;
+  }
+}
+
+async function loadSession(db: Kysely<DB>, token: string): Promise<SessionState | undefined> {
+  const idHash = hashToken(token);
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('memberships', (join) =>
+      join
+        .onRef('memberships.user_id', '=', 'sessions.user_id')
+        .onRef('memberships.organisation_id', '=', 'sessions.organisation_id'),
+    )
+    .leftJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .select([
+      'sessions.user_id',
+      'sessions.last_seen_at',
+      'sessions.flash',
+      'users.email',
+      'users.first_name',
+      'users.last_name',
+      'memberships.role',
+      'organisations.id as organisation_id',
+      'organisations.type as organisation_type',
+      'organisations.name as organisation_name',
+    ])
+    .where('sessions.id_hash', '=', idHash)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const idleMs = Date.now() - new Date(row.last_seen_at).getTime();
+  if (idleMs > IDLE_TIMEOUT_MINUTES * 60_000) {
+    await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    return undefined;
+  }
+  if (idleMs > TOUCH_AFTER_MS) {
+    await db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id_hash', '=', idHash).execute();
+  }
+  const actor: Actor | undefined =
+    row.organisation_id && row.organisation_type && row.organisation_name && row.role
+      ? {
+          userId: row.user_id,
+          email: row.email,
+          firstName: row.first_name,
+          lastName: row.last_name,
+          organisation: { id: row.organisation_id, type: row.organisation_type, name: row.organisation_name },
+          role: row.role,
+        }
+      : undefined;
+  return {
+    idHash,
+    userId: row.user_id,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    actor,
+    flash: row.flash as Flash | null,
+  };
+}
+
+export interface SessionOptions {
+  db: Kysely<DB>;
+  secure: boolean;
+}
+
+export const sessions = fp(async (app: FastifyInstance, { db, secure }: SessionOptions) => {
+  app.decorateRequest('session', undefined);
+  app.addHook('onRequest', async (request) => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (!cookie) return;
+    const unsigned = request.unsignCookie(cookie);
+    if (unsigned.valid && unsigned.value) request.session = await loadSession(db, unsigned.value);
+  });
+
+  app.decorateReply('startSession', async function (this: FastifyReply, userId: string, organisationId: string | null) {
+    const previous = this.request.session;
+    if (previous) await db.deleteFrom('sessions').where('id_hash', '=', previous.idHash).execute();
+    const { token, hash } = newToken();
+    await db
+      .insertInto('sessions')
+      .values({ id_hash: hash, user_id: userId, organisation_id: organisationId, last_seen_at: new Date() })
+      .execute();
+    this.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true });
+  });
+
+  app.decorateReply('endSession', async function (this: FastifyReply) {
+    const session = this.request.session;
+    if (session) await db.deleteFrom('sessions').where('id_hash', '=', session.idHash).execute();
+    this.clearCookie(SESSION_COOKIE, { path: '/' });
+  });
+
+  app.decorateReply('setFlash', async function (this: FastifyReply, flash: Flash) {
+    const session = this.request.session;
+    if (session) {
+      await db
+        .updateTable('sessions')
+        .set({ flash: JSON.stringify(flash) })
+        .where('id_hash', '=', session.idHash)
+        .execute();
+    }
+  });
+
+  /** The message to show once, cleared as it is read. */
+  app.decorateRequest('takeFlash', async function (this: FastifyRequest): Promise<Flash | null> {
+    const session = this.session;
+    if (!session?.flash) return null;
+    await db.updateTable('sessions').set({ flash: null }).where('id_hash', '=', session.idHash).execute();
+    const flash = session.flash;
+    session.flash = null;
+    return flash;
+  });
+
+  app.decorateReply('actFor', async function (this: FastifyReply, organisationId: string) {
+    const session = this.request.session;
+    if (session) {
+      await db
+        .updateTable('sessions')
+        .set({ organisation_id: organisationId })
+        .where('id_hash', '=', session.idHash)
+        .execute();
+    }
+  });
+});
+
+declare module 'fastify' {
+  interface FastifyReply {
+    startSession(userId: string, organisationId: string | null): Promise<void>;
+    endSession(): Promise<void>;
+    setFlash(flash: Flash): Promise<void>;
+    actFor(organisationId: string): Promise<void>;
+  }
+  interface FastifyRequest {
+    takeFlash(): Promise<Flash | null>;
+  }
+}
+
+/** Sessions idle for longer than the timeout, removed from time to time. */
+export async function deleteExpiredSessions(db: Kysely<DB>): Promise<void> {
+  await db
+    .deleteFrom('sessions')
+    .where('last_seen_at', '<', sql<Date>`now() - make_interval(mins => ${IDLE_TIMEOUT_MINUTES})`)
+    .execute();
+}

@@ -1,0 +1,60 @@
+// Nunjucks with govuk-frontend's macros. Templates are named from src/web, e.g. "home/views/provider.njk".
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyView from '@fastify/view';
+import type { FastifyInstance } from 'fastify';
+import nunjucks from 'nunjucks';
+import type { Config } from '../config.ts';
+
+const webDir = path.dirname(fileURLToPath(import.meta.url));
+export const govukFrontendDir = path.join(
+  path.dirname(createRequire(import.meta.url).resolve('govuk-frontend/package.json')),
+  'dist',
+);
+
+const DATE_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'Europe/London',
+});
+const TIME_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  hour: 'numeric',
+  minute: '2-digit',
+  hour12: true,
+  timeZone: 'Europe/London',
+});
+
+/** 31 January 2024 */
+export function formatDate(value: Date | string | null | undefined): string {
+  return value ? DATE_FORMAT.format(new Date(value)) : '';
+}
+
+/** 31 January 2024 at 2:05pm */
+export function formatDateTime(value: Date | string | null | undefined): string {
+  if (!value) return '';
+  const date = new Date(value);
+  return `${DATE_FORMAT.format(date)} at ${TIME_FORMAT.format(date).replace(' ', '').toLowerCase()}`;
+}
+
+export async function registerViews(app: FastifyInstance, config: Config): Promise<void> {
+  await app.register(fastifyView, {
+    engine: { nunjucks },
+    templates: [webDir, govukFrontendDir],
+    production: true,
+    options: {
+      autoescape: true,
+      throwOnUndefined: false,
+      onConfigure: (env: nunjucks.Environment) => {
+        env.addFilter('date', formatDate);
+        env.addFilter('dateTime', formatDateTime);
+        env.addFilter('json', (value: unknown) => JSON.stringify(value));
+      },
+    },
+    defaultContext: {
+      serviceName: 'Rollbook',
+      govukBranding: config.govukBranding,
+    },
+  });
+}
