@@ -1,0 +1,99 @@
+// The real app on a fresh database, driven through Fastify's inject (no network), with a small
+// agent that keeps cookies and sends the CSRF token as a browser form would.
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import { DEMO_PASSWORD, loadDemoData } from '../../src/demo-data.ts';
+import { outbox } from '../../src/integrations/notify/notify.ts';
+import { localAccounts } from '../../src/integrations/sign-in/local-accounts.ts';
+import { testDatabase } from './database.ts';
+
+export interface TestContext {
+  app: FastifyInstance;
+  database: Database;
+  close(): Promise<void>;
+}
+
+export async function startTestApp({ demoData = true } = {}): Promise<TestContext> {
+  const database = await testDatabase();
+  if (demoData) await loadDemoData(database.db);
+  const config = loadConfig({ SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies', LOG_LEVEL: 'silent' });
+  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox });
+  await app.ready();
+  return {
+    app,
+    database,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export class Agent {
+  private cookies = new Map<string, string>();
+  private csrfToken: string | undefined;
+  private readonly app: FastifyInstance;
+  /** Each agent comes from its own address, as separate people would. */
+  readonly address: string;
+
+  constructor(app: FastifyInstance, address = '192.0.2.10') {
+    this.app = app;
+    this.address = address;
+  }
+
+  private remember(response: LightMyRequestResponse) {
+    for (const cookie of response.cookies as { name: string; value: string }[]) {
+      if (cookie.value === '') this.cookies.delete(cookie.name);
+      else this.cookies.set(cookie.name, cookie.value);
+    }
+    const token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1];
+    if (token) this.csrfToken = token;
+    return response;
+  }
+
+  private cookieHeader() {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async get(url: string) {
+    return this.remember(
+      await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader() }, remoteAddress: this.address }),
+    );
+  }
+
+  /** Posts a form with the CSRF token from the last page seen (fetching one if none yet). */
+  async post(url: string, form: Record<string, string> = {}, { csrf = true } = {}) {
+    if (csrf && !this.csrfToken) await this.get('/cookies');
+    const body = new URLSearchParams({ ...(csrf ? { _csrf: this.csrfToken ?? '' } : {}), ...form }).toString();
+    return this.remember(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        payload: body,
+        headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        remoteAddress: this.address,
+      }),
+    );
+  }
+
+  async signIn(email: string, password = DEMO_PASSWORD) {
+    await this.get('/sign-in');
+    return this.post('/sign-in', { email, password });
+  }
+}
+
+/** Signs in as a demo user and, for a user of several organisations, picks one by name. */
+export async function signedIn(app: FastifyInstance, email: string, organisationName?: string): Promise<Agent> {
+  const agent = new Agent(app, `192.0.2.${Math.floor(Math.random() * 200) + 20}`);
+  const response = await agent.signIn(email);
+  if (response.statusCode !== 303) throw new Error(`Sign-in as ${email} failed with ${response.statusCode}`);
+  if (organisationName) {
+    const page = await agent.get('/organisations');
+    const id = new RegExp(`value="([^"]+)"[^>]*>\\s*<label[^>]*>\\s*${organisationName}`).exec(page.body)?.[1];
+    if (!id) throw new Error(`${email} cannot act for ${organisationName}`);
+    await agent.post('/organisations', { organisationId: id });
+  }
+  return agent;
+}

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { MAX_FAILURES_PER_ACCOUNT } from '../../src/integrations/sign-in/throttle.ts';
+import { Agent, startTestApp, type TestContext } from '../support/app.ts';
+
+describe('signing in and out', () => {
+  let t: TestContext;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  it('shows the sign-in page to someone not signed in, and sends them there from any page', async () => {
+    const agent = new Agent(t.app);
+    const home = await agent.get('/');
+    assert.equal(home.statusCode, 303);
+    assert.equal(home.headers.location, '/sign-in?returnTo=%2F');
+    const page = await agent.get('/sign-in');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Sign in to Rollbook/);
+  });
+
+  it('signs a provider user in to their organisation’s home page, with a new session id each time', async () => {
+    const agent = new Agent(t.app);
+    const first = await agent.signIn('provider@example.com');
+    assert.equal(first.statusCode, 303);
+    assert.equal(first.headers.location, '/');
+    const firstCookie = first.cookies.find((c) => c.name === 'rollbook_session')?.value;
+    const home = await agent.get('/');
+    assert.equal(home.statusCode, 200);
+    assert.match(home.body, /<h1 class="govuk-heading-l">Rollbook Demo SCITT<\/h1>/);
+    const again = await agent.signIn('provider@example.com');
+    const secondCookie = again.cookies.find((c) => c.name === 'rollbook_session')?.value;
+    assert.ok(firstCookie && secondCookie && firstCookie !== secondCookie);
+  });
+
+  it('accepts the email address in any case', async () => {
+    const response = await new Agent(t.app).signIn('Provider@Example.COM');
+    assert.equal(response.statusCode, 303);
+  });
+
+  it('refuses a wrong password and a missing field with messages that say what to do', async () => {
+    const agent = new Agent(t.app, '192.0.2.50');
+    const wrong = await agent.signIn('university@example.com', 'not-the-password');
+    assert.equal(wrong.statusCode, 400);
+    assert.match(wrong.body, /There is a problem/);
+    assert.match(wrong.body, /Enter the email address and password of your Rollbook account/);
+    const missing = await agent.post('/sign-in', { email: '', password: '' });
+    assert.match(missing.body, /Enter your email address/);
+    assert.match(missing.body, /Enter your password/);
+  });
+
+  it('throttles an account after repeated failures, even with the right password', async () => {
+    const agent = new Agent(t.app, '192.0.2.60');
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT; i++) {
+      const response = await agent.signIn('ab@example.com', `wrong-${i}`);
+      assert.equal(response.statusCode, 400);
+    }
+    const blocked = await agent.signIn('ab@example.com');
+    assert.equal(blocked.statusCode, 429);
+    assert.match(blocked.body, /too many attempts to sign in/);
+    // From another address the account is still throttled: the count is per account.
+    const elsewhere = await new Agent(t.app, '192.0.2.61').signIn('ab@example.com');
+    assert.equal(elsewhere.statusCode, 429);
+  });
+
+  it('throttles an address that tries many accounts', async () => {
+    const agent = new Agent(t.app, '192.0.2.70');
+    for (let i = 0; i < 20; i++) await agent.signIn(`nobody${i}@example.com`, 'guess');
+    const blocked = await agent.signIn('school@example.com');
+    assert.equal(blocked.statusCode, 429);
+    const otherAddress = await new Agent(t.app, '192.0.2.71').signIn('school@example.com');
+    assert.equal(otherAddress.statusCode, 303);
+  });
+
+  it('refuses a form posted without its CSRF token', async () => {
+    const agent = new Agent(t.app);
+    await agent.get('/sign-in');
+    const response = await agent.post('/sign-in', { email: 'provider@example.com', password: 'rollbook-demo' }, { csrf: false });
+    assert.equal(response.statusCode, 403);
+    assert.match(response.body, /Your form could not be sent/);
+    const signedIn = await agent.signIn('provider@example.com');
+    const signOut = await agent.post('/sign-out', {}, { csrf: false });
+    assert.equal(signOut.statusCode, 403);
+    assert.equal(signedIn.statusCode, 303);
+    assert.equal((await agent.get('/')).statusCode, 200, 'still signed in');
+  });
+
+  it('signs out, and the old session no longer works', async () => {
+    const agent = new Agent(t.app);
+    await agent.signIn('provider@example.com');
+    await agent.get('/');
+    const out = await agent.post('/sign-out');
+    assert.equal(out.headers.location, '/signed-out');
+    assert.equal((await agent.get('/')).statusCode, 303);
+  });
+
+  it('ends a session that has been idle for over 2 hours', async () => {
+    const agent = new Agent(t.app);
+    await agent.signIn('provider@example.com');
+    await t.database.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - 121 * 60_000) }).execute();
+    const response = await agent.get('/');
+    assert.equal(response.statusCode, 303);
+    assert.match(String(response.headers.location), /^\/sign-in/);
+  });
+
+  it('sends security headers with a strict Content-Security-Policy', async () => {
+    const response = await new Agent(t.app).get('/sign-in');
+    const csp = String(response.headers['content-security-policy']);
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /script-src 'self' 'nonce-[0-9a-f]+'/);
+    assert.doesNotMatch(csp, /unsafe-inline/);
+    assert.match(response.body, /<script nonce="[0-9a-f]+">document.body.className/);
+    assert.equal(response.headers['x-content-type-options'], 'nosniff');
+    assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
+  });
+});
