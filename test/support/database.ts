@@ -60,5 +60,5 @@ export async function testDatabase(): Promise<Database> {
 
 /** Builds the PGlite template ahead of a test run (scripts/test.ts), so files do not race to build it. */
 export async function prepareTemplate(): Promise<void> {
-  if (!testDatabaseUrl) await pgliteTemplate();
+  await pgliteTemplate();
 }
