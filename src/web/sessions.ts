@@ -103,16 +103,25 @@ export const sessions = fp(async (app: FastifyInstance, { db, secure }: SessionO
     if (unsigned.valid && unsigned.value) request.session = await loadSession(db, unsigned.value);
   });
 
-  app.decorateReply('startSession', async function (this: FastifyReply, userId: string, organisationId: string | null) {
-    const previous = this.request.session;
-    if (previous) await db.deleteFrom('sessions').where('id_hash', '=', previous.idHash).execute();
-    const { token, hash } = newToken();
-    await db
-      .insertInto('sessions')
-      .values({ id_hash: hash, user_id: userId, organisation_id: organisationId, last_seen_at: new Date() })
-      .execute();
-    this.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true });
-  });
+  app.decorateReply(
+    'startSession',
+    async function (this: FastifyReply, userId: string, organisationId: string | null, flash?: Flash) {
+      const previous = this.request.session;
+      if (previous) await db.deleteFrom('sessions').where('id_hash', '=', previous.idHash).execute();
+      const { token, hash } = newToken();
+      await db
+        .insertInto('sessions')
+        .values({
+          id_hash: hash,
+          user_id: userId,
+          organisation_id: organisationId,
+          last_seen_at: new Date(),
+          flash: flash ? JSON.stringify(flash) : null,
+        })
+        .execute();
+      this.setCookie(SESSION_COOKIE, token, { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true });
+    },
+  );
 
   app.decorateReply('endSession', async function (this: FastifyReply) {
     const session = this.request.session;
@@ -155,7 +164,7 @@ export const sessions = fp(async (app: FastifyInstance, { db, secure }: SessionO
 
 declare module 'fastify' {
   interface FastifyReply {
-    startSession(userId: string, organisationId: string | null): Promise<void>;
+    startSession(userId: string, organisationId: string | null, flash?: Flash): Promise<void>;
     endSession(): Promise<void>;
     setFlash(flash: Flash): Promise<void>;
     actFor(organisationId: string): Promise<void>;

@@ -59,7 +59,12 @@ export class Agent {
 
   async get(url: string) {
     return this.remember(
-      await this.app.inject({ method: 'GET', url, headers: { cookie: this.cookieHeader() }, remoteAddress: this.address }),
+      await this.app.inject({
+        method: 'GET',
+        url,
+        headers: { cookie: this.cookieHeader() },
+        remoteAddress: this.address,
+      }),
     );
   }
 

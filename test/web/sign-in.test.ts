@@ -76,7 +76,11 @@ describe('signing in and out', () => {
   it('refuses a form posted without its CSRF token', async () => {
     const agent = new Agent(t.app);
     await agent.get('/sign-in');
-    const response = await agent.post('/sign-in', { email: 'provider@example.com', password: 'rollbook-demo' }, { csrf: false });
+    const response = await agent.post(
+      '/sign-in',
+      { email: 'provider@example.com', password: 'rollbook-demo' },
+      { csrf: false },
+    );
     assert.equal(response.statusCode, 403);
     assert.match(response.body, /Your form could not be sent/);
     const signedIn = await agent.signIn('provider@example.com');
@@ -98,7 +102,10 @@ describe('signing in and out', () => {
   it('ends a session that has been idle for over 2 hours', async () => {
     const agent = new Agent(t.app);
     await agent.signIn('provider@example.com');
-    await t.database.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - 121 * 60_000) }).execute();
+    await t.database.db
+      .updateTable('sessions')
+      .set({ last_seen_at: new Date(Date.now() - 121 * 60_000) })
+      .execute();
     const response = await agent.get('/');
     assert.equal(response.statusCode, 303);
     assert.match(String(response.headers.location), /^\/sign-in/);

@@ -1,6 +1,8 @@
 // Organisations: providers, schools, appropriate bodies and support.
+
 import type { Kysely } from 'kysely';
 import type { AppropriateBodyType, DB, Organisation, OrganisationType, ProviderType } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { normaliseProviderCode, normaliseUkprn, normaliseUrn } from '../identifiers.ts';
@@ -112,7 +114,7 @@ export async function createOrganisation(
   via = 'page',
 ): Promise<Organisation> {
   if (actor !== SYSTEM && !isSupport(actor)) throw new NotFoundError('Page');
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const values = await validateOrganisation(tx, input);
     const organisation = await tx.insertInto('organisations').values(values).returningAll().executeTakeFirstOrThrow();
     const changes = Object.fromEntries(

@@ -1,6 +1,8 @@
 // Users and their memberships of organisations.
+
 import { type Kysely, sql } from 'kysely';
 import type { DB, Organisation, Role, User } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { normaliseEmail } from '../identifiers.ts';
@@ -125,7 +127,7 @@ export async function addUserToOrganisation(
   if (input.password !== undefined) checkNewPassword(input.password);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
 
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const organisation = await tx
       .selectFrom('organisations')
       .select(['id', 'name'])
@@ -195,7 +197,7 @@ export async function removeUserFromOrganisation(
   via = 'page',
 ): Promise<void> {
   if (!canManageUsers(actor, organisationId)) throw new NotFoundError('Organisation');
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     // Lock the organisation's memberships so two admins removing each other cannot leave none.
     const members = await tx
       .selectFrom('memberships')
@@ -258,7 +260,7 @@ export async function findUserBySetupToken(db: Kysely<DB>, token: string): Promi
 export async function setPasswordWithToken(db: Kysely<DB>, token: string, password: string): Promise<User> {
   checkNewPassword(password);
   const passwordHash = await hashPassword(password);
-  return db.transaction().execute(async (tx) => {
+  return inTransaction(db, async (tx) => {
     const used = await tx
       .updateTable('password_setup_tokens')
       .set({ used_at: new Date() })

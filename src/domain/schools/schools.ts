@@ -1,6 +1,8 @@
 // The schools register (from GIAS). A school that signs up is also an organisation with its URN.
+
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 
 export interface SchoolRecord {
   urn: string;
@@ -25,7 +27,7 @@ export async function upsertSchools(
 ): Promise<{ inserted: number; updated: number }> {
   let inserted = 0;
   let updated = 0;
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     for (let start = 0; start < schools.length; start += BATCH) {
       const batch = schools.slice(start, start + BATCH);
       const column = (key: keyof SchoolRecord) => batch.map((school) => school[key]);

@@ -76,8 +76,9 @@ export async function signInRoutes(app: FastifyInstance, { db, signIn }: { db: K
       return reply.code(400).viewAsync(`${VIEW}/set-password.njk`, { user, minLength: MIN_PASSWORD_LENGTH, errors });
     }
     const memberships = await listMemberships(db, user.id);
-    await reply.startSession(user.id, memberships.length === 1 ? memberships[0].organisationId : null);
-    await reply.setFlash({ success: 'Your password is set and you are signed in' });
+    await reply.startSession(user.id, memberships.length === 1 ? memberships[0].organisationId : null, {
+      success: 'Your password is set and you are signed in',
+    });
     return reply.redirect(memberships.length === 1 ? '/' : '/organisations', 303);
   });
 }
