@@ -27,6 +27,8 @@ export interface Services {
   database: Database;
   signIn: SignInAdapter;
   notify: Notify;
+  /** Where the log goes; standard output unless a test wants to read it. */
+  logStream?: NodeJS.WritableStream;
 }
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -39,6 +41,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const app = Fastify({
     logger: {
       level: config.logLevel,
+      ...(services.logStream ? { stream: services.logStream } : {}),
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       serializers: {
         // Set-up links carry a secret in the path: keep it out of the log.

@@ -15,11 +15,20 @@ export interface TestContext {
   close(): Promise<void>;
 }
 
-export async function startTestApp({ demoData = true } = {}): Promise<TestContext> {
+export async function startTestApp({
+  demoData = true,
+  logStream,
+}: {
+  demoData?: boolean;
+  logStream?: NodeJS.WritableStream;
+} = {}): Promise<TestContext> {
   const database = await testDatabase();
   if (demoData) await loadDemoData(database.db);
-  const config = loadConfig({ SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies', LOG_LEVEL: 'silent' });
-  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox });
+  const config = loadConfig({
+    SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies',
+    LOG_LEVEL: logStream ? 'info' : 'silent',
+  });
+  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, logStream });
   await app.ready();
   return {
     app,

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('configuration', () => {
+  it('defaults to the embedded database with demo data and no GOV.UK branding', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'rollbook-config-'));
+    const config = loadConfig({ DATA_DIR: dataDir });
+    assert.equal(config.port, 3000);
+    assert.equal(config.databaseUrl, undefined);
+    assert.equal(config.demoData, true);
+    assert.equal(config.govukBranding, false);
+    assert.equal(config.logLevel, 'info');
+    // The generated session secret is kept, so sessions survive a restart.
+    assert.equal(readFileSync(path.join(dataDir, 'session-secret'), 'utf8').trim(), config.sessionSecret);
+    assert.equal(loadConfig({ DATA_DIR: dataDir }).sessionSecret, config.sessionSecret);
+  });
+
+  it('turns demo data off and requires a session secret on PostgreSQL', () => {
+    assert.throws(() => loadConfig({ DATABASE_URL: 'postgres://localhost/rollbook' }), /SESSION_SECRET is required/);
+    const config = loadConfig({ DATABASE_URL: 'postgres://localhost/rollbook', SESSION_SECRET: 'x'.repeat(32) });
+    assert.equal(config.demoData, false);
+  });
+
+  it('refuses values it cannot use, naming the variable', () => {
+    const secret = { SESSION_SECRET: 'x'.repeat(32) };
+    assert.throws(() => loadConfig({ ...secret, PORT: 'eighty' }), ConfigError);
+    assert.throws(() => loadConfig({ ...secret, DATABASE_URL: 'mysql://x' }), /DATABASE_URL/);
+    assert.throws(() => loadConfig({ ...secret, LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
+    assert.throws(() => loadConfig({ ...secret, GOVUK_BRANDING: 'maybe' }), /GOVUK_BRANDING must be true or false/);
+    assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /at least 32 characters/);
+  });
+});
