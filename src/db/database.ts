@@ -30,12 +30,22 @@ export interface DatabaseOptions {
   maxConnections?: number;
 }
 
-// Keep timestamps and dates as strings the database gave, except timestamptz which
-// pg parses to Date already; int8 stays a string (ids) to avoid precision loss.
+/** PostgreSQL's type id for `date`. */
+const DATE_OID = 1082;
+/**
+ * Calendar dates stay 'yyyy-mm-dd' strings: parsing them into a Date at local midnight shifts
+ * them by a day in some time zones. timestamptz becomes a Date; int8 stays a string (ids).
+ */
+const keepText = (value: string) => value;
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === DATE_OID ? keepText : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
       max: options.maxConnections ?? 10,
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
@@ -49,6 +59,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const pglite = new PGlite({
+    parsers: { [DATE_OID]: keepText },
     ...(options.dataDir ? { dataDir: options.dataDir } : {}),
     ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
   });
