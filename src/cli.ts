@@ -89,7 +89,7 @@ function parse<T extends ParseArgsOptionsConfig>(command: string, args: string[]
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (error) {
     // parseArgs explains unknown options and missing values well; drop its hint about '--'.
-    const message = (error as Error).message.replace(/\s*To specify an option argument starting with .*$/s, '');
+    const message = (error as Error).message.replace(/\s*To specify an? (option|positional) argument .*$/s, '');
     throw new UsageError(message, command);
   }
 }
@@ -448,7 +448,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return await command.run(args, context);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.err(`${error.message}\n`);
+      io.err(`Error: ${error.message}\n`);
       io.err(command.usage);
       return 2;
     }

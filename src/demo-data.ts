@@ -2,10 +2,12 @@
 import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { DB, Role } from './db/schema.ts';
+import { demoTrainees } from './demo-trainees.ts';
 import { SYSTEM } from './domain/organisations/actor.ts';
 import { createOrganisation } from './domain/organisations/organisations.ts';
 import { addUserToOrganisation } from './domain/organisations/users.ts';
 import { upsertSchools } from './domain/schools/schools.ts';
+import { insertTrainees } from './domain/trainees/trainees.ts';
 import { parseGiasCsv } from './integrations/schools-register/gias-csv.ts';
 
 export const DEMO_PASSWORD = 'rollbook-demo';
@@ -48,6 +50,41 @@ export async function loadDemoData(db: Kysely<DB>): Promise<void> {
     VIA,
   );
   const support = await createOrganisation(db, SYSTEM, { type: 'support', ...DEMO.support }, VIA);
+
+  await insertTrainees(db, [
+    ...demoTrainees({
+      providerId: scitt.id,
+      count: 640,
+      eligible: 540,
+      firstTrn: 2000001,
+      idPrefix: 'DS',
+      routes: [
+        'provider_led_postgrad',
+        'school_direct_salaried',
+        'school_direct_fee_funded',
+        'pg_teaching_apprenticeship',
+        'assessment_only',
+        'early_years_postgrad',
+        'early_years_assessment_only',
+      ],
+      withHesaIds: false,
+    }),
+    ...demoTrainees({
+      providerId: university.id,
+      count: 220,
+      eligible: 160,
+      firstTrn: 3000001,
+      idPrefix: 'U',
+      routes: [
+        'provider_led_postgrad',
+        'provider_led_undergrad',
+        'opt_in_undergrad',
+        'teacher_degree_apprenticeship',
+        'early_years_undergrad',
+      ],
+      withHesaIds: true,
+    }),
+  ]);
 
   const people: [string, string, string, string, Role][] = [
     [scitt.id, 'provider@example.com', 'Priya', 'Shah', 'admin'],

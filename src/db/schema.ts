@@ -94,6 +94,42 @@ export interface OutboxTable {
   created_at: Generated<Date>;
 }
 
+export type TraineeState =
+  | 'draft'
+  | 'submitted_for_trn'
+  | 'trn_received'
+  | 'recommended'
+  | 'awarded'
+  | 'deferred'
+  | 'withdrawn';
+
+export interface TraineesTable {
+  id: Generated<string>;
+  provider_id: string;
+  first_names: string;
+  last_name: string;
+  /** Calendar dates are 'yyyy-mm-dd' strings throughout. */
+  date_of_birth: string;
+  trn: string | null;
+  hesa_id: string | null;
+  provider_trainee_id: string | null;
+  route: string;
+  subject: string;
+  age_range: string;
+  study_mode: 'full_time' | 'part_time';
+  itt_start_date: string;
+  expected_end_date: string;
+  state: TraineeState;
+  withdrawal_reason: string | null;
+  withdrawal_date: string | null;
+  standards_met_date: string | null;
+  recommended_at: Timestamp | null;
+  awarded_date: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -104,6 +140,7 @@ export interface DB {
   password_setup_tokens: PasswordSetupTokensTable;
   events: EventsTable;
   outbox: OutboxTable;
+  trainees: TraineesTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -111,3 +148,4 @@ export type NewOrganisation = Insertable<OrganisationsTable>;
 export type User = Selectable<UsersTable>;
 export type School = Selectable<SchoolsTable>;
 export type Event = Selectable<EventsTable>;
+export type Trainee = Selectable<TraineesTable>;

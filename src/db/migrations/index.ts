@@ -2,7 +2,9 @@
 // migrations run the same from source, tests and any bundler.
 import type { Migration } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
+import * as trainees from './0002-trainees.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-trainees': trainees,
 };

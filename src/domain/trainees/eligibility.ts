@@ -1,0 +1,43 @@
+// Who can be recommended for QTS or EYTS: the one place for the rule, used by the template
+// (in SQL), by each row's check and by the re-check at commit.
+import { type ExpressionBuilder, sql } from 'kysely';
+import type { DB, Trainee } from '../../db/schema.ts';
+import { addMonths, formatIsoDate } from '../dates.ts';
+
+/** The expected end date must fall from 6 months before today to 3 months after. */
+export const RECOMMENDATION_WINDOW = { monthsBefore: 6, monthsAfter: 3 } as const;
+
+export function recommendationWindow(today: string): { from: string; to: string } {
+  return {
+    from: addMonths(today, -RECOMMENDATION_WINDOW.monthsBefore),
+    to: addMonths(today, RECOMMENDATION_WINDOW.monthsAfter),
+  };
+}
+
+type EligibilityFields = Pick<Trainee, 'trn' | 'state' | 'expected_end_date'>;
+
+/** Why this trainee cannot be recommended, or undefined when they can. */
+export function ineligibilityReason(trainee: EligibilityFields, today: string): string | undefined {
+  if (trainee.state === 'deferred') return 'the trainee is deferred';
+  if (trainee.state === 'withdrawn') return 'the trainee has withdrawn';
+  if (trainee.state === 'recommended') return 'the trainee has already been recommended';
+  if (trainee.state === 'awarded') return 'the trainee has already been awarded';
+  if (!trainee.trn || trainee.state !== 'trn_received') return 'the trainee has no TRN yet';
+  const { from, to } = recommendationWindow(today);
+  if (trainee.expected_end_date < from || trainee.expected_end_date > to) {
+    return `their expected end date, ${formatIsoDate(trainee.expected_end_date)}, is not between ${formatIsoDate(from)} and ${formatIsoDate(to)}`;
+  }
+  return undefined;
+}
+
+/** The same rule as a SQL condition on the trainees table. */
+export function isEligible(today: string) {
+  const { from, to } = recommendationWindow(today);
+  return (eb: ExpressionBuilder<DB, 'trainees'>) =>
+    eb.and([
+      eb('trainees.state', '=', 'trn_received'),
+      eb('trainees.trn', 'is not', null),
+      eb('trainees.expected_end_date', '>=', sql<string>`${from}::date`),
+      eb('trainees.expected_end_date', '<=', sql<string>`${to}::date`),
+    ]);
+}

@@ -1,0 +1,119 @@
+// Trainee records, always read within the provider that owns them.
+import { type Kysely, sql } from 'kysely';
+import type { DB, Trainee, TraineeState } from '../../db/schema.ts';
+import { traineeAcademicYearDates } from '../dates.ts';
+import { NotFoundError } from '../errors.ts';
+import type { Actor } from '../organisations/actor.ts';
+import { isUuid } from '../organisations/organisations.ts';
+
+export const TRAINEES_PAGE_SIZE = 25;
+
+export interface TraineeFilters {
+  state?: TraineeState;
+  route?: string;
+  /** Trainee academic year of the ITT start date, by its first year. */
+  academicYear?: number;
+  /** Part of a name, a TRN or a provider trainee ID. */
+  search?: string;
+  sort?: 'name' | 'end-date';
+  page: number;
+}
+
+/** Only providers hold trainees; anyone else sees none. */
+function providerId(actor: Actor): string {
+  if (actor.organisation.type !== 'provider') throw new NotFoundError('Page');
+  return actor.organisation.id;
+}
+
+export async function listTrainees(
+  db: Kysely<DB>,
+  actor: Actor,
+  filters: TraineeFilters,
+): Promise<{ trainees: Trainee[]; total: number }> {
+  let query = db.selectFrom('trainees').where('provider_id', '=', providerId(actor));
+  if (filters.state) query = query.where('state', '=', filters.state);
+  if (filters.route) query = query.where('route', '=', filters.route);
+  if (filters.academicYear) {
+    const { from, to } = traineeAcademicYearDates(filters.academicYear);
+    query = query.where('itt_start_date', '>=', from).where('itt_start_date', '<=', to);
+  }
+  const search = filters.search?.trim();
+  if (search) {
+    const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        eb('trn', '=', search),
+        eb(eb.fn('lower', ['provider_trainee_id']), '=', search.toLowerCase()),
+        eb(eb.fn('concat_ws', [eb.val(' '), 'first_names', 'last_name']), 'ilike', like),
+      ]),
+    );
+  }
+  let ordered = query.selectAll();
+  ordered =
+    filters.sort === 'end-date'
+      ? ordered.orderBy('expected_end_date').orderBy('last_name').orderBy('first_names')
+      : ordered.orderBy((eb) => eb.fn('lower', ['last_name'])).orderBy((eb) => eb.fn('lower', ['first_names']));
+  const [trainees, count] = await Promise.all([
+    ordered
+      .orderBy('id')
+      .limit(TRAINEES_PAGE_SIZE)
+      .offset((filters.page - 1) * TRAINEES_PAGE_SIZE)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { trainees, total: Number(count.n) };
+}
+
+export async function findTrainee(db: Kysely<DB>, actor: Actor, id: string): Promise<Trainee> {
+  const trainee = isUuid(id)
+    ? await db
+        .selectFrom('trainees')
+        .selectAll()
+        .where('id', '=', id)
+        .where('provider_id', '=', providerId(actor))
+        .executeTakeFirst()
+    : undefined;
+  if (!trainee) throw new NotFoundError('Trainee');
+  return trainee;
+}
+
+/** The academic years the provider's trainees started in, newest first, for the filter. */
+export async function traineeAcademicYears(db: Kysely<DB>, actor: Actor): Promise<number[]> {
+  const rows = await db
+    .selectFrom('trainees')
+    // Academic years start on 1 August: seven months back lands every date in its start year.
+    .select(sql<number>`extract(year from itt_start_date - interval '7 months')`.as('year'))
+    .where('provider_id', '=', providerId(actor))
+    .groupBy('year')
+    .orderBy('year', 'desc')
+    .execute();
+  return rows.map((row) => Number(row.year));
+}
+
+export type NewTrainee = Omit<Trainee, 'id' | 'version' | 'created_at' | 'updated_at' | 'recommended_at'> & {
+  recommended_at: Date | null;
+};
+
+const INSERT_BATCH = 5_000;
+
+/** Adds trainee records in bulk, one statement per batch (demo data, imports and benchmarks). */
+export async function insertTrainees(db: Kysely<DB>, trainees: NewTrainee[]): Promise<void> {
+  for (let start = 0; start < trainees.length; start += INSERT_BATCH) {
+    const batch = trainees.slice(start, start + INSERT_BATCH);
+    const col = <K extends keyof NewTrainee>(key: K) => batch.map((t) => t[key]);
+    await sql`
+      insert into trainees (provider_id, first_names, last_name, date_of_birth, trn, hesa_id, provider_trainee_id,
+        route, subject, age_range, study_mode, itt_start_date, expected_end_date, state, withdrawal_reason,
+        withdrawal_date, standards_met_date, recommended_at, awarded_date)
+      select * from unnest(
+        ${col('provider_id')}::uuid[], ${col('first_names')}::text[], ${col('last_name')}::text[],
+        ${col('date_of_birth')}::date[], ${col('trn')}::text[], ${col('hesa_id')}::text[],
+        ${col('provider_trainee_id')}::text[], ${col('route')}::text[], ${col('subject')}::text[],
+        ${col('age_range')}::text[], ${col('study_mode')}::text[], ${col('itt_start_date')}::date[],
+        ${col('expected_end_date')}::date[], ${col('state')}::text[], ${col('withdrawal_reason')}::text[],
+        ${col('withdrawal_date')}::date[], ${col('standards_met_date')}::date[],
+        ${col('recommended_at')}::timestamptz[], ${col('awarded_date')}::date[]
+      )
+    `.execute(db);
+  }
+}
