@@ -20,6 +20,7 @@ import { registerSecurity } from './web/security.ts';
 import { sessions } from './web/sessions.ts';
 import { signInRoutes } from './web/sign-in/routes.ts';
 import { supportRoutes } from './web/support/routes.ts';
+import { traineeRoutes } from './web/trainees/routes.ts';
 import { govukFrontendDir, registerViews } from './web/views.ts';
 
 export interface Services {
@@ -88,6 +89,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(signInRoutes, { db, signIn: services.signIn });
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
+  await app.register(traineeRoutes, { prefix: '/trainees', db });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
 
   return app;

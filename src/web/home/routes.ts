@@ -17,7 +17,14 @@ const YOUR_ORGANISATION: Card = {
 };
 
 const CARDS: Record<OrganisationType, Card[]> = {
-  provider: [YOUR_ORGANISATION],
+  provider: [
+    {
+      href: '/trainees',
+      title: 'Trainees',
+      description: 'Find a trainee and see their course, status and award.',
+    },
+    YOUR_ORGANISATION,
+  ],
   school: [YOUR_ORGANISATION],
   appropriate_body: [YOUR_ORGANISATION],
   support: [

@@ -10,6 +10,7 @@ export interface NavigationItem {
 const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
   provider: [
     { href: '/', text: 'Home' },
+    { href: '/trainees', text: 'Trainees' },
     { href: '/organisation', text: 'Your organisation' },
   ],
   school: [

@@ -1,0 +1,151 @@
+// Provider pages: the list of trainees (filtered, searched, sorted, paged) and one trainee.
+import type { FastifyInstance } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { DB, Trainee } from '../../db/schema.ts';
+import { academicYearName, formatIsoDate } from '../../domain/dates.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { isTraineeState, stateFilterName, stateName, TRAINEE_STATES } from '../../domain/trainees/states.ts';
+import {
+  findTrainee,
+  listTrainees,
+  TRAINEES_PAGE_SIZE,
+  type TraineeFilters,
+  traineeAcademicYears,
+} from '../../domain/trainees/trainees.ts';
+import { isTrainingRoute, TRAINING_ROUTES, trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { field, pageNumber, pagination } from '../forms.ts';
+import { actorOf, requireActor } from '../guards.ts';
+
+const VIEW = 'trainees/views';
+
+const STATE_TAG_COLOURS: Record<Trainee['state'], string> = {
+  draft: 'govuk-tag--grey',
+  submitted_for_trn: 'govuk-tag--light-blue',
+  trn_received: 'govuk-tag--turquoise',
+  recommended: 'govuk-tag--purple',
+  awarded: 'govuk-tag--green',
+  deferred: 'govuk-tag--yellow',
+  withdrawn: 'govuk-tag--red',
+};
+
+/** What a page shows of a trainee: names for codes and dates written out. */
+export function describeTrainee(trainee: Trainee) {
+  const route = trainingRoute(trainee.route);
+  return {
+    ...trainee,
+    name: `${trainee.first_names} ${trainee.last_name}`,
+    routeName: route.name,
+    award: route.award,
+    stateName: stateName(trainee.state, route.award),
+    stateTag: STATE_TAG_COLOURS[trainee.state],
+  };
+}
+
+export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<DB> }) {
+  app.addHook('preHandler', requireActor);
+  app.addHook('preHandler', async (request) => {
+    if (actorOf(request).organisation.type !== 'provider') throw new NotFoundError('Page');
+  });
+
+  app.get('/', async (request, reply) => {
+    const actor = actorOf(request);
+    const query = request.query;
+    const state = field(query, 'state');
+    const route = field(query, 'route');
+    const year = Number(field(query, 'year'));
+    const filters: TraineeFilters = {
+      state: isTraineeState(state) ? state : undefined,
+      route: isTrainingRoute(route) ? route : undefined,
+      academicYear: Number.isInteger(year) && year > 1990 && year < 2100 ? year : undefined,
+      search: field(query, 'q').slice(0, 100),
+      sort: field(query, 'sort') === 'end-date' ? 'end-date' : 'name',
+      page: pageNumber(query),
+    };
+    const [{ trainees, total }, years] = await Promise.all([
+      listTrainees(db, actor, filters),
+      traineeAcademicYears(db, actor),
+    ]);
+    const params = (overrides: Record<string, string | number | undefined>) => {
+      const values = {
+        q: filters.search || undefined,
+        state: filters.state,
+        route: filters.route,
+        year: filters.academicYear,
+        sort: filters.sort === 'end-date' ? 'end-date' : undefined,
+        ...overrides,
+      };
+      const search = new URLSearchParams(
+        Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+      ).toString();
+      return search ? `/trainees?${search}` : '/trainees';
+    };
+    const option = (value: string, text: string, selected: string | undefined) => ({
+      value,
+      text,
+      selected: value === selected,
+    });
+    return reply.viewAsync(`${VIEW}/list.njk`, {
+      trainees: trainees.map((t) => ({
+        ...describeTrainee(t),
+        expectedEnd: formatIsoDate(t.expected_end_date),
+      })),
+      total,
+      filters,
+      filtered: Boolean(filters.state || filters.route || filters.academicYear || filters.search),
+      stateOptions: [
+        { value: '', text: 'Any status' },
+        ...TRAINEE_STATES.map((s) => option(s, stateFilterName(s), filters.state)),
+      ],
+      routeOptions: [
+        { value: '', text: 'Any route' },
+        ...TRAINING_ROUTES.map((r) => option(r.code, r.name, filters.route)),
+      ],
+      yearOptions: [
+        { value: '', text: 'Any year' },
+        ...years.map((y) => option(String(y), academicYearName(y), String(filters.academicYear ?? ''))),
+      ],
+      sortByName: params({ sort: undefined, page: undefined }),
+      sortByEndDate: params({ sort: 'end-date', page: undefined }),
+      pagination: pagination(filters.page, total, TRAINEES_PAGE_SIZE, (p) => params({ page: p === 1 ? undefined : p })),
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
+    const trainee = describeTrainee(await findTrainee(db, actorOf(request), request.params.id));
+    const row = (key: string, value: string | null | undefined) => ({
+      key: { text: key },
+      value: { text: value || 'Not provided' },
+    });
+    return reply.viewAsync(`${VIEW}/trainee.njk`, {
+      trainee,
+      backLink: '/trainees',
+      personal: [
+        row('First names', trainee.first_names),
+        row('Last name', trainee.last_name),
+        row('Date of birth', formatIsoDate(trainee.date_of_birth)),
+        row('TRN', trainee.trn ?? 'Not received yet'),
+        row('Provider trainee ID', trainee.provider_trainee_id),
+        row('HESA ID', trainee.hesa_id),
+      ],
+      course: [
+        row('Training route', trainee.routeName),
+        row('Award', trainee.award),
+        row('Subject', trainee.subject),
+        row('Age range', trainee.age_range),
+        row('Study mode', trainee.study_mode === 'full_time' ? 'Full time' : 'Part time'),
+        row('ITT start date', formatIsoDate(trainee.itt_start_date)),
+        row('Expected end date', formatIsoDate(trainee.expected_end_date)),
+      ],
+      outcome: [
+        row('Status', trainee.stateName),
+        ...(trainee.standards_met_date
+          ? [row(`Date ${trainee.award} standards met`, formatIsoDate(trainee.standards_met_date))]
+          : []),
+        ...(trainee.awarded_date ? [row(`${trainee.award} awarded`, formatIsoDate(trainee.awarded_date))] : []),
+        ...(trainee.state === 'withdrawn'
+          ? [row('Withdrawal date', formatIsoDate(trainee.withdrawal_date)), row('Reason', trainee.withdrawal_reason)]
+          : []),
+      ],
+    });
+  });
+}
