@@ -39,11 +39,9 @@ const CLI = 'npm run cli --';
 
 /** The command line was wrong: exit code 2, with the command's usage. */
 class UsageError extends Error {
-  readonly command: string | undefined;
-  constructor(message: string, command?: string) {
+  constructor(message: string) {
     super(message);
     this.name = 'UsageError';
-    this.command = command;
   }
 }
 
@@ -84,31 +82,31 @@ function dashed(value: string): string {
   return value.replaceAll('_', '-');
 }
 
-function parse<T extends ParseArgsOptionsConfig>(command: string, args: string[], options: T) {
+function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
   try {
     return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (error) {
     // parseArgs explains unknown options and missing values well; drop its hint about '--'.
     const message = (error as Error).message.replace(/\s*To specify an? (option|positional) argument .*$/s, '');
-    throw new UsageError(message, command);
+    throw new UsageError(message);
   }
 }
 
 /** A required option with something in it. */
-function required(command: string, values: Record<string, unknown>, option: string): string {
+function required(values: Record<string, unknown>, option: string): string {
   const value = values[option];
-  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${option} is required`, command);
+  if (typeof value !== 'string' || value.trim() === '') throw new UsageError(`--${option} is required`);
   return value;
 }
 
-function oneOf<T extends string>(command: string, option: string, value: string, allowed: readonly T[]): T {
+function oneOf<T extends string>(option: string, value: string, allowed: readonly T[]): T {
   const found = allowed.find((a) => a === value.trim().toLowerCase().replaceAll('_', '-'));
-  if (!found) throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, not "${value}"`, command);
+  if (!found) throw new UsageError(`--${option} must be one of ${allowed.join(', ')}, not "${value}"`);
   return found;
 }
 
-function noPositionals(command: string, positionals: string[]): void {
-  if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`, command);
+function noPositionals(positionals: string[]): void {
+  if (positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}"`);
 }
 
 const createOrganisationCommand: Command = {
@@ -133,7 +131,7 @@ Examples:
   ${CLI} create-organisation --type support --name "Rollbook Support"`,
   async run(args, context) {
     const command = 'create-organisation';
-    const { values, positionals } = parse(command, args, {
+    const { values, positionals } = parse(args, {
       type: { type: 'string' },
       name: { type: 'string' },
       'provider-type': { type: 'string' },
@@ -143,8 +141,8 @@ Examples:
       'ab-type': { type: 'string' },
     });
     if (values.help) return help(context.io, command);
-    noPositionals(command, positionals);
-    const type = oneOf(command, 'type', required(command, values, 'type'), ORGANISATION_TYPES);
+    noPositionals(positionals);
+    const type = oneOf('type', required(values, 'type'), ORGANISATION_TYPES);
     const onlyFor: Record<string, (typeof ORGANISATION_TYPES)[number]> = {
       'provider-type': 'provider',
       'provider-code': 'provider',
@@ -153,19 +151,18 @@ Examples:
     };
     for (const [option, forType] of Object.entries(onlyFor)) {
       if (values[option as keyof typeof values] !== undefined && type !== forType) {
-        throw new UsageError(`--${option} is only for --type ${forType}`, command);
+        throw new UsageError(`--${option} is only for --type ${forType}`);
       }
     }
-    if (type !== 'school') required(command, values, 'name');
+    if (type !== 'school') required(values, 'name');
     if (type === 'provider') {
-      required(command, values, 'provider-type');
-      required(command, values, 'ukprn');
+      required(values, 'provider-type');
+      required(values, 'ukprn');
     }
-    if (type === 'school') required(command, values, 'urn');
-    if (type === 'appropriate-body') required(command, values, 'ab-type');
-    const providerType =
-      values['provider-type'] && oneOf(command, 'provider-type', values['provider-type'], PROVIDER_TYPES);
-    const abType = values['ab-type'] && oneOf(command, 'ab-type', values['ab-type'], APPROPRIATE_BODY_TYPES);
+    if (type === 'school') required(values, 'urn');
+    if (type === 'appropriate-body') required(values, 'ab-type');
+    const providerType = values['provider-type'] && oneOf('provider-type', values['provider-type'], PROVIDER_TYPES);
+    const abType = values['ab-type'] && oneOf('ab-type', values['ab-type'], APPROPRIATE_BODY_TYPES);
 
     const organisation = await createOrganisation(
       await context.db(),
@@ -215,7 +212,7 @@ Examples:
   ${CLI} create-user --org 1DS --email tom@example.com --first-name Tom --last-name Okafor`,
   async run(args, context) {
     const command = 'create-user';
-    const { values, positionals } = parse(command, args, {
+    const { values, positionals } = parse(args, {
       org: { type: 'string' },
       email: { type: 'string' },
       'first-name': { type: 'string' },
@@ -224,12 +221,12 @@ Examples:
       password: { type: 'string' },
     });
     if (values.help) return help(context.io, command);
-    noPositionals(command, positionals);
-    const reference = required(command, values, 'org');
-    const email = required(command, values, 'email');
-    const firstName = required(command, values, 'first-name');
-    const lastName = required(command, values, 'last-name');
-    const role = values.role === undefined ? 'member' : oneOf(command, 'role', values.role, ROLES);
+    noPositionals(positionals);
+    const reference = required(values, 'org');
+    const email = required(values, 'email');
+    const firstName = required(values, 'first-name');
+    const lastName = required(values, 'last-name');
+    const role = values.role === undefined ? 'member' : oneOf('role', values.role, ROLES);
     const { baseUrl } = context.config();
 
     const db = await context.db();
@@ -274,12 +271,13 @@ Example:
   ${CLI} import-schools ~/Downloads/edubasealldata20250101.csv`,
   async run(args, context) {
     const command = 'import-schools';
-    const { values, positionals } = parse(command, args, {});
+    const { values, positionals } = parse(args, {});
     if (values.help) return help(context.io, command);
-    if (positionals.length === 0) throw new UsageError('Give the CSV file to import', command);
-    if (positionals.length > 1) throw new UsageError(`Give one file, not ${positionals.length}`, command);
+    if (positionals.length === 0) throw new UsageError('Give the CSV file to import');
+    if (positionals.length > 1) throw new UsageError(`Give one file, not ${positionals.length}`);
     const file = positionals[0];
     const { out } = context.io;
+    const db = await context.db();
     const started = performance.now();
     let bytes: Buffer;
     try {
@@ -293,7 +291,7 @@ Example:
       printProblems(context.io.err, problems);
       throw new DomainError(`No schools imported: every row of ${file} has a problem`);
     }
-    const { inserted, updated } = await upsertSchools(await context.db(), schools);
+    const { inserted, updated } = await upsertSchools(db, schools);
     const seconds = (performance.now() - started) / 1000;
     out(`Imported ${count(schools.length)} schools from ${path.basename(file)}:`);
     out(`  inserted: ${count(inserted)}`);
@@ -330,9 +328,9 @@ Loads the demo organisations, schools and users (password "${DEMO_PASSWORD}") in
 with no organisations. It refuses a database that already has any.`,
   async run(args, context) {
     const command = 'demo-data';
-    const { values, positionals } = parse(command, args, {});
+    const { values, positionals } = parse(args, {});
     if (values.help) return help(context.io, command);
-    noPositionals(command, positionals);
+    noPositionals(positionals);
     const db = await context.db();
     if (!(await isDatabaseEmpty(db))) {
       throw new DomainError(

@@ -74,10 +74,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   };
 }
 
-export async function migrateToLatest(db: Kysely<DB>): Promise<void> {
+/** schema: where the migration tables live; given for a schema per test so none finds another's. */
+export async function migrateToLatest(db: Kysely<DB>, { schema }: { schema?: string } = {}): Promise<void> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');

@@ -44,7 +44,7 @@ export async function testDatabase(): Promise<Database> {
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const database = await openDatabase({ databaseUrl: testDatabaseUrl, schema, maxConnections: 5 });
-  await migrateToLatest(database.db);
+  await migrateToLatest(database.db, { schema });
   const close = database.close;
   return {
     ...database,
