@@ -130,6 +130,51 @@ export interface TraineesTable {
   updated_at: Generated<Date>;
 }
 
+export type UploadState = 'received' | 'checking' | 'checked' | 'committing' | 'committed' | 'cancelled' | 'failed';
+export type RowOutcomeType = 'change' | 'skip' | 'error';
+
+export interface UploadsTable {
+  id: Generated<string>;
+  organisation_id: string;
+  kind: string;
+  state: UploadState;
+  file_name: string;
+  file_format: 'csv' | 'xlsx';
+  file_size: number;
+  encoding: string | null;
+  delimiter: string | null;
+  sheet_name: string | null;
+  headers: Json;
+  unknown_columns: Json;
+  row_count: Generated<number>;
+  rows_checked: Generated<number>;
+  change_count: Generated<number>;
+  skip_count: Generated<number>;
+  error_count: Generated<number>;
+  skip_errors: Generated<boolean>;
+  failure_message: string | null;
+  uploaded_by: string | null;
+  created_at: Generated<Date>;
+  checked_at: Timestamp | null;
+  committed_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  purged_at: Timestamp | null;
+}
+
+export interface UploadFilesTable {
+  upload_id: string;
+  content: Uint8Array;
+}
+
+export interface UploadRowsTable {
+  upload_id: string;
+  row_number: number;
+  outcome: RowOutcomeType;
+  cells: Json;
+  errors: Json;
+  change: Json | null;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -141,6 +186,9 @@ export interface DB {
   events: EventsTable;
   outbox: OutboxTable;
   trainees: TraineesTable;
+  uploads: UploadsTable;
+  upload_files: UploadFilesTable;
+  upload_rows: UploadRowsTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -149,3 +197,4 @@ export type User = Selectable<UsersTable>;
 export type School = Selectable<SchoolsTable>;
 export type Event = Selectable<EventsTable>;
 export type Trainee = Selectable<TraineesTable>;
+export type Upload = Selectable<UploadsTable>;

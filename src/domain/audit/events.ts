@@ -1,5 +1,5 @@
 // The append-only audit log: the one writer every change goes through.
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { DB, Event } from '../../db/schema.ts';
 import { type ActorOrSystem, actorIds } from '../organisations/actor.ts';
 
@@ -15,7 +15,10 @@ export interface NewEvent {
   changes?: Changes;
 }
 
-/** Writes events in one statement, inside the caller's transaction. */
+/**
+ * Writes events in one statement over arrays, inside the caller's transaction: the same for
+ * one event or a hundred thousand (a bulk commit), with no limit on parameters.
+ */
 export async function recordEvents(
   db: Kysely<DB>,
   actor: ActorOrSystem,
@@ -24,21 +27,16 @@ export async function recordEvents(
 ): Promise<void> {
   if (events.length === 0) return;
   const { actorUserId, actorOrganisationId } = actorIds(actor);
-  await db
-    .insertInto('events')
-    .values(
-      events.map((event) => ({
-        actor_user_id: actorUserId,
-        actor_organisation_id: actorOrganisationId,
-        organisation_id: event.organisationId,
-        subject_type: event.subjectType,
-        subject_id: event.subjectId,
-        action: event.action,
-        changes: JSON.stringify(event.changes ?? {}),
-        via,
-      })),
-    )
-    .execute();
+  await sql`
+    insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
+    select ${actorUserId}::uuid, ${actorOrganisationId}::uuid, e.organisation_id, e.subject_type, e.subject_id, e.action,
+      e.changes, ${via}
+    from unnest(
+      ${events.map((e) => e.organisationId)}::uuid[], ${events.map((e) => e.subjectType)}::text[],
+      ${events.map((e) => e.subjectId)}::text[], ${events.map((e) => e.action)}::text[],
+      ${events.map((e) => JSON.stringify(e.changes ?? {}))}::jsonb[]
+    ) as e(organisation_id, subject_type, subject_id, action, changes)
+  `.execute(db);
 }
 
 export interface EventWithNames extends Event {

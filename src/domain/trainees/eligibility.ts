@@ -1,7 +1,7 @@
 // Who can be recommended for QTS or EYTS: the one place for the rule, used by the template
 // (in SQL), by each row's check and by the re-check at commit.
-import { type ExpressionBuilder, sql } from 'kysely';
-import type { DB, Trainee } from '../../db/schema.ts';
+import { sql } from 'kysely';
+import type { Trainee } from '../../db/schema.ts';
 import { addMonths, formatIsoDate } from '../dates.ts';
 
 /** The expected end date must fall from 6 months before today to 3 months after. */
@@ -30,14 +30,9 @@ export function ineligibilityReason(trainee: EligibilityFields, today: string): 
   return undefined;
 }
 
-/** The same rule as a SQL condition on the trainees table. */
+/** The same rule as a SQL condition on the trainees table, for queries and set-based updates. */
 export function isEligible(today: string) {
   const { from, to } = recommendationWindow(today);
-  return (eb: ExpressionBuilder<DB, 'trainees'>) =>
-    eb.and([
-      eb('trainees.state', '=', 'trn_received'),
-      eb('trainees.trn', 'is not', null),
-      eb('trainees.expected_end_date', '>=', sql<string>`${from}::date`),
-      eb('trainees.expected_end_date', '<=', sql<string>`${to}::date`),
-    ]);
+  return sql<boolean>`(trainees.state = 'trn_received' and trainees.trn is not null
+    and trainees.expected_end_date between ${from}::date and ${to}::date)`;
 }

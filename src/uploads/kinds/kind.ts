@@ -1,0 +1,83 @@
+// The contract every upload kind fulfils. A kind owns its columns and row rules; the pipeline
+// owns reading, staging, counting, reports, states and the commit transaction.
+import type { Kysely, Transaction } from 'kysely';
+import type { DB, OrganisationType } from '../../db/schema.ts';
+import type { Actor } from '../../domain/organisations/actor.ts';
+import type { ColumnSpec } from '../headers.ts';
+
+export interface UploadContext {
+  db: Kysely<DB>;
+  actor: Actor;
+  /** Today's date in England, yyyy-mm-dd: fixed for the whole upload. */
+  today: string;
+}
+
+export interface ParsedRow {
+  rowNumber: number;
+  /** Each known column's cell, trimmed, by column key ('' when the column is absent). */
+  cells: Record<string, string>;
+  /** Whether the column is in the file at all (an absent column is not a blank cell). */
+  has: (key: string) => boolean;
+}
+
+export type RowOutcome<Change> = (
+  | { outcome: 'change'; change: Change }
+  | { outcome: 'skip'; reason: string }
+  | { outcome: 'error'; errors: RowError[] }
+) & {
+  /** The record the row is about, when it found one: with oneRowPerRecord, a second row for it fails both. */
+  recordKey?: string;
+};
+
+export interface RowError {
+  /** The column the error is about (its key), to highlight the cell; none for a whole-row error. */
+  column?: string;
+  message: string;
+}
+
+export interface StagedChange<Change> {
+  rowNumber: number;
+  change: Change;
+}
+
+export interface ReviewLine {
+  /** Lines are grouped under this heading on the review page. */
+  group: string;
+  title: string;
+  details: string[];
+}
+
+export interface CountLabels {
+  change: (n: number) => string;
+  skip: (n: number) => string;
+  error: (n: number) => string;
+}
+
+export interface UploadKind<Change = unknown, Lookup = unknown> {
+  id: string;
+  title: string;
+  allowedFor: OrganisationType[];
+  columns: ColumnSpec[];
+  maxRows: number;
+  /** The file must have at least one of these columns (keys), e.g. a TRN or a trainee ID. */
+  requiredOneOf?: string[];
+  /** A record may appear in one row only. */
+  oneRowPerRecord: boolean;
+  /** The worksheet name in templates; an XLSX upload prefers a sheet of this name. */
+  sheetName: string;
+  countLabels: CountLabels;
+  templateFileName(actor: Actor): string;
+  /** The rows of the (prefilled or blank) template, in column order. */
+  template(ctx: UploadContext): Promise<string[][]>;
+  /** Set-based lookups for the whole file: never a query per row. */
+  prepare(ctx: UploadContext, rows: ParsedRow[]): Promise<Lookup>;
+  /** Pure: the outcome of one row. */
+  check(row: ParsedRow, lookup: Lookup, ctx: UploadContext): RowOutcome<Change>;
+  /** Rules across rows (the same record twice): returns the row numbers to fail, with why. */
+  checkAcross?(rows: { row: ParsedRow; outcome: RowOutcome<Change> }[]): Map<number, RowError[]>;
+  /** In the commit transaction: rows whose records changed since the check, with why. */
+  recheck(tx: Transaction<DB>, changes: StagedChange<Change>[], ctx: UploadContext): Promise<Map<number, string>>;
+  /** In the commit transaction: make every change, set-based, with its audit events. */
+  apply(tx: Transaction<DB>, changes: StagedChange<Change>[], ctx: UploadContext & { uploadId: string }): Promise<void>;
+  describe(change: Change): ReviewLine;
+}

@@ -1,0 +1,432 @@
+// The shared bulk-upload pipeline: read → match headers → check → stage → report → commit.
+// Every kind goes through here; a kind only supplies its columns and row rules (kinds/kind.ts).
+
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import { copyRows } from '../db/copy.ts';
+import type { Database } from '../db/database.ts';
+import type { DB, Upload, UploadState } from '../db/schema.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { recordEvents } from '../domain/audit/events.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { Actor } from '../domain/organisations/actor.ts';
+import { type HeaderMatch, matchHeaders } from './headers.ts';
+import { findKind } from './kinds/index.ts';
+import type { ParsedRow, RowError, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
+import { readSheet } from './sheets/read-sheet.ts';
+import { FileRefusal, type Sheet } from './sheets/sheet.ts';
+
+export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+/** The request cannot be done in the upload's current state (HTTP 409). */
+export class UploadConflict extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UploadConflict';
+  }
+}
+
+export const UPLOAD_STATE_NAMES: Record<UploadState, string> = {
+  received: 'Received',
+  checking: 'Checking',
+  checked: 'Checked',
+  committing: 'Submitting',
+  committed: 'Submitted',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};
+
+/** The kind, if this actor's organisation may use it; otherwise it does not exist for them. */
+export function kindFor(actor: Actor, kindId: string): UploadKind {
+  const kind = findKind(kindId);
+  if (!kind || !kind.allowedFor.includes(actor.organisation.type)) throw new NotFoundError('Upload kind');
+  return kind;
+}
+
+export async function findUpload(db: Kysely<DB>, actor: Actor, id: string): Promise<Upload> {
+  const upload = /^[0-9a-f-]{36}$/i.test(id)
+    ? await db
+        .selectFrom('uploads')
+        .selectAll()
+        .where('id', '=', id)
+        .where('organisation_id', '=', actor.organisation.id)
+        .executeTakeFirst()
+    : undefined;
+  if (!upload) throw new NotFoundError('Upload');
+  return upload;
+}
+
+export const UPLOADS_PAGE_SIZE = 25;
+
+export async function listUploads(
+  db: Kysely<DB>,
+  actor: Actor,
+  { kind, state, page }: { kind?: string; state?: string; page: number },
+): Promise<{ uploads: (Upload & { uploaded_by_name: string | null })[]; total: number }> {
+  let query = db.selectFrom('uploads').where('uploads.organisation_id', '=', actor.organisation.id);
+  if (kind) query = query.where('uploads.kind', '=', kind);
+  if (state) query = query.where('uploads.state', '=', state as UploadState);
+  const [uploads, count] = await Promise.all([
+    query
+      .leftJoin('users', 'users.id', 'uploads.uploaded_by')
+      .selectAll('uploads')
+      .select(sql<string>`users.first_name || ' ' || users.last_name`.as('uploaded_by_name'))
+      .orderBy('uploads.created_at', 'desc')
+      .orderBy('uploads.id')
+      .limit(UPLOADS_PAGE_SIZE)
+      .offset((page - 1) * UPLOADS_PAGE_SIZE)
+      .execute(),
+    query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { uploads, total: Number(count.n) };
+}
+
+/** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
+async function readUploadFile(kind: UploadKind, bytes: Uint8Array): Promise<{ sheet: Sheet; match: HeaderMatch }> {
+  if (bytes.length > MAX_FILE_BYTES) {
+    throw new FileRefusal(
+      `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`,
+    );
+  }
+  const sheet = await readSheet(bytes, { maxRows: kind.maxRows, sheetName: kind.sheetName });
+  const match = matchHeaders(sheet.headers, kind.columns);
+  if (kind.requiredOneOf && !kind.requiredOneOf.some((key) => match.indexes.has(key))) {
+    const names = kind.requiredOneOf.map((key) => `"${kind.columns.find((c) => c.key === key)?.header}"`);
+    throw new FileRefusal(
+      `The file needs a ${names.join(' or ')} column to find each record. Check the first row holds the column headings from the template`,
+    );
+  }
+  if (sheet.rows.length === 0) {
+    throw new FileRefusal('The file has column headings but no rows. Add a row for each record and upload it again');
+  }
+  return { sheet, match };
+}
+
+export interface ReceivedFile {
+  name: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * Takes an upload: refuses a file that cannot be used (storing nothing), otherwise records it
+ * and checks every row. Returns the upload, checked.
+ */
+export async function receiveUpload(
+  database: Database,
+  actor: Actor,
+  kindId: string,
+  file: ReceivedFile,
+  today: string,
+): Promise<Upload> {
+  const kind = kindFor(actor, kindId);
+  const { sheet, match } = await readUploadFile(kind, file.bytes);
+  const upload = await inTransaction(database.db, async (tx) => {
+    const created = await tx
+      .insertInto('uploads')
+      .values({
+        organisation_id: actor.organisation.id,
+        kind: kind.id,
+        state: 'received',
+        file_name: file.name.slice(0, 255) || `upload.${sheet.format}`,
+        file_format: sheet.format,
+        file_size: file.bytes.length,
+        encoding: sheet.encoding ?? null,
+        delimiter: sheet.delimiter ?? null,
+        sheet_name: sheet.sheetName ?? null,
+        headers: JSON.stringify(sheet.headers),
+        unknown_columns: JSON.stringify(match.unknown),
+        row_count: sheet.rows.length,
+        uploaded_by: actor.userId,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx.insertInto('upload_files').values({ upload_id: created.id, content: file.bytes }).execute();
+    await recordEvents(tx, actor, 'page', [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'upload',
+        subjectId: created.id,
+        action: 'received',
+        changes: { kind: { to: kind.id }, file_name: { to: created.file_name }, rows: { to: sheet.rows.length } },
+      },
+    ]);
+    return created;
+  });
+  return checkUpload(database, actor, upload.id, today, { sheet, match });
+}
+
+function parsedRows(sheet: Sheet, match: HeaderMatch, kind: UploadKind): ParsedRow[] {
+  const has = (key: string) => match.indexes.has(key);
+  return sheet.rows.map((row) => {
+    const cells: Record<string, string> = {};
+    for (const column of kind.columns) {
+      const index = match.indexes.get(column.key);
+      cells[column.key] = index === undefined ? '' : (row.cells[index] ?? '').trim();
+    }
+    return { rowNumber: row.rowNumber, cells, has };
+  });
+}
+
+/** Runs every row rule, then the rules across rows. Pure apart from the kind's one lookup. */
+async function checkRows(kind: UploadKind, ctx: UploadContext, rows: ParsedRow[]) {
+  const lookup = await kind.prepare(ctx, rows);
+  const checked = rows.map((row) => ({ row, outcome: kind.check(row, lookup, ctx) as RowOutcome<unknown> }));
+  const extra = new Map<number, RowError[]>();
+  if (kind.oneRowPerRecord) {
+    const rowsByRecord = new Map<string, number[]>();
+    for (const { row, outcome } of checked) {
+      if (!outcome.recordKey) continue;
+      rowsByRecord.set(outcome.recordKey, [...(rowsByRecord.get(outcome.recordKey) ?? []), row.rowNumber]);
+    }
+    for (const numbers of rowsByRecord.values()) {
+      if (numbers.length < 2) continue;
+      for (const number of numbers) {
+        const others = numbers.filter((n) => n !== number).join(', ');
+        extra.set(number, [
+          { message: `The same record is also in row ${others}. Keep one row for it and delete the others` },
+        ]);
+      }
+    }
+  }
+  for (const [number, errors] of kind.checkAcross?.(checked) ?? [])
+    extra.set(number, [...(extra.get(number) ?? []), ...errors]);
+  return checked.map(({ row, outcome }) => {
+    const more = extra.get(row.rowNumber);
+    if (!more) return { row, outcome };
+    const errors = outcome.outcome === 'error' ? [...outcome.errors, ...more] : more;
+    return { row, outcome: { outcome: 'error', errors, recordKey: outcome.recordKey } as RowOutcome<unknown> };
+  });
+}
+
+/**
+ * Checks a received upload and stages its rows (COPY). Used in the request for small files and
+ * by the job for large ones; the state guard means only one of them checks it.
+ */
+export async function checkUpload(
+  database: Database,
+  actor: Actor,
+  uploadId: string,
+  today: string,
+  read?: { sheet: Sheet; match: HeaderMatch },
+): Promise<Upload> {
+  const db = database.db;
+  const kind = kindFor(actor, (await findUpload(db, actor, uploadId)).kind);
+  const started = await db
+    .updateTable('uploads')
+    .set({ state: 'checking' })
+    .where('id', '=', uploadId)
+    .where('state', '=', 'received')
+    .returning('id')
+    .executeTakeFirst();
+  if (!started) return findUpload(db, actor, uploadId);
+  try {
+    let file = read;
+    let original: Sheet['rows'] | undefined = read?.sheet.rows;
+    if (!file) {
+      const { content } = await db
+        .selectFrom('upload_files')
+        .select('content')
+        .where('upload_id', '=', uploadId)
+        .executeTakeFirstOrThrow();
+      file = await readUploadFile(kind, content);
+      original = file.sheet.rows;
+    }
+    const rows = parsedRows(file.sheet, file.match, kind);
+    const checked = await checkRows(kind, { db, actor, today }, rows);
+    const columnIndex = (key?: string) => (key === undefined ? null : (file.match.indexes.get(key) ?? null));
+    const counts = { change: 0, skip: 0, error: 0 };
+    const staged = checked.map(({ row, outcome }, i) => {
+      counts[outcome.outcome]++;
+      const errors =
+        outcome.outcome === 'error'
+          ? outcome.errors.map((e) => ({ column: columnIndex(e.column), message: e.message }))
+          : outcome.outcome === 'skip'
+            ? [{ column: null, message: outcome.reason, skip: true }]
+            : [];
+      return [
+        uploadId,
+        row.rowNumber,
+        outcome.outcome,
+        original?.[i].cells ?? [],
+        errors,
+        outcome.outcome === 'change' ? outcome.change : null,
+      ];
+    });
+    await db.deleteFrom('upload_rows').where('upload_id', '=', uploadId).execute();
+    await copyRows(
+      database,
+      'upload_rows',
+      ['upload_id', 'row_number', 'outcome', 'cells', 'errors', 'change'],
+      staged,
+    );
+    return await db
+      .updateTable('uploads')
+      .set({
+        state: 'checked',
+        rows_checked: rows.length,
+        change_count: counts.change,
+        skip_count: counts.skip,
+        error_count: counts.error,
+        checked_at: new Date(),
+      })
+      .where('id', '=', uploadId)
+      .where('state', '=', 'checking')
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (error) {
+    await db
+      .updateTable('uploads')
+      .set({
+        state: 'failed',
+        ended_at: new Date(),
+        failure_message: error instanceof FileRefusal ? error.message : 'The file could not be checked',
+      })
+      .where('id', '=', uploadId)
+      .execute();
+    throw error;
+  }
+}
+
+export type CommitResult = { state: 'committed'; committed: number } | { state: 'checked'; stale: number };
+
+/**
+ * Submits a checked upload in one transaction. Records that changed since the check become
+ * errors and nothing is applied; the user is told and may continue without them.
+ */
+export async function commitUpload(
+  database: Database,
+  actor: Actor,
+  uploadId: string,
+  { skipErrors, today }: { skipErrors: boolean; today: string },
+): Promise<CommitResult> {
+  const db = database.db;
+  const upload = await findUpload(db, actor, uploadId);
+  if (upload.state === 'committed') return { state: 'committed', committed: upload.change_count };
+  if (upload.state !== 'checked') {
+    throw new UploadConflict(
+      `This upload is ${UPLOAD_STATE_NAMES[upload.state].toLowerCase()}, so it cannot be submitted`,
+    );
+  }
+  if (upload.error_count > 0 && !skipErrors) {
+    throw new UploadConflict(
+      'Some rows have errors. Upload a fixed file, or choose to continue without the rows with errors',
+    );
+  }
+  const kind = kindFor(actor, upload.kind);
+  return inTransaction(db, async (tx) => {
+    // The guard: only one request moves the upload out of "checked", so it is applied once.
+    const locked = await tx
+      .updateTable('uploads')
+      .set({ state: 'committing' })
+      .where('id', '=', uploadId)
+      .where('state', '=', 'checked')
+      .returning('id')
+      .executeTakeFirst();
+    if (!locked) {
+      const now = await findUpload(tx, actor, uploadId);
+      if (now.state === 'committed') return { state: 'committed', committed: now.change_count };
+      throw new UploadConflict(
+        `This upload is ${UPLOAD_STATE_NAMES[now.state].toLowerCase()}, so it cannot be submitted`,
+      );
+    }
+    const rows = await tx
+      .selectFrom('upload_rows')
+      .select(['row_number', 'change'])
+      .where('upload_id', '=', uploadId)
+      .where('outcome', '=', 'change')
+      .orderBy('row_number')
+      .execute();
+    const changes = rows.map((row) => ({ rowNumber: row.row_number, change: row.change }));
+    const ctx = { db: tx, actor, today, uploadId };
+    const stale = await kind.recheck(tx, changes, ctx);
+    if (stale.size > 0) {
+      const numbers = [...stale.keys()];
+      await sql`
+        update upload_rows set outcome = 'error', change = null, errors = s.errors
+        from unnest(${numbers}::int[], ${numbers.map((n) => JSON.stringify([{ column: null, message: stale.get(n) }]))}::jsonb[])
+          as s(row_number, errors)
+        where upload_rows.upload_id = ${uploadId} and upload_rows.row_number = s.row_number
+      `.execute(tx);
+      await tx
+        .updateTable('uploads')
+        .set((eb) => ({
+          state: 'checked',
+          change_count: eb('change_count', '-', stale.size),
+          error_count: eb('error_count', '+', stale.size),
+        }))
+        .where('id', '=', uploadId)
+        .execute();
+      return { state: 'checked', stale: stale.size };
+    }
+    await kind.apply(tx, changes, ctx);
+    await tx
+      .updateTable('uploads')
+      .set({ state: 'committed', committed_at: new Date(), ended_at: new Date(), skip_errors: skipErrors })
+      .where('id', '=', uploadId)
+      .execute();
+    await recordEvents(tx, actor, 'page', [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'upload',
+        subjectId: uploadId,
+        action: 'submitted',
+        changes: {
+          state: { from: 'checked', to: 'committed' },
+          changes: { to: changes.length },
+          skipped_errors: { to: skipErrors },
+        },
+      },
+    ]);
+    return { state: 'committed', committed: changes.length };
+  });
+}
+
+export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: string): Promise<void> {
+  const upload = await findUpload(db, actor, uploadId);
+  if (upload.state === 'cancelled') return;
+  const cancelled = await db
+    .updateTable('uploads')
+    .set({ state: 'cancelled', ended_at: new Date() })
+    .where('id', '=', uploadId)
+    .where('state', 'in', ['received', 'checking', 'checked', 'failed'])
+    .returning('id')
+    .executeTakeFirst();
+  if (!cancelled) throw new UploadConflict('This upload has been submitted, so it cannot be cancelled');
+  await recordEvents(db, actor, 'page', [
+    {
+      organisationId: actor.organisation.id,
+      subjectType: 'upload',
+      subjectId: uploadId,
+      action: 'cancelled',
+      changes: { state: { from: upload.state, to: 'cancelled' } },
+    },
+  ]);
+}
+
+/** Days an upload's file and staged rows are kept after it ends. */
+export const KEEP_UPLOAD_DAYS = 7;
+
+/** Deletes files and staged rows of uploads that ended (or were left) over 7 days ago; summaries stay. */
+export async function purgeOldUploads(db: Kysely<DB>, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - KEEP_UPLOAD_DAYS * 86_400_000);
+  return inTransaction(db, async (tx) => {
+    const old = await tx
+      .updateTable('uploads')
+      .set((eb) => ({
+        purged_at: now,
+        ended_at: eb.fn.coalesce('ended_at', eb.val(now)),
+        state: sql`case when state in ('committed', 'cancelled', 'failed') then state else 'cancelled' end`,
+      }))
+      .where('purged_at', 'is', null)
+      .where((eb) =>
+        eb.or([eb('ended_at', '<', cutoff), eb.and([eb('ended_at', 'is', null), eb('created_at', '<', cutoff)])]),
+      )
+      .returning('id')
+      .execute();
+    if (old.length === 0) return 0;
+    const ids = old.map((u) => u.id);
+    await tx.deleteFrom('upload_rows').where('upload_id', 'in', ids).execute();
+    await tx.deleteFrom('upload_files').where('upload_id', 'in', ids).execute();
+    return old.length;
+  });
+}

@@ -1,0 +1,73 @@
+// The error report: the user's own sheet, in its own format, every row in its original order,
+// with a result and the errors added as the last two columns.
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import type { Actor } from '../domain/organisations/actor.ts';
+import { ERRORS_HEADER, RESULT_HEADER } from './headers.ts';
+import { findUpload } from './pipeline.ts';
+import { writeCsv } from './sheets/csv.ts';
+import type { TextEncoding } from './sheets/encoding.ts';
+import { writeXlsx } from './sheets/xlsx.ts';
+
+export interface ReportFile {
+  fileName: string;
+  contentType: string;
+  body: Buffer;
+}
+
+interface StagedError {
+  column: number | null;
+  message: string;
+  skip?: boolean;
+}
+
+function resultText(outcome: string, errors: StagedError[]): string {
+  if (outcome === 'change') return 'Passed';
+  if (outcome === 'skip') return errors[0]?.message ?? 'Skipped';
+  return `${errors.length} ${errors.length === 1 ? 'error' : 'errors'}`;
+}
+
+function reportName(fileName: string, format: string): string {
+  const base = fileName.replace(/\.(csv|xlsx|txt)$/i, '') || 'upload';
+  return `${base}-checked.${format}`;
+}
+
+export async function errorReport(db: Kysely<DB>, actor: Actor, uploadId: string): Promise<ReportFile> {
+  const upload = await findUpload(db, actor, uploadId);
+  if (upload.purged_at) throw new NotFoundError('Report');
+  const rows = await db
+    .selectFrom('upload_rows')
+    .select(['row_number', 'outcome', 'cells', 'errors'])
+    .where('upload_id', '=', uploadId)
+    .orderBy('row_number')
+    .execute();
+  const headers = [...(upload.headers as string[]), RESULT_HEADER, ERRORS_HEADER];
+  const width = (upload.headers as string[]).length;
+  const lines = rows.map((row) => {
+    const errors = row.errors as StagedError[];
+    const cells = Array.from({ length: width }, (_, i) => (row.cells as string[])[i] ?? '');
+    const messages = row.outcome === 'error' ? errors.map((e) => e.message).join('\n') : '';
+    return {
+      cells: [...cells, resultText(row.outcome, errors), messages],
+      highlight: row.outcome === 'error' ? errors.flatMap((e) => (e.column === null ? [] : [e.column])) : [],
+    };
+  });
+  if (upload.file_format === 'xlsx') {
+    return {
+      fileName: reportName(upload.file_name, 'xlsx'),
+      contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+      body: await writeXlsx(upload.sheet_name ?? 'Sheet1', headers, lines),
+    };
+  }
+  const encoding = (upload.encoding ?? 'utf-8') as TextEncoding;
+  return {
+    fileName: reportName(upload.file_name, 'csv'),
+    contentType: `text/csv; charset=${encoding === 'windows-1252' ? 'windows-1252' : encoding.startsWith('utf-16') ? 'utf-16' : 'utf-8'}`,
+    body: writeCsv(
+      headers,
+      lines.map((line) => line.cells),
+      { delimiter: upload.delimiter ?? ',', encoding },
+    ),
+  };
+}

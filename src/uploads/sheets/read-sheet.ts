@@ -1,0 +1,25 @@
+// Which reader a file needs, judged by its content rather than its name.
+import { readCsv } from './csv.ts';
+import { FileRefusal, type ReadLimits, type Sheet } from './sheet.ts';
+import { readXlsx } from './xlsx.ts';
+
+/** Zip files (and so XLSX) start with "PK\x03\x04". */
+function isZip(bytes: Uint8Array): boolean {
+  return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
+}
+
+/** Old binary Excel (.xls) and other OLE documents start with this signature. */
+function isOleDocument(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xd0 && bytes[1] === 0xcf && bytes[2] === 0x11 && bytes[3] === 0xe0;
+}
+
+export async function readSheet(bytes: Uint8Array, limits: ReadLimits): Promise<Sheet> {
+  if (bytes.length === 0) throw new FileRefusal('The file is empty. Upload the sheet with your trainees in it');
+  if (isOleDocument(bytes)) {
+    throw new FileRefusal(
+      'The file is an old Excel 97-2003 workbook (.xls). Save it as Excel workbook (.xlsx) or CSV and upload it again',
+    );
+  }
+  if (isZip(bytes)) return readXlsx(bytes, limits);
+  return readCsv(bytes, limits);
+}
