@@ -175,6 +175,20 @@ export interface UploadRowsTable {
   change: Json | null;
 }
 
+export interface AwardRequestsTable {
+  id: Generated<string>;
+  trainee_id: string;
+  provider_id: string;
+  award: 'QTS' | 'EYTS';
+  standards_met_date: string;
+  state: Generated<'pending' | 'awarded' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  awarded_date: string | null;
+  requested_at: Generated<Date>;
+  processed_at: Timestamp | null;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -189,6 +203,7 @@ export interface DB {
   uploads: UploadsTable;
   upload_files: UploadFilesTable;
   upload_rows: UploadRowsTable;
+  award_requests: AwardRequestsTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;

@@ -4,9 +4,11 @@ import type { Migration } from 'kysely/migration';
 import * as foundation from './0001-foundation.ts';
 import * as trainees from './0002-trainees.ts';
 import * as uploads from './0003-uploads.ts';
+import * as awardRequests from './0004-award-requests.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-trainees': trainees,
   '0003-uploads': uploads,
+  '0004-award-requests': awardRequests,
 };
