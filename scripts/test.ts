@@ -19,7 +19,9 @@ const steps: Step[] = [
   { name: 'type check', command: bin('tsc'), args: ['--noEmit'] },
   { name: 'lint', command: bin('biome'), args: ['check', '.'] },
   { name: 'tests on PGlite', command: node, args: unitTests, env: { TEST_DATABASE_URL: undefined } },
-  ...(postgresUrl ? [{ name: 'tests on PostgreSQL', command: node, args: unitTests, env: { TEST_DATABASE_URL: postgresUrl } }] : []),
+  ...(postgresUrl
+    ? [{ name: 'tests on PostgreSQL', command: node, args: unitTests, env: { TEST_DATABASE_URL: postgresUrl } }]
+    : []),
   { name: 'browser journeys', command: node, args: ['--test', '--test-concurrency=1', 'test/e2e/**/*.e2e.ts'] },
 ];
 

@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Notify } from './integrations/notify/notify.ts';
 import type { SignInAdapter } from './integrations/sign-in/sign-in.ts';
+import type { Jobs } from './jobs/jobs.ts';
 import { registerErrorHandlers } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { homeRoutes } from './web/home/routes.ts';
@@ -28,6 +29,8 @@ export interface Services {
   database: Database;
   signIn: SignInAdapter;
   notify: Notify;
+  /** Background work: checking large uploads, sending award requests. */
+  jobs: Jobs;
   /** Where the log goes; standard output unless a test wants to read it. */
   logStream?: NodeJS.WritableStream;
 }

@@ -6,9 +6,12 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { isDatabaseEmpty, loadDemoData } from './demo-data.ts';
+import { today } from './domain/dates.ts';
 import { outbox } from './integrations/notify/notify.ts';
 import { localAccounts } from './integrations/sign-in/local-accounts.ts';
 import { deleteOldAttempts } from './integrations/sign-in/throttle.ts';
+import { localTeachingRecord } from './integrations/teaching-record/teaching-record.ts';
+import { startPgBoss } from './jobs/jobs.ts';
 import { deleteExpiredSessions } from './web/sessions.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
@@ -27,7 +30,9 @@ async function main() {
   await migrateToLatest(database.db);
   if (config.demoData && (await isDatabaseEmpty(database.db))) await loadDemoData(database.db);
 
-  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox });
+  const teachingRecord = localTeachingRecord(today);
+  const jobs = await startPgBoss({ database, teachingRecord }, (message, err) => console.error(message, err));
+  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, jobs });
   const housekeeping = setInterval(() => {
     Promise.all([deleteExpiredSessions(database.db), deleteOldAttempts(database.db)]).catch((err) =>
       app.log.error({ err }, 'housekeeping failed'),
@@ -42,6 +47,7 @@ async function main() {
     app.log.info({ signal }, 'stopping');
     clearInterval(housekeeping);
     await app.close();
+    await jobs.stop();
     await database.close(); // flushes PGlite to disk, or closes the PostgreSQL pool
     process.exit(0);
   };

@@ -1,6 +1,7 @@
 // Bulk writes with COPY: pg-copy-streams on PostgreSQL, a blob on PGlite. Never a row at a time.
-import { pipeline } from 'node:stream/promises';
+
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Database } from './database.ts';
 
@@ -24,7 +25,12 @@ function* csvLines(rows: Iterable<unknown[]>): Generator<string> {
 }
 
 /** Copies rows into a table (outside any open Kysely transaction on PGlite). */
-export async function copyRows(database: Database, table: string, columns: string[], rows: Iterable<unknown[]>): Promise<void> {
+export async function copyRows(
+  database: Database,
+  table: string,
+  columns: string[],
+  rows: Iterable<unknown[]>,
+): Promise<void> {
   const target = `${table} (${columns.join(', ')})`;
   if (database.pglite) {
     const blob = new Blob([...csvLines(rows)]);

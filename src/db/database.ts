@@ -16,6 +16,10 @@ export interface Database {
   pglite?: PGlite;
   /** The PostgreSQL pool, when kind is 'postgres'. */
   pool?: pg.Pool;
+  /** PostgreSQL only: for tools that open their own connections (the job queue). */
+  connectionString?: string;
+  /** PostgreSQL only: the schema worked in, when not the default. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -54,6 +58,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       db,
       kind: 'postgres',
       pool,
+      connectionString: options.databaseUrl,
+      schema: options.schema,
       close: () => db.destroy(),
     };
   }

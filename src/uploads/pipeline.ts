@@ -56,6 +56,38 @@ export async function findUpload(db: Kysely<DB>, actor: Actor, id: string): Prom
   return upload;
 }
 
+/** Who a background job acts as: the person who uploaded, for the organisation they uploaded for. */
+export async function uploadActor(db: Kysely<DB>, uploadId: string): Promise<Actor> {
+  const row = await db
+    .selectFrom('uploads')
+    .innerJoin('organisations', 'organisations.id', 'uploads.organisation_id')
+    .innerJoin('users', 'users.id', 'uploads.uploaded_by')
+    .leftJoin('memberships', (join) =>
+      join.onRef('memberships.user_id', '=', 'users.id').onRef('memberships.organisation_id', '=', 'organisations.id'),
+    )
+    .select([
+      'users.id as userId',
+      'users.email',
+      'users.first_name',
+      'users.last_name',
+      'organisations.id as organisationId',
+      'organisations.type',
+      'organisations.name',
+      'memberships.role',
+    ])
+    .where('uploads.id', '=', uploadId)
+    .executeTakeFirst();
+  if (!row) throw new NotFoundError('Upload');
+  return {
+    userId: row.userId,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    organisation: { id: row.organisationId, type: row.type, name: row.name },
+    role: row.role ?? 'member',
+  };
+}
+
 export const UPLOADS_PAGE_SIZE = 25;
 
 export async function listUploads(
@@ -111,12 +143,19 @@ export interface ReceivedFile {
  * Takes an upload: refuses a file that cannot be used (storing nothing), otherwise records it
  * and checks every row. Returns the upload, checked.
  */
+/** How often a background check records its progress, in rows. */
+const PROGRESS_EVERY = 10_000;
+
+/** Files with more rows than this are checked by a background job, with a progress page. */
+export const CHECK_IN_REQUEST_MAX_ROWS = 5_000;
+
 export async function receiveUpload(
   database: Database,
   actor: Actor,
   kindId: string,
   file: ReceivedFile,
   today: string,
+  { checkLater }: { checkLater?: (uploadId: string) => Promise<void> } = {},
 ): Promise<Upload> {
   const kind = kindFor(actor, kindId);
   const { sheet, match } = await readUploadFile(kind, file.bytes);
@@ -152,6 +191,10 @@ export async function receiveUpload(
     ]);
     return created;
   });
+  if (checkLater && sheet.rows.length > CHECK_IN_REQUEST_MAX_ROWS) {
+    await checkLater(upload.id);
+    return upload;
+  }
   return checkUpload(database, actor, upload.id, today, { sheet, match });
 }
 
@@ -168,9 +211,18 @@ function parsedRows(sheet: Sheet, match: HeaderMatch, kind: UploadKind): ParsedR
 }
 
 /** Runs every row rule, then the rules across rows. Pure apart from the kind's one lookup. */
-async function checkRows(kind: UploadKind, ctx: UploadContext, rows: ParsedRow[]) {
+async function checkRows(
+  kind: UploadKind,
+  ctx: UploadContext,
+  rows: ParsedRow[],
+  onProgress?: (rowsChecked: number) => Promise<void>,
+) {
   const lookup = await kind.prepare(ctx, rows);
-  const checked = rows.map((row) => ({ row, outcome: kind.check(row, lookup, ctx) as RowOutcome<unknown> }));
+  const checked: { row: ParsedRow; outcome: RowOutcome<unknown> }[] = [];
+  for (const row of rows) {
+    checked.push({ row, outcome: kind.check(row, lookup, ctx) as RowOutcome<unknown> });
+    if (onProgress && checked.length % PROGRESS_EVERY === 0) await onProgress(checked.length);
+  }
   const extra = new Map<number, RowError[]>();
   if (kind.oneRowPerRecord) {
     const rowsByRecord = new Map<string, number[]>();
@@ -232,7 +284,13 @@ export async function checkUpload(
       original = file.sheet.rows;
     }
     const rows = parsedRows(file.sheet, file.match, kind);
-    const checked = await checkRows(kind, { db, actor, today }, rows);
+    // In a job, the progress page shows how far the check has gone.
+    const onProgress = read
+      ? undefined
+      : async (rowsChecked: number) => {
+          await db.updateTable('uploads').set({ rows_checked: rowsChecked }).where('id', '=', uploadId).execute();
+        };
+    const checked = await checkRows(kind, { db, actor, today }, rows, onProgress);
     const columnIndex = (key?: string) => (key === undefined ? null : (file.match.indexes.get(key) ?? null));
     const counts = { change: 0, skip: 0, error: 0 };
     const staged = checked.map(({ row, outcome }, i) => {
@@ -294,6 +352,26 @@ export type CommitResult = { state: 'committed'; committed: number } | { state: 
  * errors and nothing is applied; the user is told and may continue without them.
  */
 export async function commitUpload(
+  database: Database,
+  actor: Actor,
+  uploadId: string,
+  {
+    skipErrors,
+    today,
+    afterCommit,
+  }: { skipErrors: boolean; today: string; afterCommit?: (kindId: string) => Promise<void> },
+): Promise<CommitResult> {
+  const result = await commitInTransaction(database, actor, uploadId, { skipErrors, today });
+  // Work that follows a commit (sending award requests) is signalled once the transaction is
+  // done; a lost signal is caught by the job's regular sweep.
+  if (result.state === 'committed' && afterCommit) {
+    const { kind } = await findUpload(database.db, actor, uploadId);
+    await afterCommit(kind);
+  }
+  return result;
+}
+
+async function commitInTransaction(
   database: Database,
   actor: Actor,
   uploadId: string,

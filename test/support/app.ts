@@ -5,8 +5,11 @@ import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { DEMO_PASSWORD, loadDemoData } from '../../src/demo-data.ts';
+import { today } from '../../src/domain/dates.ts';
 import { outbox } from '../../src/integrations/notify/notify.ts';
 import { localAccounts } from '../../src/integrations/sign-in/local-accounts.ts';
+import { localTeachingRecord } from '../../src/integrations/teaching-record/teaching-record.ts';
+import { inlineJobs } from '../../src/jobs/jobs.ts';
 import { testDatabase } from './database.ts';
 
 export interface TestContext {
@@ -28,7 +31,8 @@ export async function startTestApp({
     SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies',
     LOG_LEVEL: logStream ? 'info' : 'silent',
   });
-  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, logStream });
+  const jobs = inlineJobs({ database, teachingRecord: localTeachingRecord(today) });
+  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, jobs, logStream });
   await app.ready();
   return {
     app,

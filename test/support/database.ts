@@ -48,6 +48,7 @@ export async function testDatabase(): Promise<Database> {
   const close = database.close;
   return {
     ...database,
+    schema,
     async close() {
       await close();
       const cleanup = new pg.Client({ connectionString: testDatabaseUrl });

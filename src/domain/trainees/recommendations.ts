@@ -5,6 +5,7 @@ import { recordEvents } from '../audit/events.ts';
 import { DomainError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
 import { isEligible } from './eligibility.ts';
+import { trainingRoute } from './training-routes.ts';
 
 export interface Recommendation {
   traineeId: string;
@@ -24,7 +25,7 @@ export async function recommendTrainees(
   { today, via }: { today: string; via: string },
 ): Promise<number> {
   if (items.length === 0) return 0;
-  const { rows: updated } = await sql<{ id: string; standards_met_date: string }>`
+  const { rows: updated } = await sql<{ id: string; standards_met_date: string; route: string }>`
     update trainees set
       state = 'recommended', standards_met_date = r.standards_met, recommended_at = now(),
       version = trainees.version + 1, updated_at = now()
@@ -36,13 +37,24 @@ export async function recommendTrainees(
       and trainees.provider_id = ${actor.organisation.id}
       and ${isEligible(today)}
       and r.standards_met <= ${today}::date and r.standards_met >= trainees.itt_start_date
-    returning trainees.id, trainees.standards_met_date
+    returning trainees.id, trainees.standards_met_date, trainees.route
   `.execute(tx);
   if (updated.length !== items.length) {
     throw new DomainError(
       `${items.length - updated.length} of the trainees changed while they were being recommended. Nothing was recommended: check the file again`,
     );
   }
+  // The award request goes out with the recommendation or not at all (an outbox, sent by a job).
+  await tx
+    .insertInto('award_requests')
+    .columns(['trainee_id', 'provider_id', 'award', 'standards_met_date'])
+    .expression(
+      sql`select t.id, t.provider_id, r.award, t.standards_met_date
+        from unnest(${updated.map((row) => row.id)}::uuid[], ${updated.map((row) => trainingRoute(row.route).award)}::text[])
+          as r(id, award)
+        join trainees t on t.id = r.id`,
+    )
+    .execute();
   await recordEvents(
     tx,
     actor,
