@@ -11,9 +11,9 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import iconv from 'iconv-lite';
 import pg from 'pg';
-import { type Database, migrateToLatest, openDatabase } from '../src/db/database.ts';
 import { countSchools, upsertSchools } from '../src/domain/schools/schools.ts';
 import { parseGiasCsv } from '../src/integrations/schools-register/gias-csv.ts';
+import { openBenchDatabase } from './scratch-database.ts';
 
 const USAGE = 'Usage: npm run bench:import-schools -- [--rows 50000] [--database pglite|postgres]';
 
@@ -243,42 +243,6 @@ function generateCsv(file: string, rows: number): void {
     if (lines.length) writeSync(fd, iconv.encode(`${lines.join('\r\n')}\r\n`, 'win1252'));
   } finally {
     closeSync(fd);
-  }
-}
-
-async function openBenchDatabase(kind: 'pglite' | 'postgres'): Promise<{ database: Database; drop(): Promise<void> }> {
-  if (kind === 'pglite') {
-    const database = await openDatabase({});
-    await migrateToLatest(database.db);
-    return { database, drop: () => database.close() };
-  }
-  const adminUrl = process.env.BENCH_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
-  const name = `rollbook_bench_${randomBytes(4).toString('hex')}`;
-  const admin = async (statement: string) => {
-    const client = new pg.Client({ connectionString: adminUrl });
-    await client.connect();
-    try {
-      await client.query(statement);
-    } finally {
-      await client.end();
-    }
-  };
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  try {
-    const database = await openDatabase({ databaseUrl: url.href });
-    await migrateToLatest(database.db);
-    return {
-      database,
-      async drop() {
-        await database.close();
-        await admin(`drop database if exists ${name} with (force)`);
-      },
-    };
-  } catch (error) {
-    await admin(`drop database if exists ${name} with (force)`);
-    throw error;
   }
 }
 

@@ -6,11 +6,14 @@ import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { apiRoutes } from './api/routes.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db/database.ts';
 import type { Notify } from './integrations/notify/notify.ts';
 import type { SignInAdapter } from './integrations/sign-in/sign-in.ts';
 import type { Jobs } from './jobs/jobs.ts';
+import { apiDocsRoutes } from './web/api-docs/routes.ts';
+import { apiTokenRoutes } from './web/api-tokens/routes.ts';
 import { registerErrorHandlers } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { homeRoutes } from './web/home/routes.ts';
@@ -22,6 +25,7 @@ import { sessions } from './web/sessions.ts';
 import { signInRoutes } from './web/sign-in/routes.ts';
 import { supportRoutes } from './web/support/routes.ts';
 import { traineeRoutes } from './web/trainees/routes.ts';
+import { uploadRoutes } from './web/uploads/routes.ts';
 import { govukFrontendDir, registerViews } from './web/views.ts';
 
 export interface Services {
@@ -93,7 +97,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(traineeRoutes, { prefix: '/trainees', db });
+  await app.register(uploadRoutes, { database, jobs: services.jobs });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
+  await app.register(apiTokenRoutes, { prefix: '/organisation/api-tokens', db });
+  await app.register(apiRoutes, {
+    prefix: '/api/v1',
+    database,
+    baseUrl: config.baseUrl,
+    jobs: services.jobs,
+  });
+  await app.register(apiDocsRoutes, { baseUrl: config.baseUrl });
 
   return app;
 }

@@ -12,6 +12,7 @@ import type { AppropriateBodyType, DB, OrganisationType, ProviderType, Role } fr
 import { DEMO, DEMO_PASSWORD, isDatabaseEmpty, loadDemoData } from './demo-data.ts';
 import { DomainError, NotFoundError } from './domain/errors.ts';
 import { SYSTEM } from './domain/organisations/actor.ts';
+import { createApiToken, MAX_TOKEN_NAME_LENGTH } from './domain/organisations/api-tokens.ts';
 import {
   APPROPRIATE_BODY_TYPE_NAMES,
   createOrganisation,
@@ -259,6 +260,40 @@ Examples:
   },
 };
 
+const createTokenCommand: Command = {
+  summary: 'Create an API token for an organisation, printing only the token',
+  usage: `Usage: ${CLI} create-token --org REF --name LABEL
+
+  --org REF                the organisation: its UKPRN, URN, provider code, exact name or id (required)
+  --name LABEL             what the token is for, to tell it apart on the API tokens page, like
+                           "Student record system" (required; ${MAX_TOKEN_NAME_LENGTH} characters or fewer)
+
+Prints the new token and nothing else on standard output, so that a script can keep it
+(npm's --silent stops npm printing its own lines first). The token is shown only this once:
+Rollbook keeps only its hash. The organisation's admins see it, and can revoke it, on the
+API tokens page.
+
+Examples:
+  ${CLI} create-token --org 1DS --name "Student record system"
+  ROLLBOOK_TOKEN=$(npm run --silent cli -- create-token --org 10000001 --name "Nightly export")`,
+  async run(args, context) {
+    const command = 'create-token';
+    const { values, positionals } = parse(args, {
+      org: { type: 'string' },
+      name: { type: 'string' },
+    });
+    if (values.help) return help(context.io, command);
+    noPositionals(positionals);
+    const reference = required(values, 'org');
+    const name = required(values, 'name');
+    const db = await context.db();
+    const organisation = await findOrganisationByReference(db, reference);
+    const { token } = await createApiToken(db, SYSTEM, organisation.id, name, VIA);
+    context.io.out(token);
+    return 0;
+  },
+};
+
 const importSchoolsCommand: Command = {
   summary: 'Import or update the schools register from a GIAS "edubasealldata" CSV',
   usage: `Usage: ${CLI} import-schools FILE.csv
@@ -356,6 +391,7 @@ with no organisations. It refuses a database that already has any.`,
 const COMMANDS: Record<string, Command> = {
   'create-organisation': createOrganisationCommand,
   'create-user': createUserCommand,
+  'create-token': createTokenCommand,
   'import-schools': importSchoolsCommand,
   'demo-data': demoDataCommand,
 };

@@ -5,11 +5,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
 import iconv from 'iconv-lite';
+import { apiRoutes } from '../src/api/routes.ts';
 import { runCli } from '../src/cli.ts';
 import { type Config, loadConfig } from '../src/config.ts';
 import type { Database } from '../src/db/database.ts';
-import { verifyPassword } from '../src/domain/organisations/passwords.ts';
+import { findActorByToken } from '../src/domain/organisations/api-tokens.ts';
+import { hashToken, verifyPassword } from '../src/domain/organisations/passwords.ts';
 import { findUserBySetupToken } from '../src/domain/organisations/users.ts';
 import { localAccounts } from '../src/integrations/sign-in/local-accounts.ts';
 import { testDatabase, testDatabaseUrl } from './support/database.ts';
@@ -95,7 +98,7 @@ describe('the operator command line', () => {
       const run = await cli('help');
       assert.equal(run.code, 0);
       assert.match(run.out, /Usage: npm run cli -- <command>/);
-      for (const command of ['create-organisation', 'create-user', 'import-schools', 'demo-data']) {
+      for (const command of ['create-organisation', 'create-user', 'create-token', 'import-schools', 'demo-data']) {
         assert.match(run.out, new RegExp(`^ {2}${command} `, 'm'));
       }
       const commandHelp = await cli('create-user', '--help');
@@ -684,6 +687,61 @@ describe('the operator command line', () => {
       assert.ok(await verifyPassword('a long enough password', user.password_hash));
     });
   });
+
+  describe('create-token', () => {
+    it('prints only the new token, which acts for the organisation and is stored hashed', async () => {
+      const run = await cli('create-token', '--org', '10000101', '--name', 'Student record system');
+      assert.equal(run.code, 0, run.err);
+      assert.match(run.out, /^rbk_[\w-]{43}$/, 'only the token, on one line');
+      assert.equal(run.err, '');
+      const actor = await findActorByToken(database.db, run.out);
+      assert.equal(actor?.organisation.name, 'Northshire SCITT');
+      assert.equal(actor?.role, 'member');
+      const row = await database.db
+        .selectFrom('api_tokens')
+        .select(['name', 'token_hash', 'created_by'])
+        .where('token_hash', '=', hashToken(run.out))
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(row, { name: 'Student record system', token_hash: hashToken(run.out), created_by: null });
+      const event = await database.db
+        .selectFrom('events')
+        .select(['action', 'via'])
+        .where('subject_type', '=', 'api_token')
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(event, { action: 'created', via: 'cli' });
+    });
+
+    it('finds the organisation as create-user does, and refuses an unknown one with exit code 1', async () => {
+      const byName = await cli('create-token', '--org', 'university of northshire', '--name', 'By name');
+      assert.equal(byName.code, 0, byName.err);
+      assert.equal((await findActorByToken(database.db, byName.out))?.organisation.name, 'University of Northshire');
+      const unknown = await cli('create-token', '--org', 'Nowhere SCITT', '--name', 'X');
+      assert.equal(unknown.code, 1);
+      assert.equal(unknown.out, '');
+      assert.match(unknown.err, /No organisation matches "Nowhere SCITT"/);
+    });
+
+    it('refuses a missing option with exit code 2, and a name too long or in use with exit code 1', async () => {
+      const noName = await cli('create-token', '--org', '10000101');
+      assert.equal(noName.code, 2);
+      assert.equal(noName.out, '');
+      assert.match(noName.err, /--name is required/);
+      assert.match(noName.err, /Usage: npm run cli -- create-token/);
+      const noOrg = await cli('create-token', '--name', 'X');
+      assert.equal(noOrg.code, 2);
+      assert.match(noOrg.err, /--org is required/);
+      const long = await cli('create-token', '--org', '10000101', '--name', 'x'.repeat(101));
+      assert.equal(long.code, 1);
+      assert.equal(long.out, '');
+      assert.match(long.err, /Token name must be 100 characters or fewer \(--name\)/);
+      const again = await cli('create-token', '--org', '10000101', '--name', 'Student record system');
+      assert.equal(again.code, 1);
+      assert.match(again.err, /already has a token called "Student record system"/);
+      const help = await cli('create-token', '--help');
+      assert.equal(help.code, 0);
+      assert.match(help.out, /Prints the new token and nothing else/);
+    });
+  });
 });
 
 describe('demo-data', () => {
@@ -732,6 +790,30 @@ describe('demo-data', () => {
     assert.equal(run.code, 0, run.err);
     assert.match(run.out, /as member of Rollbook Demo SCITT/);
   });
+
+  it('makes a token that the API accepts for the organisation', async () => {
+    const run = await cli('create-token', '--org', '1DS', '--name', 'Student record system');
+    assert.equal(run.code, 0, run.err);
+    const app = Fastify();
+    await app.register(apiRoutes, { prefix: '/api/v1', database, baseUrl: BASE_URL });
+    try {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/api/v1/templates/qts-recommendations',
+        headers: { authorization: `Bearer ${run.out}` },
+      });
+      assert.equal(response.statusCode, 200, response.body);
+      assert.match(response.body, /^\uFEFF?TRN,/);
+      const refused = await app.inject({
+        method: 'GET',
+        url: '/api/v1/uploads',
+        headers: { authorization: `Bearer ${run.out}x` },
+      });
+      assert.equal(refused.statusCode, 401);
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('the cli entry point', () => {
@@ -743,6 +825,28 @@ describe('the cli entry point', () => {
     const unknown = spawnSync(process.execPath, [cliFile, 'nonsense'], { encoding: 'utf8' });
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /Unknown command "nonsense"/);
+  });
+
+  it('prints nothing but the token on standard output for create-token', {
+    skip: testDatabaseUrl ? 'only on embedded PGlite' : false,
+  }, async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'rollbook-cli-token-'));
+    try {
+      const env = { SESSION_SECRET: 's'.repeat(32), DATA_DIR: dataDir };
+      const lines: string[] = [];
+      const io = { config: loadConfig(env), out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
+      const created = await runCli(['create-organisation', '--type', 'support', '--name', 'Token Org'], io);
+      assert.equal(created, 0, lines.join('\n'));
+      const run = spawnSync(
+        process.execPath,
+        [path.join(root, 'src/cli.ts'), 'create-token', '--org', 'Token Org', '--name', 'Export'],
+        { encoding: 'utf8', env: { ...process.env, ...env, DATABASE_URL: '' } },
+      );
+      assert.equal(run.status, 0, run.stderr);
+      assert.match(run.stdout, /^rbk_[\w-]{43}\n$/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('opens, migrates and closes the configured database when given none', {

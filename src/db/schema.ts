@@ -170,7 +170,6 @@ export interface UploadRowsTable {
   upload_id: string;
   row_number: number;
   outcome: RowOutcomeType;
-  cells: Json;
   errors: Json;
   change: Json | null;
 }
@@ -189,6 +188,19 @@ export interface AwardRequestsTable {
   processed_at: Timestamp | null;
 }
 
+export interface ApiTokensTable {
+  id: Generated<string>;
+  organisation_id: string;
+  name: string;
+  /** SHA-256 of the token (hashToken); the token itself is never stored. */
+  token_hash: string;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -204,6 +216,7 @@ export interface DB {
   upload_files: UploadFilesTable;
   upload_rows: UploadRowsTable;
   award_requests: AwardRequestsTable;
+  api_tokens: ApiTokensTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -213,3 +226,4 @@ export type School = Selectable<SchoolsTable>;
 export type Event = Selectable<EventsTable>;
 export type Trainee = Selectable<TraineesTable>;
 export type Upload = Selectable<UploadsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;

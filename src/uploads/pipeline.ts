@@ -113,6 +113,17 @@ export async function listUploads(
   return { uploads, total: Number(count.n) };
 }
 
+/** The stored file of an upload, read again (for a background check, or for its report). */
+export async function readStoredFile(db: Kysely<DB>, kind: UploadKind, uploadId: string) {
+  const stored = await db
+    .selectFrom('upload_files')
+    .select('content')
+    .where('upload_id', '=', uploadId)
+    .executeTakeFirst();
+  if (!stored) throw new NotFoundError('Upload file');
+  return readUploadFile(kind, stored.content);
+}
+
 /** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
 async function readUploadFile(kind: UploadKind, bytes: Uint8Array): Promise<{ sheet: Sheet; match: HeaderMatch }> {
   if (bytes.length > MAX_FILE_BYTES) {
@@ -272,18 +283,11 @@ export async function checkUpload(
     .executeTakeFirst();
   if (!started) return findUpload(db, actor, uploadId);
   try {
-    let file = read;
-    let original: Sheet['rows'] | undefined = read?.sheet.rows;
-    if (!file) {
-      const { content } = await db
-        .selectFrom('upload_files')
-        .select('content')
-        .where('upload_id', '=', uploadId)
-        .executeTakeFirstOrThrow();
-      file = await readUploadFile(kind, content);
-      original = file.sheet.rows;
-    }
+    const file = read ?? (await readStoredFile(db, kind, uploadId));
     const rows = parsedRows(file.sheet, file.match, kind);
+    const rowCount = rows.length;
+    // The sheet's own cells are not kept: the report reads them again from the stored file.
+    file.sheet.rows = [];
     // In a job, the progress page shows how far the check has gone.
     const onProgress = read
       ? undefined
@@ -293,7 +297,7 @@ export async function checkUpload(
     const checked = await checkRows(kind, { db, actor, today }, rows, onProgress);
     const columnIndex = (key?: string) => (key === undefined ? null : (file.match.indexes.get(key) ?? null));
     const counts = { change: 0, skip: 0, error: 0 };
-    const staged = checked.map(({ row, outcome }, i) => {
+    const staged = checked.map(({ row, outcome }) => {
       counts[outcome.outcome]++;
       const errors =
         outcome.outcome === 'error'
@@ -301,27 +305,15 @@ export async function checkUpload(
           : outcome.outcome === 'skip'
             ? [{ column: null, message: outcome.reason, skip: true }]
             : [];
-      return [
-        uploadId,
-        row.rowNumber,
-        outcome.outcome,
-        original?.[i].cells ?? [],
-        errors,
-        outcome.outcome === 'change' ? outcome.change : null,
-      ];
+      return [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
     });
     await db.deleteFrom('upload_rows').where('upload_id', '=', uploadId).execute();
-    await copyRows(
-      database,
-      'upload_rows',
-      ['upload_id', 'row_number', 'outcome', 'cells', 'errors', 'change'],
-      staged,
-    );
+    await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], staged);
     return await db
       .updateTable('uploads')
       .set({
         state: 'checked',
-        rows_checked: rows.length,
+        rows_checked: rowCount,
         change_count: counts.change,
         skip_count: counts.skip,
         error_count: counts.error,
@@ -407,16 +399,8 @@ async function commitInTransaction(
         `This upload is ${UPLOAD_STATE_NAMES[now.state].toLowerCase()}, so it cannot be submitted`,
       );
     }
-    const rows = await tx
-      .selectFrom('upload_rows')
-      .select(['row_number', 'change'])
-      .where('upload_id', '=', uploadId)
-      .where('outcome', '=', 'change')
-      .orderBy('row_number')
-      .execute();
-    const changes = rows.map((row) => ({ rowNumber: row.row_number, change: row.change }));
     const ctx = { db: tx, actor, today, uploadId };
-    const stale = await kind.recheck(tx, changes, ctx);
+    const stale = await kind.recheck(tx, ctx);
     if (stale.size > 0) {
       const numbers = [...stale.keys()];
       await sql`
@@ -436,7 +420,8 @@ async function commitInTransaction(
         .execute();
       return { state: 'checked', stale: stale.size };
     }
-    await kind.apply(tx, changes, ctx);
+    const expected = (await findUpload(tx, actor, uploadId)).change_count;
+    await kind.apply(tx, { ...ctx, expected });
     await tx
       .updateTable('uploads')
       .set({ state: 'committed', committed_at: new Date(), ended_at: new Date(), skip_errors: skipErrors })
@@ -450,12 +435,12 @@ async function commitInTransaction(
         action: 'submitted',
         changes: {
           state: { from: 'checked', to: 'committed' },
-          changes: { to: changes.length },
+          changes: { to: expected },
           skipped_errors: { to: skipErrors },
         },
       },
     ]);
-    return { state: 'committed', committed: changes.length };
+    return { state: 'committed', committed: expected };
   });
 }
 
@@ -503,8 +488,8 @@ export async function purgeOldUploads(db: Kysely<DB>, now = new Date()): Promise
       .execute();
     if (old.length === 0) return 0;
     const ids = old.map((u) => u.id);
-    await tx.deleteFrom('upload_rows').where('upload_id', 'in', ids).execute();
-    await tx.deleteFrom('upload_files').where('upload_id', 'in', ids).execute();
+    await tx.deleteFrom('upload_rows').where(sql<boolean>`upload_id = any(${ids}::uuid[])`).execute();
+    await tx.deleteFrom('upload_files').where(sql<boolean>`upload_id = any(${ids}::uuid[])`).execute();
     return old.length;
   });
 }

@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { ERRORS_HEADER, RESULT_HEADER } from './headers.ts';
-import { findUpload } from './pipeline.ts';
+import { findUpload, kindFor, readStoredFile } from './pipeline.ts';
 import { writeCsv } from './sheets/csv.ts';
 import type { TextEncoding } from './sheets/encoding.ts';
 import { writeXlsx } from './sheets/xlsx.ts';
@@ -36,21 +36,27 @@ function reportName(fileName: string, format: string): string {
 export async function errorReport(db: Kysely<DB>, actor: Actor, uploadId: string): Promise<ReportFile> {
   const upload = await findUpload(db, actor, uploadId);
   if (upload.purged_at) throw new NotFoundError('Report');
-  const rows = await db
-    .selectFrom('upload_rows')
-    .select(['row_number', 'outcome', 'cells', 'errors'])
-    .where('upload_id', '=', uploadId)
-    .orderBy('row_number')
-    .execute();
+  // The user's own rows come from their stored file; each row's result from the staged rows.
+  const [{ sheet }, staged] = await Promise.all([
+    readStoredFile(db, kindFor(actor, upload.kind), uploadId),
+    db
+      .selectFrom('upload_rows')
+      .select(['row_number', 'outcome', 'errors'])
+      .where('upload_id', '=', uploadId)
+      .execute(),
+  ]);
+  const results = new Map(staged.map((row) => [row.row_number, row]));
   const headers = [...(upload.headers as string[]), RESULT_HEADER, ERRORS_HEADER];
   const width = (upload.headers as string[]).length;
-  const lines = rows.map((row) => {
-    const errors = row.errors as StagedError[];
-    const cells = Array.from({ length: width }, (_, i) => (row.cells as string[])[i] ?? '');
-    const messages = row.outcome === 'error' ? errors.map((e) => e.message).join('\n') : '';
+  const lines = sheet.rows.map((row) => {
+    const result = results.get(row.rowNumber);
+    const errors = (result?.errors ?? []) as StagedError[];
+    const outcome = result?.outcome ?? 'skip';
+    const cells = Array.from({ length: width }, (_, i) => row.cells[i] ?? '');
+    const messages = outcome === 'error' ? errors.map((e) => e.message).join('\n') : '';
     return {
-      cells: [...cells, resultText(row.outcome, errors), messages],
-      highlight: row.outcome === 'error' ? errors.flatMap((e) => (e.column === null ? [] : [e.column])) : [],
+      cells: [...cells, resultText(outcome, errors), messages],
+      highlight: outcome === 'error' ? errors.flatMap((e) => (e.column === null ? [] : [e.column])) : [],
     };
   });
   if (upload.file_format === 'xlsx') {

@@ -96,6 +96,42 @@ export class Agent {
     );
   }
 
+  /**
+   * Posts a multipart/form-data form as a browser would: the CSRF token and fields first, then
+   * the file (name '' and no bytes, as a browser sends when no file was chosen).
+   */
+  async postFile(
+    url: string,
+    file: { name: string; content: string | Uint8Array; type?: string } | undefined,
+    fields: Record<string, string> = {},
+    { csrf = true, fileField = 'file' } = {},
+  ) {
+    if (csrf && !this.csrfToken) await this.get('/cookies');
+    const boundary = `----RollbookTest${Math.random().toString(16).slice(2)}`;
+    const parts: Buffer[] = [];
+    const values = { ...(csrf ? { _csrf: this.csrfToken ?? '' } : {}), ...fields };
+    for (const [name, value] of Object.entries(values)) {
+      parts.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+    }
+    const chosen = file ?? { name: '', content: '', type: 'application/octet-stream' };
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="${fileField}"; filename="${chosen.name}"\r\nContent-Type: ${chosen.type ?? 'application/octet-stream'}\r\n\r\n`,
+      ),
+      Buffer.from(chosen.content),
+      Buffer.from(`\r\n--${boundary}--\r\n`),
+    );
+    return this.remember(
+      await this.app.inject({
+        method: 'POST',
+        url,
+        payload: Buffer.concat(parts),
+        headers: { cookie: this.cookieHeader(), 'content-type': `multipart/form-data; boundary=${boundary}` },
+        remoteAddress: this.address,
+      }),
+    );
+  }
+
   async signIn(email: string, password = DEMO_PASSWORD) {
     await this.get('/sign-in');
     return this.post('/sign-in', { email, password });

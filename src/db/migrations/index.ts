@@ -5,10 +5,14 @@ import * as foundation from './0001-foundation.ts';
 import * as trainees from './0002-trainees.ts';
 import * as uploads from './0003-uploads.ts';
 import * as awardRequests from './0004-award-requests.ts';
+import * as apiTokens from './0005-api-tokens.ts';
+import * as bulkWriteSpeed from './0006-bulk-write-speed.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-trainees': trainees,
   '0003-uploads': uploads,
   '0004-award-requests': awardRequests,
+  '0005-api-tokens': apiTokens,
+  '0006-bulk-write-speed': bulkWriteSpeed,
 };

@@ -35,9 +35,8 @@ export interface RowError {
   message: string;
 }
 
-export interface StagedChange<Change> {
-  rowNumber: number;
-  change: Change;
+export interface CommitContext extends UploadContext {
+  uploadId: string;
 }
 
 export interface ReviewLine {
@@ -75,9 +74,12 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   check(row: ParsedRow, lookup: Lookup, ctx: UploadContext): RowOutcome<Change>;
   /** Rules across rows (the same record twice): returns the row numbers to fail, with why. */
   checkAcross?(rows: { row: ParsedRow; outcome: RowOutcome<Change> }[]): Map<number, RowError[]>;
-  /** In the commit transaction: rows whose records changed since the check, with why. */
-  recheck(tx: Transaction<DB>, changes: StagedChange<Change>[], ctx: UploadContext): Promise<Map<number, string>>;
-  /** In the commit transaction: make every change, set-based, with its audit events. */
-  apply(tx: Transaction<DB>, changes: StagedChange<Change>[], ctx: UploadContext & { uploadId: string }): Promise<void>;
+  /**
+   * In the commit transaction: the staged rows (upload_rows, outcome 'change') whose records
+   * changed since the check, by row number, with why. Set-based: read the staged rows in SQL.
+   */
+  recheck(tx: Transaction<DB>, ctx: CommitContext): Promise<Map<number, string>>;
+  /** In the commit transaction: make every staged change, set-based, with its audit events. */
+  apply(tx: Transaction<DB>, ctx: CommitContext & { expected: number }): Promise<void>;
   describe(change: Change): ReviewLine;
 }

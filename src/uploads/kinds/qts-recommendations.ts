@@ -1,5 +1,6 @@
 // Upload kind: recommending trainees for QTS or EYTS. The sheet lists eligible trainees; the
 // provider fills in the date each met the standards. Rows find trainees within the provider only.
+import { sql } from 'kysely';
 import type { Trainee } from '../../db/schema.ts';
 import { formatIsoDate } from '../../domain/dates.ts';
 import { ineligibilityReason, isEligible } from '../../domain/trainees/eligibility.ts';
@@ -19,9 +20,26 @@ export interface QtsRecommendation {
   award: string;
 }
 
+/** What a row is checked against: only the columns the rules read. */
+const LOOKUP_COLUMNS = [
+  'id',
+  'version',
+  'state',
+  'trn',
+  'hesa_id',
+  'provider_trainee_id',
+  'first_names',
+  'last_name',
+  'route',
+  'subject',
+  'itt_start_date',
+  'expected_end_date',
+] as const;
+type LookupTrainee = Pick<Trainee, (typeof LOOKUP_COLUMNS)[number]>;
+
 interface Lookup {
-  byTrn: Map<string, Trainee>;
-  byTraineeId: Map<string, Trainee>;
+  byTrn: Map<string, LookupTrainee>;
+  byTraineeId: Map<string, LookupTrainee>;
 }
 
 const DATE_HEADER = 'Date QTS or EYTS standards met';
@@ -90,7 +108,7 @@ function sheetDate(iso: string): string {
   return `${day}/${month}/${year}`;
 }
 
-function recordValues(trainee: Trainee): Record<string, string> {
+function recordValues(trainee: LookupTrainee): Record<string, string> {
   const route = trainingRoute(trainee.route);
   return {
     trn: trainee.trn ?? '',
@@ -109,21 +127,23 @@ function recordValues(trainee: Trainee): Record<string, string> {
 /** Columns that identify or describe the trainee: the sheet may not change them. */
 const IDENTITY_COLUMNS = COLUMNS.filter((c) => !['trn', 'standardsMetDate'].includes(c.key));
 
-function identityErrors(row: ParsedRow, trainee: Trainee): RowError[] {
+function identityErrors(row: ParsedRow, trainee: LookupTrainee): RowError[] {
   const onRecord = recordValues(trainee);
   const errors: RowError[] = [];
   for (const column of IDENTITY_COLUMNS) {
     if (!row.has(column.key)) continue;
     const found = row.cells[column.key];
     const expected = onRecord[column.key];
-    const same = column.key.endsWith('Date')
-      ? (() => {
-          const parsed = parseDate(found);
-          return parsed.ok && sheetDate(parsed.value) === expected;
-        })()
-      : column.key === 'hesaId'
-        ? found.replace(/\D/g, '') === expected
-        : sameText(found, expected);
+    const same =
+      found === expected ||
+      (column.key.endsWith('Date')
+        ? (() => {
+            const parsed = parseDate(found);
+            return parsed.ok && sheetDate(parsed.value) === expected;
+          })()
+        : column.key === 'hesaId'
+          ? found.replace(/\D/g, '') === expected
+          : sameText(found, expected));
     if (!same) {
       errors.push({
         column: column.key,
@@ -181,13 +201,11 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
       trns.size || ids.size
         ? await db
             .selectFrom('trainees')
-            .selectAll()
+            .select(LOOKUP_COLUMNS)
             .where('provider_id', '=', actor.organisation.id)
-            .where((eb) =>
-              eb.or([
-                ...(trns.size ? [eb('trn', 'in', [...trns])] : []),
-                ...(ids.size ? [eb(eb.fn('lower', ['provider_trainee_id']), 'in', [...ids])] : []),
-              ]),
+            // Arrays as single parameters: a whole file's identifiers in one query.
+            .where(
+              sql<boolean>`(trn = any(${[...trns]}::text[]) or lower(provider_trainee_id) = any(${[...ids]}::text[]))`,
             )
             .execute()
         : [];
@@ -204,7 +222,7 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
     // No date: the provider is not recommending this trainee now. Not an error.
     if (!dateText) return { outcome: 'skip', reason: 'Not recommended: no date' };
 
-    let trainee: Trainee | undefined;
+    let trainee: LookupTrainee | undefined;
     if (row.cells.trn) {
       const trn = parseTrn(row.cells.trn);
       if (!trn.ok) return { outcome: 'error', errors: [{ column: 'trn', message: `TRN: ${trn.message}` }] };
@@ -276,48 +294,45 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
     };
   },
 
-  async recheck(tx, changes, { actor, today }) {
-    const current = await tx
-      .selectFrom('trainees')
-      .selectAll()
-      .where('provider_id', '=', actor.organisation.id)
+  async recheck(tx, { actor, today, uploadId }) {
+    // Only the rows whose trainee changed come back: normally none.
+    const changed = await tx
+      .selectFrom('upload_rows as u')
+      .leftJoin('trainees', (join) =>
+        join
+          .on(sql<boolean>`trainees.id = (u.change->>'traineeId')::uuid`)
+          .on('trainees.provider_id', '=', actor.organisation.id),
+      )
+      .select([
+        'u.row_number',
+        sql<string>`u.change->>'name'`.as('name'),
+        'trainees.state',
+        'trainees.trn',
+        'trainees.expected_end_date',
+      ])
+      .where('u.upload_id', '=', uploadId)
+      .where('u.outcome', '=', 'change')
       .where(
-        'id',
-        'in',
-        changes.map((c) => c.change.traineeId),
+        sql<boolean>`(trainees.id is null or trainees.version <> (u.change->>'version')::int or not ${isEligible(today)})`,
       )
       .execute();
-    const byId = new Map(current.map((t) => [t.id, t]));
     const stale = new Map<number, string>();
-    for (const { rowNumber, change } of changes) {
-      const trainee = byId.get(change.traineeId);
-      const reason = trainee ? ineligibilityReason(trainee, today) : 'the trainee’s record has gone';
-      if (reason)
-        stale.set(
-          rowNumber,
-          `${change.name} can no longer be recommended: ${reason}. The record changed after the file was checked`,
-        );
-      else if (trainee && trainee.version !== change.version) {
-        stale.set(
-          rowNumber,
-          `${change.name}’s record changed after the file was checked. Upload the file again to check it against the record`,
-        );
-      }
+    for (const row of changed) {
+      const reason = row.state
+        ? ineligibilityReason({ state: row.state, trn: row.trn, expected_end_date: row.expected_end_date ?? '' }, today)
+        : 'the trainee’s record has gone';
+      stale.set(
+        row.row_number,
+        reason
+          ? `${row.name} can no longer be recommended: ${reason}. The record changed after the file was checked`
+          : `${row.name}’s record changed after the file was checked. Upload the file again to check it against the record`,
+      );
     }
     return stale;
   },
 
-  async apply(tx, changes, { actor, today, uploadId }) {
-    await recommendTrainees(
-      tx,
-      actor,
-      changes.map(({ change }) => ({
-        traineeId: change.traineeId,
-        version: change.version,
-        standardsMetDate: change.standardsMetDate,
-      })),
-      { today, via: `upload ${uploadId}` },
-    );
+  async apply(tx, { actor, today, uploadId, expected }) {
+    await recommendTrainees(tx, actor, { uploadId }, { today, via: `upload ${uploadId}`, expected });
   },
 
   describe: (change) => ({

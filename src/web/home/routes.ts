@@ -23,6 +23,11 @@ const CARDS: Record<OrganisationType, Card[]> = {
       title: 'Trainees',
       description: 'Find a trainee and see their course, status and award.',
     },
+    {
+      href: '/bulk/qts-recommendations',
+      title: 'Recommend trainees for QTS or EYTS',
+      description: 'Recommend many trainees at once from a spreadsheet, once they have met the standards.',
+    },
     YOUR_ORGANISATION,
   ],
   school: [YOUR_ORGANISATION],

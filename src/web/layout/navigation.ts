@@ -11,6 +11,7 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
   provider: [
     { href: '/', text: 'Home' },
     { href: '/trainees', text: 'Trainees' },
+    { href: '/uploads', text: 'Uploads' },
     { href: '/organisation', text: 'Your organisation' },
   ],
   school: [

@@ -1,0 +1,91 @@
+// Every API error is JSON: {"errors": [{"message": "…"}]}, with the status that says what kind
+// of problem it is. The messages are the same words the pages use.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import { DomainError, NotFoundError } from '../domain/errors.ts';
+import { MAX_FILE_BYTES, UploadConflict } from '../uploads/pipeline.ts';
+import { FileRefusal } from '../uploads/sheets/sheet.ts';
+
+export interface ErrorBody {
+  errors: { message: string }[];
+  [more: string]: unknown;
+}
+
+/** A problem with a status of its own, and any headers it needs (WWW-Authenticate, Retry-After). */
+export class ApiProblem extends Error {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly extra: Record<string, unknown>;
+  constructor(
+    statusCode: number,
+    message: string,
+    { headers = {}, extra = {} }: { headers?: Record<string, string>; extra?: Record<string, unknown> } = {},
+  ) {
+    super(message);
+    this.name = 'ApiProblem';
+    this.statusCode = statusCode;
+    this.headers = headers;
+    this.extra = extra;
+  }
+}
+
+export const FILE_TOO_LARGE_MESSAGE = `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`;
+
+/** Multipart limits broken while reading the body are refusals of the file, not broken requests. */
+const MULTIPART_REFUSALS: Record<string, string> = {
+  FST_REQ_FILE_TOO_LARGE: FILE_TOO_LARGE_MESSAGE,
+  FST_FILES_LIMIT: 'Send one file, in the "file" field',
+  FST_PARTS_LIMIT: 'Send two fields only: "kind" and "file"',
+  FST_FIELDS_LIMIT: 'Send two fields only: "kind" and "file"',
+};
+
+const FASTIFY_MESSAGES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE:
+    'This content type is not accepted here: send JSON, or multipart/form-data for a file',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The body is empty: send a JSON object, or no Content-Type header',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is too large',
+  FST_INVALID_MULTIPART_CONTENT_TYPE: 'Send the file as multipart/form-data, with the fields "kind" and "file"',
+};
+
+function statusAndMessage(error: FastifyError): { status: number; message: string } | undefined {
+  if (error instanceof ApiProblem) return { status: error.statusCode, message: error.message };
+  if (error instanceof NotFoundError) return { status: 404, message: error.message };
+  if (error instanceof FileRefusal) return { status: 422, message: error.message };
+  if (error instanceof UploadConflict) return { status: 409, message: error.message };
+  if (error instanceof DomainError) return { status: 422, message: error.message };
+  if (error instanceof ZodError) {
+    return { status: 422, message: error.issues.map((issue) => issue.message).join('. ') };
+  }
+  if (error.code && MULTIPART_REFUSALS[error.code]) return { status: 422, message: MULTIPART_REFUSALS[error.code] };
+  if (error.code?.startsWith('FST_ERR_CTP_INVALID_JSON') || error instanceof SyntaxError) {
+    return { status: 400, message: 'The body is not valid JSON' };
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return { status: error.statusCode, message: (error.code && FASTIFY_MESSAGES[error.code]) || error.message };
+  }
+  return undefined;
+}
+
+export async function apiErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const known = statusAndMessage(error);
+  if (known) {
+    request.log.info({ code: error.code, status: known.status }, error.message);
+    if (error instanceof ApiProblem) reply.headers(error.headers);
+    const body: ErrorBody = {
+      errors: [{ message: known.message }],
+      ...(error instanceof ApiProblem ? error.extra : {}),
+    };
+    return reply.code(known.status).type('application/json; charset=utf-8').send(body);
+  }
+  request.log.error({ err: error, reference: request.id }, 'request failed');
+  return reply
+    .code(500)
+    .type('application/json; charset=utf-8')
+    .send({ errors: [{ message: `Sorry, there is a problem with the service (reference ${request.id})` }] });
+}
+
+export async function apiNotFound(request: FastifyRequest, reply: FastifyReply) {
+  return reply.code(404).send({
+    errors: [{ message: `Not found: there is no ${request.method} ${request.url.split('?')[0]} in the API` }],
+  });
+}

@@ -1,0 +1,426 @@
+// The upload journey every kind shares: start page and template downloads → upload → summary
+// with counts → error report, fix or skip → review → submit → confirmation; the list of uploads;
+// cancelling. Pages are for the actor's organisation only: another organisation's upload is a 404.
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Database } from '../../db/database.ts';
+import type { Upload, UploadState } from '../../db/schema.ts';
+import { today } from '../../domain/dates.ts';
+import { DomainError, NotFoundError } from '../../domain/errors.ts';
+import type { Actor } from '../../domain/organisations/actor.ts';
+import { allKinds, findKind } from '../../uploads/kinds/index.ts';
+import type { UploadKind } from '../../uploads/kinds/kind.ts';
+import {
+  cancelUpload,
+  commitUpload,
+  findUpload,
+  kindFor,
+  listUploads,
+  MAX_FILE_BYTES,
+  receiveUpload,
+  UPLOAD_STATE_NAMES,
+  UPLOADS_PAGE_SIZE,
+  UploadConflict,
+} from '../../uploads/pipeline.ts';
+import { errorReport, type ReportFile } from '../../uploads/report.ts';
+import { reviewChanges } from '../../uploads/review.ts';
+import { FileRefusal } from '../../uploads/sheets/sheet.ts';
+import { templateFile } from '../../uploads/template.ts';
+import { type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
+import { actorOf, requireActor } from '../guards.ts';
+import { pagesFor } from './kind-pages.ts';
+import { type ChosenFile, chosenFile, registerUploadForm } from './upload-form.ts';
+
+const VIEW = 'uploads/views';
+
+/** The review page lists all changes in one list up to this many, and in an accordion by group above it. */
+const ACCORDION_FROM = 26;
+/** The most lines the review page shows in one group. */
+const LINES_PER_GROUP = 200;
+
+const STATE_TAG_COLOURS: Record<UploadState, string> = {
+  received: 'govuk-tag--grey',
+  checking: 'govuk-tag--grey',
+  checked: 'govuk-tag--blue',
+  committing: 'govuk-tag--light-blue',
+  committed: 'govuk-tag--green',
+  cancelled: 'govuk-tag--yellow',
+  failed: 'govuk-tag--red',
+};
+
+const SUMMARY_TITLES: Record<UploadState, string> = {
+  received: 'Your file is being checked',
+  checking: 'Your file is being checked',
+  checked: 'Your file has been checked',
+  committing: 'Your upload is being submitted',
+  committed: 'Upload submitted',
+  cancelled: 'Upload cancelled',
+  failed: 'Your file could not be checked',
+};
+
+type Params = { Params: { kind: string } };
+type IdParams = { Params: { id: string } };
+
+/** A download: the browser saves it under its own name rather than showing it. */
+function sendAttachment(reply: FastifyReply, file: ReportFile) {
+  const fallback = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(file.fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return reply
+    .header('content-type', file.contentType)
+    .header('content-disposition', `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`)
+    .header('cache-control', 'no-store')
+    .send(file.body);
+}
+
+function fileSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
+}
+
+function fileErrors(message: string): FormErrors {
+  return formErrors([new DomainError(message, 'file')]);
+}
+
+/** What every page about one upload shows of it. */
+function describeUpload(upload: Upload, kind: UploadKind) {
+  const unknown = (upload.unknown_columns as string[] | null) ?? [];
+  return {
+    id: upload.id,
+    kindId: kind.id,
+    fileName: upload.file_name,
+    fileSize: fileSize(upload.file_size),
+    createdAt: upload.created_at,
+    committedAt: upload.committed_at,
+    endedAt: upload.ended_at,
+    state: upload.state,
+    stateName: UPLOAD_STATE_NAMES[upload.state],
+    stateTag: STATE_TAG_COLOURS[upload.state],
+    rows: upload.row_count,
+    rowsChecked: upload.rows_checked,
+    changes: upload.change_count,
+    skips: upload.skip_count,
+    errors: upload.error_count,
+    counts: {
+      change: kind.countLabels.change(upload.change_count),
+      skip: kind.countLabels.skip(upload.skip_count),
+      error: kind.countLabels.error(upload.error_count),
+    },
+    unknownColumns: unknown,
+    failureMessage: upload.failure_message,
+    purged: Boolean(upload.purged_at),
+    summaryHref: `/uploads/${upload.id}`,
+    startHref: `/bulk/${kind.id}`,
+  };
+}
+
+/** What the pages ask of the job queue (src/jobs/jobs.ts). */
+export interface UploadJobs {
+  /** Check a large upload in the background. */
+  checkUpload(uploadId: string): Promise<void>;
+  /** Start the work that follows a commit (award requests to the Teaching Record System). */
+  uploadCommitted(kindId: string): Promise<void>;
+}
+
+export interface UploadRoutesOptions {
+  database: Database;
+  /** Without it, every file is checked in the request. */
+  jobs?: UploadJobs;
+}
+
+export async function uploadRoutes(app: FastifyInstance, { database, jobs }: UploadRoutesOptions) {
+  const db = database.db;
+
+  // Read a posted file only for someone who may post it: not for a stranger, nor for an
+  // organisation the kind is not for.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.method !== 'POST' || !request.headers['content-type']?.startsWith('multipart/')) return;
+    if (!request.session?.actor) return requireActor(request, reply);
+    const kind = (request.params as { kind?: string }).kind;
+    if (kind) kindFor(request.session.actor, kind);
+  });
+  await registerUploadForm(app);
+  app.addHook('preHandler', requireActor);
+
+  async function startPage(
+    reply: FastifyReply,
+    actor: Actor,
+    kind: UploadKind,
+    { errors, chosen }: { errors?: FormErrors; chosen?: ChosenFile } = {},
+  ) {
+    const pages = pagesFor(kind);
+    const eligible = (await kind.template({ db, actor, today: today() })).length;
+    return reply.viewAsync(`${VIEW}/start.njk`, {
+      kind,
+      pages,
+      templateCount: pages.templateCount(eligible),
+      maxFileSize: fileSize(MAX_FILE_BYTES),
+      chosen,
+      backLink: '/',
+      ...(errors ? { errors } : {}),
+    });
+  }
+
+  async function summaryPage(
+    reply: FastifyReply,
+    actor: Actor,
+    upload: Upload,
+    { errors, chosen, changed }: { errors?: FormErrors; chosen?: ChosenFile; changed?: number } = {},
+  ) {
+    const kind = kindFor(actor, upload.kind);
+    const pages = pagesFor(kind);
+    let shownErrors = errors;
+    if (!shownErrors && changed && upload.state === 'checked') {
+      const records = changed === 1 ? '1 record has' : `${changed.toLocaleString('en-GB')} records have`;
+      shownErrors = {
+        summary: [
+          {
+            text: `${records} changed since the file was checked, so ${changed === 1 ? 'its row is' : 'their rows are'} now errors. Download the error report, then continue without the rows with errors or upload the file again`,
+            href: '#what-next',
+          },
+        ],
+        fields: {},
+      };
+    }
+    return reply.viewAsync(`${VIEW}/summary.njk`, {
+      kind,
+      pages,
+      title: SUMMARY_TITLES[upload.state],
+      upload: describeUpload(upload, kind),
+      maxFileSize: fileSize(MAX_FILE_BYTES),
+      chosen,
+      backLink: upload.state === 'checked' ? `/bulk/${kind.id}` : '/uploads',
+      ...(shownErrors ? { errors: shownErrors } : {}),
+    });
+  }
+
+  // --- Start: the explanation, the template and the upload form ---
+
+  app.get<Params>('/bulk/:kind', async (request, reply) => {
+    const actor = actorOf(request);
+    return startPage(reply, actor, kindFor(actor, request.params.kind));
+  });
+
+  app.get<Params>('/bulk/:kind/guidance', async (request, reply) => {
+    const kind = kindFor(actorOf(request), request.params.kind);
+    const oneOf = kind.requiredOneOf ?? [];
+    const headerOf = (key: string) => kind.columns.find((c) => c.key === key)?.header ?? key;
+    return reply.viewAsync(`${VIEW}/guidance.njk`, {
+      kind,
+      backLink: `/bulk/${kind.id}`,
+      columns: kind.columns.map((column) => ({
+        header: column.header,
+        aliases: column.aliases ?? [],
+        hint: column.hint,
+        required: column.required
+          ? 'Yes'
+          : oneOf.includes(column.key)
+            ? `This or ${oneOf
+                .filter((k) => k !== column.key)
+                .map((k) => `“${headerOf(k)}”`)
+                .join(' or ')}`
+            : 'No',
+      })),
+      hasDates: kind.columns.some((c) => /date/i.test(c.key)),
+      maxRows: kind.maxRows.toLocaleString('en-GB'),
+      maxFileSize: fileSize(MAX_FILE_BYTES),
+    });
+  });
+
+  for (const format of ['csv', 'xlsx'] as const) {
+    app.get<Params>(`/bulk/:kind/template.${format}`, async (request, reply) => {
+      const actor = actorOf(request);
+      const kind = kindFor(actor, request.params.kind);
+      return sendAttachment(reply, await templateFile(db, actor, kind.id, format, today()));
+    });
+  }
+
+  app.post<Params>('/bulk/:kind', async (request, reply) => {
+    const actor = actorOf(request);
+    const kind = kindFor(actor, request.params.kind);
+    const replacesId = field(request.body, 'replaces');
+    const replaces = replacesId ? await findUpload(db, actor, replacesId) : undefined;
+    if (replaces && replaces.kind !== kind.id) throw new NotFoundError('Upload');
+    const refuse = async (message: string, chosen?: ChosenFile) => {
+      reply.code(chosen ? 422 : 400);
+      return replaces?.state === 'checked'
+        ? summaryPage(reply, actor, replaces, { errors: fileErrors(message), chosen })
+        : startPage(reply, actor, kind, { errors: fileErrors(message), chosen });
+    };
+    const file = chosenFile(request.body);
+    if (!file) return refuse('Select a CSV or XLSX file');
+    let upload: Upload;
+    try {
+      upload = await receiveUpload(database, actor, kind.id, file, today(), {
+        checkLater: jobs ? (id) => jobs.checkUpload(id) : undefined,
+      });
+    } catch (error) {
+      if (error instanceof FileRefusal) return refuse(error.message, file);
+      throw error;
+    }
+    if (replaces && replaces.id !== upload.id) {
+      try {
+        await cancelUpload(db, actor, replaces.id);
+      } catch (error) {
+        // Submitted meanwhile (in another tab): it stays submitted, and the new file stands alone.
+        if (!(error instanceof UploadConflict)) throw error;
+      }
+    }
+    return reply.redirect(`/uploads/${upload.id}`, 303);
+  });
+
+  // --- The organisation's uploads ---
+
+  app.get('/uploads', async (request, reply) => {
+    const actor = actorOf(request);
+    const page = pageNumber(request.query);
+    const { uploads, total } = await listUploads(db, actor, { page });
+    return reply.viewAsync(`${VIEW}/list.njk`, {
+      total,
+      backLink: '/',
+      uploads: uploads.flatMap((upload) => {
+        const kind = findKind(upload.kind);
+        if (!kind) return [];
+        const headings = pagesFor(kind).countHeadings;
+        const n = (count: number) => count.toLocaleString('en-GB');
+        return [
+          {
+            ...describeUpload(upload, kind),
+            kindTitle: kind.title,
+            uploadedBy: upload.uploaded_by_name ?? 'Unknown',
+            counts: [
+              `${upload.state === 'committed' ? headings.changed : headings.change}: ${n(upload.change_count)}`,
+              `${headings.skip}: ${n(upload.skip_count)}`,
+              `${headings.error}: ${n(upload.error_count)}`,
+            ],
+          },
+        ];
+      }),
+      startLinks: allKinds()
+        .filter((kind) => kind.allowedFor.includes(actor.organisation.type))
+        .map((kind) => ({ href: `/bulk/${kind.id}`, text: kind.title })),
+      pagination: pagination(page, total, UPLOADS_PAGE_SIZE, (p) => (p === 1 ? '/uploads' : `/uploads?page=${p}`)),
+    });
+  });
+
+  // --- One upload ---
+
+  app.get<IdParams>('/uploads/:id', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    const changed = Number(field(request.query, 'changed'));
+    return summaryPage(reply, actor, upload, {
+      changed: Number.isInteger(changed) && changed > 0 ? changed : undefined,
+    });
+  });
+
+  app.get<IdParams>('/uploads/:id/report', async (request, reply) => {
+    return sendAttachment(reply, await errorReport(db, actorOf(request), request.params.id));
+  });
+
+  app.get<IdParams>('/uploads/:id/review', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    const kind = kindFor(actor, upload.kind);
+    const skipErrors = field(request.query, 'skipErrors') === 'true';
+    if (upload.state === 'committed') return reply.redirect(`/uploads/${upload.id}/done`, 303);
+    if (upload.state !== 'checked' || upload.change_count === 0 || (upload.error_count > 0 && !skipErrors)) {
+      return reply.redirect(`/uploads/${upload.id}`, 303);
+    }
+    const { groups, total } = await reviewChanges(db, actor, upload.id, { linesPerGroup: LINES_PER_GROUP });
+    const pages = pagesFor(kind);
+    return reply.viewAsync(`${VIEW}/review.njk`, {
+      kind,
+      pages,
+      title: pages.reviewTitle,
+      upload: describeUpload(upload, kind),
+      groups: groups.map((group) => ({ ...group, more: group.total - group.lines.length })),
+      total,
+      accordion: total >= ACCORDION_FROM && groups.length > 0,
+      commitButton: pages.commitButton(total),
+      skipErrors,
+      backLink: `/uploads/${upload.id}`,
+    });
+  });
+
+  app.post<IdParams>('/uploads/:id/commit', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    const skipErrors = field(request.body, 'skipErrors') === 'true';
+    if (upload.state === 'checked' && upload.change_count === 0) {
+      reply.code(409);
+      return summaryPage(reply, actor, upload, {
+        errors: { summary: [{ text: 'There is nothing to submit in this file', href: '#what-next' }], fields: {} },
+      });
+    }
+    try {
+      const result = await commitUpload(database, actor, upload.id, {
+        skipErrors,
+        today: today(),
+        afterCommit: jobs ? (kindId) => jobs.uploadCommitted(kindId) : undefined,
+      });
+      if (result.state === 'committed') return reply.redirect(`/uploads/${upload.id}/done`, 303);
+      return reply.redirect(`/uploads/${upload.id}?changed=${result.stale}`, 303);
+    } catch (error) {
+      if (!(error instanceof UploadConflict)) throw error;
+      reply.code(409);
+      return summaryPage(reply, actor, await findUpload(db, actor, upload.id), {
+        errors: { summary: [{ text: error.message, href: '#what-next' }], fields: {} },
+      });
+    }
+  });
+
+  app.get<IdParams>('/uploads/:id/done', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    if (upload.state !== 'committed') return reply.redirect(`/uploads/${upload.id}`, 303);
+    const kind = kindFor(actor, upload.kind);
+    const pages = pagesFor(kind);
+    return reply.viewAsync(`${VIEW}/done.njk`, {
+      kind,
+      pages,
+      title: pages.doneTitle(upload.change_count),
+      upload: describeUpload(upload, kind),
+    });
+  });
+
+  // --- Cancelling ---
+
+  const cancellable = (upload: Upload) => ['received', 'checking', 'checked', 'failed'].includes(upload.state);
+
+  async function cancelPage(reply: FastifyReply, actor: Actor, upload: Upload, errors?: FormErrors) {
+    const kind = kindFor(actor, upload.kind);
+    return reply.viewAsync(`${VIEW}/cancel.njk`, {
+      kind,
+      upload: describeUpload(upload, kind),
+      backLink: `/uploads/${upload.id}`,
+      ...(errors ? { errors } : {}),
+    });
+  }
+
+  app.get<IdParams>('/uploads/:id/cancel', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    if (!cancellable(upload)) return reply.redirect(`/uploads/${upload.id}`, 303);
+    return cancelPage(reply, actor, upload);
+  });
+
+  app.post<IdParams>('/uploads/:id/cancel', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    try {
+      await cancelUpload(db, actor, upload.id);
+    } catch (error) {
+      if (!(error instanceof UploadConflict)) throw error;
+      reply.code(409);
+      return cancelPage(reply, actor, await findUpload(db, actor, upload.id), {
+        summary: [{ text: error.message, href: '#cancel' }],
+        fields: {},
+      });
+    }
+    await reply.setFlash({ success: `You cancelled the upload of ‘${upload.file_name}’. Nothing was changed` });
+    return reply.redirect(`/bulk/${upload.kind}`, 303);
+  });
+}
