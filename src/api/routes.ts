@@ -98,6 +98,11 @@ const commitBody = z.object(
   { error: 'Send a JSON object, like {"skipErrors": false}' },
 );
 
+/** How the audit log names a change made through the API: by the token that made it. */
+function apiVia(actor: ApiActor): string {
+  return `api token ${actor.tokenName}`;
+}
+
 function actorOf(request: FastifyRequest): ApiActor {
   if (!request.apiActor) throw new ApiProblem(401, NO_TOKEN, { headers: CHALLENGE });
   return request.apiActor;
@@ -201,10 +206,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     }
     const kind = kindOf(actor, kindId);
     if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');
-    // The background check acts as the uploader, so a token made on the command line (no person
-    // behind it) has its files checked in the request whatever their size.
-    const later = jobs && actor.userId ? { checkLater: (id: string) => jobs.checkUpload(id) } : {};
-    const upload = await receiveUpload(database, actor, kind.id, file, today(), later);
+    const upload = await receiveUpload(database, actor, kind.id, file, today(), {
+      checkLater: jobs ? (id: string) => jobs.checkUpload(id) : undefined,
+      via: apiVia(actor),
+    });
     return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send(uploadJson(upload));
   });
 
@@ -231,7 +236,11 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     const actor = actorOf(request);
     const upload = await findUpload(db, actor, request.params.id); // another organisation's: 404, whatever the body
     const { skipErrors } = commitBody.parse(request.body ?? {});
-    const result = await commitUpload(database, actor, request.params.id, { skipErrors, today: today() });
+    const result = await commitUpload(database, actor, request.params.id, {
+      skipErrors,
+      today: today(),
+      via: apiVia(actor),
+    });
     if (result.state === 'checked') {
       const n = result.stale;
       throw new ApiProblem(
@@ -248,7 +257,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   });
 
   app.delete<{ Params: { id: string } }>('/uploads/:id', async (request, reply) => {
-    await cancelUpload(db, actorOf(request), request.params.id);
+    const actor = actorOf(request);
+    await cancelUpload(db, actor, request.params.id, apiVia(actor));
     return reply.code(204).send();
   });
 }

@@ -61,7 +61,7 @@ export async function uploadActor(db: Kysely<DB>, uploadId: string): Promise<Act
   const row = await db
     .selectFrom('uploads')
     .innerJoin('organisations', 'organisations.id', 'uploads.organisation_id')
-    .innerJoin('users', 'users.id', 'uploads.uploaded_by')
+    .leftJoin('users', 'users.id', 'uploads.uploaded_by')
     .leftJoin('memberships', (join) =>
       join.onRef('memberships.user_id', '=', 'users.id').onRef('memberships.organisation_id', '=', 'organisations.id'),
     )
@@ -80,9 +80,9 @@ export async function uploadActor(db: Kysely<DB>, uploadId: string): Promise<Act
   if (!row) throw new NotFoundError('Upload');
   return {
     userId: row.userId,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
+    email: row.email ?? '',
+    firstName: row.first_name ?? 'Rollbook',
+    lastName: row.last_name ?? '',
     organisation: { id: row.organisationId, type: row.type, name: row.name },
     role: row.role ?? 'member',
   };
@@ -166,7 +166,7 @@ export async function receiveUpload(
   kindId: string,
   file: ReceivedFile,
   today: string,
-  { checkLater }: { checkLater?: (uploadId: string) => Promise<void> } = {},
+  { checkLater, via = 'page' }: { checkLater?: (uploadId: string) => Promise<void>; via?: string } = {},
 ): Promise<Upload> {
   const kind = kindFor(actor, kindId);
   const { sheet, match } = await readUploadFile(kind, file.bytes);
@@ -191,7 +191,7 @@ export async function receiveUpload(
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.insertInto('upload_files').values({ upload_id: created.id, content: file.bytes }).execute();
-    await recordEvents(tx, actor, 'page', [
+    await recordEvents(tx, actor, via, [
       {
         organisationId: actor.organisation.id,
         subjectType: 'upload',
@@ -351,9 +351,10 @@ export async function commitUpload(
     skipErrors,
     today,
     afterCommit,
-  }: { skipErrors: boolean; today: string; afterCommit?: (kindId: string) => Promise<void> },
+    via = 'page',
+  }: { skipErrors: boolean; today: string; afterCommit?: (kindId: string) => Promise<void>; via?: string },
 ): Promise<CommitResult> {
-  const result = await commitInTransaction(database, actor, uploadId, { skipErrors, today });
+  const result = await commitInTransaction(database, actor, uploadId, { skipErrors, today, via });
   // Work that follows a commit (sending award requests) is signalled once the transaction is
   // done; a lost signal is caught by the job's regular sweep.
   if (result.state === 'committed' && afterCommit) {
@@ -367,7 +368,7 @@ async function commitInTransaction(
   database: Database,
   actor: Actor,
   uploadId: string,
-  { skipErrors, today }: { skipErrors: boolean; today: string },
+  { skipErrors, today, via }: { skipErrors: boolean; today: string; via: string },
 ): Promise<CommitResult> {
   const db = database.db;
   const upload = await findUpload(db, actor, uploadId);
@@ -375,6 +376,11 @@ async function commitInTransaction(
   if (upload.state !== 'checked') {
     throw new UploadConflict(
       `This upload is ${UPLOAD_STATE_NAMES[upload.state].toLowerCase()}, so it cannot be submitted`,
+    );
+  }
+  if (upload.change_count === 0) {
+    throw new UploadConflict(
+      'There is nothing to submit: no row of this upload makes a change. Upload a file with changes in it',
     );
   }
   if (upload.error_count > 0 && !skipErrors) {
@@ -427,7 +433,7 @@ async function commitInTransaction(
       .set({ state: 'committed', committed_at: new Date(), ended_at: new Date(), skip_errors: skipErrors })
       .where('id', '=', uploadId)
       .execute();
-    await recordEvents(tx, actor, 'page', [
+    await recordEvents(tx, actor, via, [
       {
         organisationId: actor.organisation.id,
         subjectType: 'upload',
@@ -444,7 +450,7 @@ async function commitInTransaction(
   });
 }
 
-export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: string): Promise<void> {
+export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: string, via = 'page'): Promise<void> {
   const upload = await findUpload(db, actor, uploadId);
   if (upload.state === 'cancelled') return;
   const cancelled = await db
@@ -455,7 +461,7 @@ export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: strin
     .returning('id')
     .executeTakeFirst();
   if (!cancelled) throw new UploadConflict('This upload has been submitted, so it cannot be cancelled');
-  await recordEvents(db, actor, 'page', [
+  await recordEvents(db, actor, via, [
     {
       organisationId: actor.organisation.id,
       subjectType: 'upload',

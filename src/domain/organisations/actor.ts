@@ -2,7 +2,8 @@ import type { OrganisationType, Role } from '../../db/schema.ts';
 
 /** Who is acting, and for which organisation. Every scoped read or write takes one. */
 export interface Actor {
-  userId: string;
+  /** Null for an API token made on the command line: no person is behind it. */
+  userId: string | null;
   email: string;
   firstName: string;
   lastName: string;

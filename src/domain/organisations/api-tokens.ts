@@ -210,10 +210,8 @@ export async function findActorByToken(db: Kysely<DB>, token: string): Promise<A
       .execute();
   }
   return {
-    // A token made on the command line has no person behind it. Actor.userId is typed as a
-    // string, but everything the API reaches stores it in a nullable column (uploads.uploaded_by,
-    // events.actor_user_id), so null is written as "no user", as for the system actor.
-    userId: row.userId as string,
+    // A token made on the command line has no person behind it.
+    userId: row.userId,
     email: row.email ?? '',
     firstName: row.first_name ?? 'API token',
     lastName: row.last_name ?? row.name,

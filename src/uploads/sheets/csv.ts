@@ -21,7 +21,8 @@ export function readCsv(bytes: Uint8Array, limits: ReadLimits): Sheet {
     throw new FileRefusal(
       'The file is not a CSV or XLSX file. Save it from your spreadsheet as CSV or Excel workbook (.xlsx) and upload it again',
     );
-  if (text.trim() === '') throw new FileRefusal('The file is empty. Upload the sheet with your trainees in it');
+  if (text.trim() === '')
+    throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
 
   const parsed = Papa.parse<string[]>(text, { delimitersToGuess: DELIMITERS, skipEmptyLines: false });
   const delimiter = DELIMITERS.includes(parsed.meta.delimiter) ? parsed.meta.delimiter : ',';
@@ -31,7 +32,8 @@ export function readCsv(bytes: Uint8Array, limits: ReadLimits): Sheet {
     records.pop();
 
   const headerIndex = records.findIndex((cells) => !isBlankRow(cells));
-  if (headerIndex < 0) throw new FileRefusal('The file is empty. Upload the sheet with your trainees in it');
+  if (headerIndex < 0)
+    throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
   const headers = records[headerIndex].map((h) => h.trim());
   const rows = [];
   for (let i = headerIndex + 1; i < records.length; i++) {

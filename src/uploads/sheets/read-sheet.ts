@@ -14,7 +14,8 @@ function isOleDocument(bytes: Uint8Array): boolean {
 }
 
 export async function readSheet(bytes: Uint8Array, limits: ReadLimits): Promise<Sheet> {
-  if (bytes.length === 0) throw new FileRefusal('The file is empty. Upload the sheet with your trainees in it');
+  if (bytes.length === 0)
+    throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
   if (isOleDocument(bytes)) {
     throw new FileRefusal(
       'The file is an old Excel 97-2003 workbook (.xls). Save it as Excel workbook (.xlsx) or CSV and upload it again',
