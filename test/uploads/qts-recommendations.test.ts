@@ -209,6 +209,19 @@ describe('QTS or EYTS recommendations upload', () => {
     assert.match(decoded.split('\r\n')[0], /^TRN;Provider trainee ID;/);
   });
 
+  it('reads a UTF-16 file with a BOM, tab-separated, as Excel’s "Unicode text" saves it', async () => {
+    const { headers, rows } = await filled(2, university);
+    const text = Papa.unparse([headers, ...rows], { delimiter: '\t' });
+    const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const upload = await receiveUpload(database, university, KIND, { name: 'unicode.txt', bytes }, today);
+    assert.equal(upload.encoding, 'utf-16le');
+    assert.equal(upload.delimiter, '\t');
+    assert.equal(upload.error_count, 0);
+    assert.equal(upload.change_count, 2);
+    const report = await errorReport(database.db, university, upload.id);
+    assert.deepEqual([...report.body.subarray(0, 2)], [0xff, 0xfe], 'the report keeps the encoding');
+  });
+
   it('reads XLSX date cells and text dates alike', async () => {
     const { headers, rows, dateIndex } = await filled(4, university);
     const workbook = new ExcelJS.Workbook();
