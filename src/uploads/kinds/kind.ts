@@ -68,6 +68,8 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   templateFileName(actor: Actor): string;
   /** The rows of the (prefilled or blank) template, in column order. */
   template(ctx: UploadContext): Promise<string[][]>;
+  /** How many rows the template has, without building it (for the start page). */
+  templateRowCount(ctx: UploadContext): Promise<number>;
   /** Set-based lookups for the whole file: never a query per row. */
   prepare(ctx: UploadContext, rows: ParsedRow[]): Promise<Lookup>;
   /** Pure: the outcome of one row. */

@@ -188,6 +188,16 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
     });
   },
 
+  async templateRowCount({ db, actor, today }) {
+    const { n } = await db
+      .selectFrom('trainees')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('provider_id', '=', actor.organisation.id)
+      .where(isEligible(today))
+      .executeTakeFirstOrThrow();
+    return Number(n);
+  },
+
   async prepare({ db, actor }, rows) {
     const trns = new Set<string>();
     const ids = new Set<string>();

@@ -151,7 +151,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
     { errors, chosen }: { errors?: FormErrors; chosen?: ChosenFile } = {},
   ) {
     const pages = pagesFor(kind);
-    const eligible = (await kind.template({ db, actor, today: today() })).length;
+    const eligible = await kind.templateRowCount({ db, actor, today: today() });
     return reply.viewAsync(`${VIEW}/start.njk`, {
       kind,
       pages,
