@@ -1,11 +1,14 @@
 // npm test: type check, lint, the tests on PGlite, the same tests on PostgreSQL when
-// TEST_DATABASE_URL is set, then the browser journeys. Stops at the first step that fails.
+// TEST_DATABASE_URL is set, then the browser journeys on PGlite and, when E2E_DATABASE_URL is set,
+// again on PostgreSQL (each server in a database of its own made on that server, see
+// test/e2e/support/server.ts). Stops at the first step that fails.
 import { spawnSync } from 'node:child_process';
 import { prepareTemplate } from '../test/support/database.ts';
 
 const node = process.execPath;
 const bin = (name: string) => `node_modules/.bin/${name}`;
 const unitTests = ['--test', '--test-concurrency=2', 'test/**/*.test.ts'];
+const browserJourneys = ['--test', '--test-concurrency=1', 'test/e2e/**/*.e2e.ts'];
 
 interface Step {
   name: string;
@@ -15,6 +18,7 @@ interface Step {
 }
 
 const postgresUrl = process.env.TEST_DATABASE_URL;
+const e2ePostgresUrl = process.env.E2E_DATABASE_URL;
 const steps: Step[] = [
   { name: 'type check', command: bin('tsc'), args: ['--noEmit'] },
   { name: 'lint', command: bin('biome'), args: ['check', '.'] },
@@ -22,7 +26,17 @@ const steps: Step[] = [
   ...(postgresUrl
     ? [{ name: 'tests on PostgreSQL', command: node, args: unitTests, env: { TEST_DATABASE_URL: postgresUrl } }]
     : []),
-  { name: 'browser journeys', command: node, args: ['--test', '--test-concurrency=1', 'test/e2e/**/*.e2e.ts'] },
+  { name: 'browser journeys on PGlite', command: node, args: browserJourneys, env: { E2E_DATABASE_URL: undefined } },
+  ...(e2ePostgresUrl
+    ? [
+        {
+          name: 'browser journeys on PostgreSQL',
+          command: node,
+          args: browserJourneys,
+          env: { E2E_DATABASE_URL: e2ePostgresUrl },
+        },
+      ]
+    : []),
 ];
 
 const started = Date.now();
@@ -30,7 +44,8 @@ for (const step of steps) {
   const stepStarted = Date.now();
   console.log(`\n=== ${step.name} ===`);
   const env = { ...process.env, ...step.env };
-  if ('TEST_DATABASE_URL' in (step.env ?? {}) && !step.env?.TEST_DATABASE_URL) delete env.TEST_DATABASE_URL;
+  // A variable the step sets to undefined is left out of its environment altogether.
+  for (const [name, value] of Object.entries(step.env ?? {})) if (value === undefined) delete env[name];
   if (step.name === 'tests on PGlite') await prepareTemplate();
   const result = spawnSync(step.command, step.args, { stdio: 'inherit', env });
   const seconds = ((Date.now() - stepStarted) / 1000).toFixed(1);

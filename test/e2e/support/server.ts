@@ -1,6 +1,7 @@
 // Browser journeys: the real server as a child process on a free port with its own fresh data
-// directory (embedded PGlite with the demo data, or PostgreSQL when E2E_DATABASE_URL is set),
-// Debian's Chromium driven by playwright-core, and an axe check for every page.
+// directory and database with the demo data (embedded PGlite, or, when E2E_DATABASE_URL is set, a
+// database of its own made on that PostgreSQL server and dropped when it stops), Debian's Chromium
+// driven by playwright-core, and an axe check for every page.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxeBuilder } from '@axe-core/playwright';
+import pg from 'pg';
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -39,6 +41,30 @@ async function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A new, empty database for one server, on the PostgreSQL server of `url` and named after its
+ * database (`<name>_e2e_<random>`), so every server loads the demo data afresh and no journey sees
+ * another's uploads. The database of `url` itself is only connected to, never changed. `drop`
+ * forces out any connection left over. (.ci/run drops any left by a run that was killed.)
+ */
+async function scratchDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const parsed = new URL(url);
+  const base = (decodeURIComponent(parsed.pathname.slice(1)) || 'postgres').replace(/[^a-z0-9_]/gi, '_').toLowerCase();
+  const name = `${base.slice(0, 40)}_e2e_${randomBytes(5).toString('hex')}`;
+  const admin = async (sql: string) => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database ${name}`);
+  parsed.pathname = `/${name}`;
+  return { url: parsed.toString(), drop: () => admin(`drop database if exists ${name} with (force)`) };
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts `node src/main.ts` and resolves once GET /health answers 200. */
@@ -46,7 +72,8 @@ export async function startServer(): Promise<RunningServer> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rollbook-e2e-'));
-  const databaseUrl = process.env.E2E_DATABASE_URL || undefined;
+  const serverDatabase = process.env.E2E_DATABASE_URL ? await scratchDatabase(process.env.E2E_DATABASE_URL) : undefined;
+  const databaseUrl = serverDatabase?.url;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -54,7 +81,7 @@ export async function startServer(): Promise<RunningServer> {
     BASE_URL: baseUrl,
     DATA_DIR: dataDir,
     LOG_LEVEL: 'warn',
-    // On by default for PGlite; on PostgreSQL it loads only into a database with no organisations.
+    // Loaded at start into a database with no organisations: this server's new one.
     DEMO_DATA: 'true',
   };
   delete env.DATABASE_URL;
@@ -95,6 +122,7 @@ export async function startServer(): Promise<RunningServer> {
       clearTimeout(timer);
     }
     rmSync(dataDir, { recursive: true, force: true });
+    await serverDatabase?.drop();
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
@@ -150,7 +178,12 @@ export async function launchBrowser(): Promise<Browser> {
 
 const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 type AxeResults = Awaited<ReturnType<AxeBuilder['analyze']>>;
-const withoutJavaScript = new WeakSet<BrowserContext>();
+/** The page that checks copies of a JavaScript-free context's pages, and the copy it serves next. */
+interface Checker {
+  page: Page;
+  copy: { url: string; html: string } | undefined;
+}
+const withoutJavaScript = new WeakMap<BrowserContext, Promise<Checker> | undefined>();
 
 /**
  * A browser context with JavaScript turned off, to show a journey needs none. axe cannot run in such
@@ -161,8 +194,29 @@ export async function newContextWithoutJavaScript(
   options: BrowserContextOptions = {},
 ): Promise<BrowserContext> {
   const context = await browser.newContext({ ...options, javaScriptEnabled: false });
-  withoutJavaScript.add(context);
+  withoutJavaScript.set(context, undefined);
   return context;
+}
+
+/**
+ * One JavaScript-enabled context for all the copies of one JavaScript-free context's pages, made on
+ * first use and closed with it: the styles, fonts and images stay in its cache from page to page.
+ */
+async function newChecker(context: BrowserContext, browser: Browser): Promise<Checker> {
+  const checkerContext = await browser.newContext();
+  context.once('close', () => {
+    checkerContext.close().catch(() => {});
+  });
+  const checker: Checker = { page: await checkerContext.newPage(), copy: undefined };
+  await checkerContext.route('**/*', (route) => {
+    const request = route.request();
+    const copy = checker.copy;
+    if (copy && request.url() === copy.url && request.isNavigationRequest()) {
+      return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: copy.html });
+    }
+    return request.resourceType() === 'script' ? route.abort() : route.continue();
+  });
+  return checker;
 }
 
 /**
@@ -170,24 +224,27 @@ export async function newContextWithoutJavaScript(
  * URL (so its styles load from the server) answered with the page's HTML minus its scripts.
  */
 async function analyzeWithoutJavaScript(page: Page): Promise<AxeResults> {
-  const browser = page.context().browser();
+  const context = page.context();
+  const browser = context.browser();
   if (!browser) throw new Error('The page has no browser to check it in');
+  let pending = withoutJavaScript.get(context);
+  if (!pending) {
+    pending = newChecker(context, browser);
+    withoutJavaScript.set(context, pending);
+  }
+  const checker = await pending;
   const url = page.url();
   const html = (await page.content()).replace(/<script\b[^>]*>[\s\S]*?<\/script>/gi, '').replace(/<\/?noscript>/gi, '');
-  const checker = await browser.newContext({ viewport: page.viewportSize() });
+  const viewport = page.viewportSize();
+  if (viewport) await checker.page.setViewportSize(viewport);
+  checker.copy = { url, html };
   try {
-    await checker.route('**/*', (route) => {
-      const request = route.request();
-      if (request.url() === url && request.isNavigationRequest()) {
-        return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
-      }
-      return request.resourceType() === 'script' ? route.abort() : route.continue();
-    });
-    const copy = await checker.newPage();
-    await copy.goto(url);
-    return await new AxeBuilder({ page: copy }).withTags(AXE_TAGS).analyze();
+    // about:blank first, so that a copy of the same URL as the last one is loaded afresh.
+    await checker.page.goto('about:blank');
+    await checker.page.goto(url);
+    return await new AxeBuilder({ page: checker.page }).withTags(AXE_TAGS).analyze();
   } finally {
-    await checker.close();
+    checker.copy = undefined;
   }
 }
 
