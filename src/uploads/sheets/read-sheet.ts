@@ -18,7 +18,7 @@ export async function readSheet(bytes: Uint8Array, limits: ReadLimits): Promise<
     throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
   if (isOleDocument(bytes)) {
     throw new FileRefusal(
-      'The file is an old Excel 97-2003 workbook (.xls). Save it as Excel workbook (.xlsx) or CSV and upload it again',
+      'The file is an old Excel 97-2003 workbook (.xls) or a workbook with a password. Save it as Excel workbook (.xlsx) without a password, or as CSV, and upload it again',
     );
   }
   if (isZip(bytes)) return readXlsx(bytes, limits);

@@ -1,7 +1,18 @@
-// XLSX in and out, behind this module so the library can be swapped. Reading streams the
-// workbook with exceljs; date cells become yyyy-mm-dd text.
-import { Readable } from 'node:stream';
+// XLSX in and out, behind this module so the library can be swapped.
+//
+// Reading: the zip's directory is checked first (zip.ts: size, proportion, an Excel workbook at
+// all); the worksheet wanted is found from xl/workbook.xml ourselves; then exceljs' streaming
+// WorkbookReader is given a new zip of only the parts it needs, in the order it needs them
+// (relationships, workbook, styles, shared strings, then the one worksheet). In the order Excel
+// and exceljs save them, the worksheets come before the shared strings and styles, and exceljs
+// then copies every worksheet to a temporary file before reading it; in this order it streams
+// the sheet straight from memory, never writes the user's data to disk, and never inflates the
+// other sheets. Each part is inflated by zip.ts, never beyond its declared size.
+//
+// Writing: exceljs' streaming WorkbookWriter, a row at a time, every column text-formatted.
+import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
+import { excelSerialToIsoDate } from '../cells/cells.ts';
 import {
   FileRefusal,
   isBlankRow,
@@ -9,55 +20,312 @@ import {
   type ReadLimits,
   restoreNeutralised,
   type Sheet,
+  type SheetRow,
 } from './sheet.ts';
+import { entryChunks, readEntryText, readWorkbookDirectory, type StoredPart, storedZip, type ZipEntry } from './zip.ts';
 
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Date) return value.toISOString().slice(0, 10);
-  if (typeof value === 'object') {
-    if ('richText' in value) return value.richText.map((part) => part.text).join('');
-    if ('result' in value) return cellText(value.result as ExcelJS.CellValue);
-    if ('text' in value) return String(value.text);
-    if ('error' in value) return '';
-  }
-  return String(value);
+const COULD_NOT_OPEN =
+  'The file could not be opened as an Excel workbook. Open it in your spreadsheet, save it again as Excel workbook (.xlsx) or CSV and upload it';
+
+/** Whatever went wrong reading the workbook, kept as the cause for the logs. */
+function couldNotOpen(error: unknown): FileRefusal {
+  if (error instanceof FileRefusal) return error;
+  const refusal = new FileRefusal(COULD_NOT_OPEN);
+  refusal.cause = error;
+  return refusal;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The workbook part: which worksheets there are, in tab order, and where each one is.
+
+interface WorksheetPart {
+  name: string;
+  hidden: boolean;
+  entry: ZipEntry;
+}
+
+interface WorkbookInfo {
+  worksheets: WorksheetPart[];
+  /** Dates counted from 1904 (old Mac Excel) rather than 1900. */
+  date1904: boolean;
+}
+
+function decodeXml(text: string): string {
+  return text.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, entity: string) => {
+    const lower = entity.toLowerCase();
+    if (lower.startsWith('#x')) return String.fromCodePoint(Number.parseInt(lower.slice(2), 16));
+    if (lower.startsWith('#')) return String.fromCodePoint(Number.parseInt(lower.slice(1), 10));
+    return { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" }[lower] ?? '';
+  });
+}
+
+/** The attributes of each element with this local name (any namespace prefix), names without prefix. */
+function elements(xml: string, localName: string): Map<string, string>[] {
+  const found: Map<string, string>[] = [];
+  // Attribute values may hold a ">" (a sheet named "Year > 2"): skip over quoted values whole.
+  const tag = new RegExp(`<(?:[\\w.-]+:)?${localName}\\b((?:[^>"']|"[^"]*"|'[^']*')*)>`, 'g');
+  for (const match of xml.matchAll(tag)) {
+    const attributes = new Map<string, string>();
+    for (const [, name, , value] of match[1].matchAll(/([\w.:-]+)\s*=\s*(["'])(.*?)\2/gs)) {
+      // r:id (the relationship) is the only prefixed attribute we read; keep it apart from id.
+      attributes.set(name.includes(':') ? `:${name.split(':')[1]}` : name, decodeXml(value));
+    }
+    found.push(attributes);
+  }
+  return found;
+}
+
+/** A relationship target, relative to xl/ or absolute, as a part name. */
+function partName(target: string): string {
+  let path: string;
+  try {
+    path = decodeURIComponent(target);
+  } catch {
+    path = target;
+  }
+  const segments: string[] = [];
+  for (const segment of (path.startsWith('/') ? path : `xl/${path}`).split('/')) {
+    if (segment === '..') segments.pop();
+    else if (segment && segment !== '.') segments.push(segment);
+  }
+  return segments.join('/');
+}
+
+function findEntry(entries: Map<string, ZipEntry>, name: string): ZipEntry | undefined {
+  const exact = entries.get(name);
+  if (exact) return exact;
+  const lower = name.toLowerCase();
+  for (const [key, entry] of entries) if (key.toLowerCase() === lower) return entry;
+  return undefined;
+}
+
+function readWorkbookInfo(bytes: Uint8Array, entries: Map<string, ZipEntry>): WorkbookInfo {
+  const workbookXml = readEntryText(bytes, entries.get('xl/workbook.xml') as ZipEntry);
+  const relsEntry = entries.get('xl/_rels/workbook.xml.rels');
+  const targets = new Map<string, string>();
+  if (relsEntry) {
+    for (const rel of elements(readEntryText(bytes, relsEntry), 'Relationship')) {
+      const id = rel.get('Id');
+      const target = rel.get('Target');
+      if (id && target && rel.get('TargetMode') !== 'External' && /\/worksheet$/.test(rel.get('Type') ?? ''))
+        targets.set(id, partName(target));
+    }
+  }
+  const worksheets: WorksheetPart[] = [];
+  for (const sheet of elements(workbookXml, 'sheet')) {
+    const target = targets.get(sheet.get(':id') ?? '');
+    // Chart sheets and dialog sheets have no worksheet relationship: not sheets of rows.
+    const entry = target ? findEntry(entries, target) : undefined;
+    if (entry) {
+      worksheets.push({
+        name: sheet.get('name') ?? '',
+        hidden: (sheet.get('state') ?? 'visible') !== 'visible',
+        entry,
+      });
+    }
+  }
+  const properties = elements(workbookXml, 'workbookPr')[0];
+  const date1904 = ['1', 'true'].includes(properties?.get('date1904')?.toLowerCase() ?? '');
+  return { worksheets, date1904 };
+}
+
+/** The worksheet named like the template's, else the first one the user can see, else the first. */
+function chooseWorksheet(worksheets: WorksheetPart[], sheetName: string | undefined): WorksheetPart | undefined {
+  const wanted = sheetName?.trim().toLowerCase();
+  return (
+    (wanted ? worksheets.find((sheet) => sheet.name.trim().toLowerCase() === wanted) : undefined) ??
+    worksheets.find((sheet) => !sheet.hidden) ??
+    worksheets[0]
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cells to text.
+
+const DAY_MS = 86_400_000;
+/** Days from Excel's serial 0 (1900 date system) to 1 January 1970, as exceljs counts. */
+const SERIAL_OF_1970 = 25_569;
+/** Days between the 1900 and 1904 date systems. */
+const DATE_1904_OFFSET = 1_462;
+/** What Excel shows for a date it cannot show. */
+const NOT_A_DATE = '#######';
+
+/** Up to 15 significant digits, as Excel keeps and shows them, and never with an exponent. */
+const DECIMAL = new Intl.NumberFormat('en-GB', { useGrouping: false, maximumSignificantDigits: 15 });
+
+function numberText(value: number): string {
+  if (!Number.isFinite(value)) return '';
+  // Whole numbers up to 2^53 (13-digit HESA IDs, 10-digit ULNs) are exact: as typed. Beyond that
+  // a float has lost digits already, and Excel itself only keeps 15 significant digits, so a
+  // 17-digit number typed into a General cell can't be recovered here: it reads as Excel shows
+  // it (15 digits, then zeros). Identifiers should be in text cells, as the template has them.
+  if (Number.isSafeInteger(value)) return String(value);
+  return DECIMAL.format(value);
+}
+
+function serialText(serial: number): string {
+  const whole = Math.floor(serial);
+  if (whole === 60) return '29/02/1900'; // Excel's fictitious leap day: shown as Excel shows it
+  return excelSerialToIsoDate(whole) ?? NOT_A_DATE;
+}
+
+/**
+ * exceljs turns a number in a date-formatted cell into a Date at UTC midnight (plus any time of
+ * day) by the 1904 system where the workbook uses it. Back to a serial day, then to yyyy-mm-dd,
+ * in UTC throughout so the server's time zone never moves a date.
+ */
+function dateText(date: Date): string {
+  const time = date.getTime();
+  if (Number.isNaN(time)) return NOT_A_DATE;
+  return serialText(Math.floor(time / DAY_MS) + SERIAL_OF_1970);
+}
+
+/** Whether a number format shows a date (after removing [colours], "literals" and \escapes). */
+function isDateFormat(format: string | undefined): boolean {
+  if (!format) return false;
+  const bare = format
+    .replace(/\[[^\]]*]/g, '')
+    .replace(/"[^"]*"/g, '')
+    .replace(/\\./g, '');
+  return /[ymdhsb]/i.test(bare) && !/^general$/i.test(bare.trim());
+}
+
+function cellText(value: ExcelJS.CellValue, numFmt: string | undefined, date1904: boolean): string {
+  if (value === null || value === undefined) return '';
+  switch (typeof value) {
+    case 'string':
+      return value;
+    case 'number':
+      return numberText(value);
+    case 'boolean':
+      return value ? 'TRUE' : 'FALSE';
+  }
+  if (value instanceof Date) return dateText(value);
+  if ('richText' in value) return value.richText.map((part) => part.text ?? '').join('');
+  if ('formula' in value || 'sharedFormula' in value) {
+    // The result Excel saved when it last calculated. exceljs leaves a formula's number result as
+    // a number even in a date-formatted cell, and reads an error result (#N/A) as NaN.
+    const result = (value as ExcelJS.CellFormulaValue).result;
+    if (typeof result === 'number' && isDateFormat(numFmt))
+      return Number.isFinite(result) ? serialText(result + (date1904 ? DATE_1904_OFFSET : 0)) : '';
+    if (result !== null && typeof result === 'object' && 'error' in result) return '';
+    return cellText(result as ExcelJS.CellValue, numFmt, date1904);
+  }
+  if ('error' in value) return '';
+  if ('text' in value) return cellText(value.text as ExcelJS.CellValue, numFmt, date1904);
+  return '';
+}
+
+/**
+ * V8 keeps a substring of 13 or more characters as a slice of the string it was cut from: here the
+ * XML parser's chunk of the sheet. Kept, such slices would hold the whole sheet's XML in memory
+ * for as long as the rows are; a copy holds only itself.
+ */
+function ownCopy(text: string): string {
+  return text.length < 13 ? text : ` ${text}`.slice(1);
+}
+
+function rowCells(row: ExcelJS.Row, date1904: boolean): string[] {
+  const cells: string[] = [];
+  row.eachCell((cell, column) => {
+    cells[column - 1] = ownCopy(restoreNeutralised(cellText(cell.value, cell.numFmt, date1904).trim()));
+  });
+  for (let i = 0; i < cells.length; i++) cells[i] ??= '';
+  return cells;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading.
+
+const EMPTY_RELATIONSHIPS = Buffer.from(
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"></Relationships>',
+);
+const EMPTY_SHARED_STRINGS = Buffer.from(
+  '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"></sst>',
+);
 
 export async function readXlsx(bytes: Uint8Array, limits: ReadLimits): Promise<Sheet> {
-  const workbook = new ExcelJS.Workbook();
+  const entries = readWorkbookDirectory(bytes);
+  let workbookInfo: WorkbookInfo;
   try {
-    await workbook.xlsx.load(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) as unknown as ArrayBuffer);
-  } catch {
-    throw new FileRefusal(
-      'The file could not be opened as an Excel workbook. Save it again as Excel workbook (.xlsx) or CSV and upload it',
-    );
+    workbookInfo = readWorkbookInfo(bytes, entries);
+  } catch (error) {
+    throw couldNotOpen(error);
   }
-  const worksheet =
-    (limits.sheetName && workbook.worksheets.find((w) => w.name.toLowerCase() === limits.sheetName?.toLowerCase())) ||
-    workbook.worksheets[0];
-  if (!worksheet) throw new FileRefusal('The workbook has no worksheets. Upload the sheet with your trainees in it');
-  let headers: string[] | undefined;
-  const rows: Sheet['rows'] = [];
-  worksheet.eachRow({ includeEmpty: false }, (row, rowNumber) => {
-    const width = headers?.length ?? row.cellCount;
-    const cells = Array.from({ length: width }, (_, i) =>
-      restoreNeutralised(cellText(row.getCell(i + 1).value).trim()),
-    );
-    if (!headers) {
-      if (!isBlankRow(cells)) headers = cells;
-      return;
-    }
-    if (isBlankRow(cells)) return;
-    if (rows.length === limits.maxRows) {
-      throw new FileRefusal(
-        `The file has more than ${limits.maxRows.toLocaleString('en-GB')} rows. Split it into smaller files and upload each one`,
-      );
-    }
-    rows.push({ rowNumber, cells });
+  const { worksheets, date1904 } = workbookInfo;
+  const worksheet = chooseWorksheet(worksheets, limits.sheetName);
+  if (!worksheet) throw new FileRefusal('The workbook has no worksheets. Check you chose the right file');
+
+  // Anything wrong found while inflating (a part larger than declared, damaged data) is kept
+  // here: the zip given to exceljs stays well-formed either way, so nothing waits for bytes that
+  // never come, and the file is refused once exceljs stops.
+  let failure: FileRefusal | undefined;
+  const onFailure = (refusal: FileRefusal) => {
+    failure ??= refusal;
+  };
+  const part = (name: string, entry: ZipEntry): StoredPart => ({
+    name,
+    size: entry.uncompressedSize,
+    chunks: entryChunks(bytes, entry, onFailure),
   });
-  if (!headers) throw new FileRefusal('The file is empty. Upload the sheet with your trainees in it');
+  const fixed = (name: string, content: Buffer): StoredPart => ({ name, size: content.length, chunks: [content] });
+  const styles = entries.get('xl/styles.xml');
+  const sharedStrings = entries.get('xl/sharedStrings.xml');
+  const parts: StoredPart[] = [
+    // exceljs names worksheets from these; we know the name already, and an empty list is enough
+    // for it to stream the worksheet instead of copying it to a temporary file.
+    fixed('xl/_rels/workbook.xml.rels', EMPTY_RELATIONSHIPS),
+    part('xl/workbook.xml', entries.get('xl/workbook.xml') as ZipEntry),
+    ...(styles ? [part('xl/styles.xml', styles)] : []),
+    sharedStrings ? part('xl/sharedStrings.xml', sharedStrings) : fixed('xl/sharedStrings.xml', EMPTY_SHARED_STRINGS),
+    part('xl/worksheets/sheet1.xml', worksheet.entry),
+  ];
+
+  const source = Readable.from(storedZip(parts), { objectMode: false });
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(source, {
+    worksheets: 'emit',
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    entries: 'ignore',
+  });
+  const tooMany = () =>
+    new FileRefusal(
+      `The file has more than ${limits.maxRows.toLocaleString('en-GB')} rows. Split it into smaller files and upload each one`,
+    );
+  let headers: string[] | undefined;
+  const rows: SheetRow[] = [];
+  try {
+    for await (const sheet of reader) {
+      for await (const row of sheet) {
+        if (failure) throw failure;
+        const cells = rowCells(row, date1904);
+        if (isBlankRow(cells)) continue;
+        if (!headers) {
+          // Header cells after the last one with a heading are formatting, not columns.
+          let width = cells.length;
+          while (width > 0 && cells[width - 1] === '') width--;
+          headers = cells.slice(0, width);
+          continue;
+        }
+        if (rows.length === limits.maxRows) throw tooMany();
+        cells.length = headers.length;
+        for (let i = 0; i < cells.length; i++) cells[i] ??= '';
+        rows.push({ rowNumber: row.number, cells });
+      }
+    }
+  } catch (error) {
+    throw failure ?? couldNotOpen(error);
+  } finally {
+    source.destroy();
+  }
+  if (failure) throw failure;
+  if (!headers) throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
   return { format: 'xlsx', sheetName: worksheet.name, headers, rows };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writing.
 
 export interface XlsxRow {
   cells: string[];
@@ -66,18 +334,155 @@ export interface XlsxRow {
 }
 
 const ERROR_FILL: ExcelJS.Fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFF4C7C3' } };
+const WRAPPED: Partial<ExcelJS.Alignment> = { wrapText: true, vertical: 'top' };
+/** Rows looked at to size the columns before the first is written. */
+const WIDTH_SAMPLE_ROWS = 200;
+const MIN_WIDTH = 8;
+const MAX_WIDTH = 60;
+/** The most characters a cell can hold in Excel. */
+const MAX_CELL_LENGTH = 32_767;
+/** Rows written between looks at how much XML is waiting to be compressed. */
+const ROWS_BETWEEN_CHECKS = 100;
+/** Sheet XML allowed to wait for the compressor before we stop and let it catch up. */
+const MAX_BACKLOG_BYTES = 4 * 1024 * 1024;
 
+interface WritableInternals {
+  _writableState?: { length?: number; needDrain?: boolean };
+  once?: (event: string, listener: () => void) => void;
+}
+
+/**
+ * exceljs' streaming writer hands each batch of sheet XML to the zip compressor without waiting
+ * for it: left alone, a sheet written in one go piles up uncompressed in memory (about 30 MB per
+ * 100,000 rows here). This finds the compressor's input (an exceljs 4 internal: should it change,
+ * there is nothing to wait for and we only yield now and then) so the writer can wait for it to drain.
+ */
+function compressorInput(worksheet: ExcelJS.Worksheet): WritableInternals | undefined {
+  const stream = (worksheet as unknown as { stream?: { pipes?: WritableInternals[] } }).stream;
+  return stream?.pipes?.[0];
+}
+
+/** Excel's rules for a sheet name: at most 31 characters, none of : \ / ? * [ ], not quoted. */
+function safeSheetName(name: string): string {
+  const cleaned = name
+    .replace(/[:\\/?*[\]]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/^'+|'+$/g, '')
+    .trim()
+    .slice(0, 31)
+    .trim();
+  return cleaned || 'Sheet1';
+}
+
+function longestLine(text: string): number {
+  let longest = 0;
+  for (const line of text.split('\n')) longest = Math.max(longest, line.length);
+  return longest;
+}
+
+function cellValue(text: string): string | null {
+  if (text === '') return null; // an empty cell, not a cell holding ""
+  return neutraliseFormula(text.length > MAX_CELL_LENGTH ? text.slice(0, MAX_CELL_LENGTH) : text);
+}
+
+/**
+ * Writes one worksheet, streaming: rows are committed as they come, so a 100,000-row report never
+ * exists as a workbook model in memory. The header row is bold and frozen; every column is
+ * text-formatted ('@') so identifiers keep their leading zeros when the user edits them; cells
+ * listed in `highlight` are filled light red; every cell is neutralised against formulas.
+ */
 export async function writeXlsx(sheetName: string, headers: string[], rows: Iterable<XlsxRow>): Promise<Buffer> {
-  const workbook = new ExcelJS.Workbook();
-  const worksheet = workbook.addWorksheet(sheetName.slice(0, 31) || 'Sheet1');
-  worksheet.addRow(headers.map(neutraliseFormula)).font = { bold: true };
-  for (const row of rows) {
-    const added = worksheet.addRow(row.cells.map(neutraliseFormula));
-    for (const column of row.highlight ?? []) added.getCell(column + 1).fill = ERROR_FILL;
-  }
-  // Keep every cell as text so identifiers keep their leading zeros.
-  worksheet.columns.forEach((column) => {
-    column.numFmt = '@';
+  const output = new PassThrough();
+  // The compressor's chunks are slices of larger shared buffers (64 KB pools), which kept would
+  // hold several times the file in memory: every megabyte or so they are copied into one buffer.
+  const chunks: Buffer[] = [];
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  const compact = () => {
+    if (pending.length) chunks.push(Buffer.concat(pending, pendingBytes));
+    pending = [];
+    pendingBytes = 0;
+  };
+  output.on('data', (chunk: Buffer) => {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= 1024 * 1024) compact();
   });
-  return Buffer.from(await workbook.xlsx.writeBuffer());
+  const ended = new Promise<void>((resolve, reject) => {
+    output.on('end', resolve);
+    output.on('error', reject);
+  });
+  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+    stream: output,
+    useStyles: true,
+    useSharedStrings: false,
+  });
+
+  // Size the columns from the headers and the first rows (the rest are not known yet).
+  const iterator = rows[Symbol.iterator]();
+  const sample: XlsxRow[] = [];
+  for (let next = iterator.next(); ; next = iterator.next()) {
+    if (next.done) break;
+    sample.push(next.value);
+    if (sample.length === WIDTH_SAMPLE_ROWS) break;
+  }
+  const columnCount = Math.max(headers.length, ...sample.map((row) => row.cells.length));
+  const widths = Array.from({ length: columnCount }, (_, i) =>
+    Math.max(longestLine(headers[i] ?? '') + 2, ...sample.map((row) => longestLine(row.cells[i] ?? '') + 2)),
+  );
+
+  const worksheet = workbook.addWorksheet(safeSheetName(sheetName), {
+    views: [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }],
+  });
+  worksheet.columns = widths.map((width) => ({
+    width: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width)),
+    style: { numFmt: '@' },
+  }));
+  const header = worksheet.addRow(headers.map(cellValue));
+  header.font = { bold: true };
+  header.commit();
+
+  const write = (row: XlsxRow) => {
+    const added = worksheet.addRow(row.cells.map(cellValue));
+    row.cells.forEach((text, i) => {
+      if (text.includes('\n')) added.getCell(i + 1).alignment = WRAPPED;
+    });
+    for (const column of row.highlight ?? []) added.getCell(column + 1).fill = ERROR_FILL;
+    added.commit();
+  };
+  let failed: Error | undefined;
+  const failure = new Promise<never>((_, reject) => {
+    const stop = (error: Error) => {
+      failed ??= error;
+      reject(error);
+    };
+    output.on('error', stop);
+    (workbook as unknown as { zip?: PassThrough }).zip?.on('error', stop);
+  });
+  failure.catch(() => {}); // seen by whoever waits on it; never unhandled
+  let written = 0;
+  const pause = async () => {
+    if (++written % ROWS_BETWEEN_CHECKS !== 0) return;
+    await new Promise((resolve) => setImmediate(resolve));
+    const input = compressorInput(worksheet);
+    const state = input?._writableState;
+    if (input?.once && state?.needDrain && (state.length ?? 0) > MAX_BACKLOG_BYTES) {
+      const once = input.once.bind(input);
+      await Promise.race([new Promise<void>((resolve) => once('drain', resolve)), failure]);
+    }
+    if (failed) throw failed;
+  };
+  for (const row of sample) {
+    write(row);
+    await pause();
+  }
+  for (let next = iterator.next(); !next.done; next = iterator.next()) {
+    write(next.value);
+    await pause();
+  }
+  worksheet.commit();
+  await workbook.commit();
+  await ended;
+  compact();
+  return Buffer.concat(chunks);
 }

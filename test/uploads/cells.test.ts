@@ -1,0 +1,143 @@
+// Cell parsers: what each accepts, and the message for what it refuses.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { excelSerialToIsoDate, foldText, parseDate, parseTrn, sameText } from '../../src/uploads/cells/cells.ts';
+
+const NOT_A_DATE = (value: string) => `"${value}" is not a date. Write it as day/month/year, like 27/3/2025`;
+const NOT_REAL = (value: string) => `"${value}" is not a real date. Check the day and month`;
+
+describe('dates', () => {
+  it('accepts dd/mm/yyyy, d/m/yyyy and yyyy-mm-dd, spaces around ignored', () => {
+    const accepted: [string, string][] = [
+      ['27/03/2025', '2025-03-27'],
+      ['7/3/2025', '2025-03-07'],
+      ['07/3/2025', '2025-03-07'],
+      ['2025-03-27', '2025-03-27'],
+      ['  27/3/2025 ', '2025-03-27'],
+      ['29/02/2024', '2024-02-29'],
+      ['2000-02-29', '2000-02-29'],
+      ['31/12/9999', '9999-12-31'],
+    ];
+    for (const [text, iso] of accepted) assert.deepEqual(parseDate(text), { ok: true, value: iso }, text);
+  });
+
+  it('refuses what is not a date, saying how to write one', () => {
+    for (const text of [
+      '27-03-2025',
+      '27/3/25',
+      '27.03.2025',
+      '2025/03/27',
+      '2025-3-27',
+      'March 27',
+      '27th March 2025',
+      '',
+    ]) {
+      assert.deepEqual(parseDate(text), { ok: false, message: NOT_A_DATE(text.trim()) }, text);
+    }
+    assert.deepEqual(parseDate(' next week '), { ok: false, message: NOT_A_DATE('next week') });
+  });
+
+  it('refuses a date that does not exist, saying to check the day and month', () => {
+    for (const text of [
+      '31/02/2025',
+      '29/02/2025',
+      '2025-02-30',
+      '0/1/2025',
+      '12/13/2025',
+      '2025-00-10',
+      '32/1/2025',
+    ]) {
+      assert.deepEqual(parseDate(text), { ok: false, message: NOT_REAL(text) }, text);
+    }
+  });
+
+  it('accepts an Excel serial date of 5 or more digits, in the 1900 date system', () => {
+    const serials: [string, string][] = [
+      ['10000', '1927-05-18'],
+      ['25569', '1970-01-01'],
+      ['45000', '2023-03-15'],
+      ['45658', '2025-01-01'],
+      ['45747', '2025-03-31'],
+      ['46346', '2026-11-20'],
+      ['2958465', '9999-12-31'],
+      [' 045747 ', '2025-03-31'],
+    ];
+    for (const [text, iso] of serials) assert.deepEqual(parseDate(text), { ok: true, value: iso }, text);
+  });
+
+  it('refuses short numbers (a typed year is not a date) and serials outside Excel’s dates', () => {
+    for (const text of ['0', '60', '2025', '9999', '2958466', '12345678', '45000.5', '-45000', '45 000']) {
+      assert.deepEqual(parseDate(text), { ok: false, message: NOT_A_DATE(text) }, text);
+    }
+  });
+
+  it('converts serial numbers, whole ones only', () => {
+    assert.equal(excelSerialToIsoDate(1), '1900-01-01');
+    assert.equal(excelSerialToIsoDate(59), '1900-02-28');
+    assert.equal(excelSerialToIsoDate(61), '1900-03-01'); // after Excel's fictitious 29 February 1900
+    assert.equal(excelSerialToIsoDate(45000), '2023-03-15');
+    assert.equal(excelSerialToIsoDate(60), undefined);
+    assert.equal(excelSerialToIsoDate(0), undefined);
+    assert.equal(excelSerialToIsoDate(45000.25), undefined);
+    assert.equal(excelSerialToIsoDate(2_958_466), undefined);
+    assert.equal(excelSerialToIsoDate(Number.NaN), undefined);
+  });
+});
+
+describe('TRN', () => {
+  it('accepts 7 digits, keeping leading zeros and ignoring spaces', () => {
+    assert.deepEqual(parseTrn('1234567'), { ok: true, value: '1234567' });
+    assert.deepEqual(parseTrn('0123456'), { ok: true, value: '0123456' });
+    assert.deepEqual(parseTrn(' 12 34 567 '), { ok: true, value: '1234567' });
+  });
+
+  it('refuses anything else, naming the value and what a TRN is', () => {
+    for (const text of ['123456', '12345678', '12AB', 'TRN1234567', '123-4567', '']) {
+      assert.deepEqual(parseTrn(text), {
+        ok: false,
+        message: `"${text}" is not a TRN. A TRN is 7 digits, like 1234567`,
+      });
+    }
+    assert.deepEqual(parseTrn(' 12AB '), {
+      ok: false,
+      message: '"12AB" is not a TRN. A TRN is 7 digits, like 1234567',
+    });
+  });
+});
+
+describe('comparing text as a person would', () => {
+  it('ignores accents', () => {
+    assert.ok(sameText('Siân', 'Sian'));
+    assert.ok(sameText('Zoë', 'Zoe'));
+    assert.ok(sameText('Chloé', 'CHLOE'));
+    // The same accent typed as one character or as a letter and a combining mark.
+    assert.ok(sameText('Sia\u0302n', 'Si\u00e2n'));
+  });
+
+  it('ignores apostrophe styles', () => {
+    for (const name of ['O’Brien', 'O‘Brien', 'O`Brien', 'O´Brien', 'OʼBrien', 'O′Brien']) {
+      assert.ok(sameText(name, "O'Brien"), name);
+    }
+    assert.ok(sameText('D’Souza', "d'souza"));
+  });
+
+  it('ignores case, spacing and hyphen styles', () => {
+    assert.ok(sameText('  Mary   Ann ', 'mary ann'));
+    assert.ok(sameText('Mary\u00a0Ann', 'Mary Ann'));
+    assert.ok(sameText('Mary\tAnn', 'MARY ANN'));
+    assert.ok(sameText('Smith–Jones', 'Smith-Jones'));
+    assert.ok(sameText('Smith‐Jones', 'smith-jones'));
+  });
+
+  it('still tells different names apart', () => {
+    assert.ok(!sameText('Sian', 'Sean'));
+    assert.ok(!sameText("O'Brien", 'OBrien'));
+    assert.ok(!sameText('MaryAnn', 'Mary Ann'));
+    assert.ok(!sameText('Smith-Jones', 'Smith Jones'));
+  });
+
+  it('folds to one plain form', () => {
+    assert.equal(foldText('  Zoë  O’Brien-Smith '), "zoe o'brien-smith");
+    assert.equal(foldText('ÉLODIE'), 'elodie');
+  });
+});

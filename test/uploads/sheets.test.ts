@@ -1,0 +1,512 @@
+// XLSX in and out: the zip guard, the streaming reader's cells and rows, and the streaming writer.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { crc32, deflateRawSync } from 'node:zlib';
+import ExcelJS from 'exceljs';
+import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
+import { FileRefusal, type ReadLimits } from '../../src/uploads/sheets/sheet.ts';
+import { readXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
+import { MAX_ZIP_ENTRIES, readZipDirectory } from '../../src/uploads/sheets/zip.ts';
+
+const LIMITS: ReadLimits = { maxRows: 100, sheetName: 'Recommendations' };
+
+interface ZipFile {
+  name: string;
+  data: string | Buffer;
+  /** Stored rather than deflated. */
+  store?: boolean;
+  /** What the directory claims the file inflates to, when it lies. */
+  declaredSize?: number;
+  /** The compressed bytes, when they are not the real ones. */
+  compressed?: Buffer;
+}
+
+/** A zip, built by hand so its directory can say anything. */
+function zip(files: ZipFile[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const file of files) {
+    const data = Buffer.isBuffer(file.data) ? file.data : Buffer.from(file.data, 'utf8');
+    const compressed = file.compressed ?? (file.store ? data : deflateRawSync(data));
+    const name = Buffer.from(file.name, 'utf8');
+    const size = file.declaredSize ?? data.length;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt16LE(file.store ? 0 : 8, 8);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(compressed.length, 18);
+    local.writeUInt32LE(Math.min(size, 0xffffffff), 22);
+    local.writeUInt16LE(name.length, 26);
+    locals.push(local, name, compressed);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x800, 8);
+    central.writeUInt16LE(file.store ? 0 : 8, 10);
+    central.writeUInt32LE(crc32(data), 16);
+    central.writeUInt32LE(compressed.length, 20);
+    central.writeUInt32LE(Math.min(size, 0xffffffff), 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    centrals.push(central, name);
+    offset += 30 + name.length + compressed.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(Math.min(files.length, 0xffff), 8);
+  end.writeUInt16LE(Math.min(files.length, 0xffff), 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+const MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"';
+const RELS = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"';
+const WORKSHEET_TYPE = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet';
+
+/**
+ * A workbook as Excel lays it out: parts in Excel's order (worksheets before the shared strings
+ * and styles), shared strings, built-in date format 14, a hidden first sheet, an absolute target.
+ */
+function excelLikeWorkbook(sheetXml: string, { date1904 = false } = {}): Buffer {
+  return zip([
+    { name: '[Content_Types].xml', data: '<Types/>' },
+    { name: '_rels/.rels', data: '<Relationships/>' },
+    {
+      name: 'xl/workbook.xml',
+      data: `<?xml version="1.0"?><workbook ${MAIN} ${RELS}><workbookPr${date1904 ? ' date1904="1"' : ''}/><sheets><sheet name="Lists" sheetId="3" state="hidden" r:id="rId3"/><sheet name="Trainees &amp; dates > 2024" sheetId="1" r:id="rId1"/><sheet name="Chart" sheetId="2" r:id="rId2"/></sheets></workbook>`,
+    },
+    {
+      name: 'xl/_rels/workbook.xml.rels',
+      data: `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${WORKSHEET_TYPE}" Target="/xl/worksheets/sheet2.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet" Target="chartsheets/sheet1.xml"/><Relationship Id="rId3" Type="${WORKSHEET_TYPE}" Target="worksheets/sheet1.xml"/><Relationship Id="rId4" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>`,
+    },
+    {
+      name: 'xl/worksheets/sheet1.xml',
+      data: `<worksheet ${MAIN}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>lookup</t></is></c></row></sheetData></worksheet>`,
+    },
+    {
+      name: 'xl/worksheets/sheet2.xml',
+      data: `<?xml version="1.0"?><worksheet ${MAIN} ${RELS}>${sheetXml}</worksheet>`,
+    },
+    { name: 'xl/chartsheets/sheet1.xml', data: '<chartsheet/>' },
+    {
+      name: 'xl/styles.xml',
+      data: `<?xml version="1.0"?><styleSheet ${MAIN}><numFmts count="1"><numFmt numFmtId="164" formatCode="0.00"/></numFmts><fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="49" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`,
+    },
+    {
+      name: 'xl/sharedStrings.xml',
+      data: `<?xml version="1.0"?><sst ${MAIN} count="6" uniqueCount="6"><si><t>TRN</t></si><si><t>Name</t></si><si><t>Date</t></si><si><t>0012345</t></si><si><r><t>Si</t></r><r><rPr><b/></rPr><t>ân</t></r></si><si><t xml:space="preserve">  O’Brien  </t></si></sst>`,
+    },
+  ]);
+}
+
+async function refusal(promise: Promise<unknown>, message: RegExp): Promise<void> {
+  await assert.rejects(promise, (error: Error) => {
+    assert.ok(error instanceof FileRefusal, `a FileRefusal, not ${error.name}: ${error.message}`);
+    assert.match(error.message, message);
+    return true;
+  });
+}
+
+/** A workbook written by exceljs (not streaming): worksheets are read back by our reader. */
+async function exceljsWorkbook(build: (workbook: ExcelJS.Workbook) => void): Promise<Buffer> {
+  const workbook = new ExcelJS.Workbook();
+  build(workbook);
+  return Buffer.from(await workbook.xlsx.writeBuffer());
+}
+
+describe('the zip guard', () => {
+  it('refuses a zip declaring more than 500 MB uncompressed, before inflating anything', async () => {
+    // 600 MB of zeros is what the directory claims; the bytes are a few hundred.
+    const bomb = zip([
+      { name: 'xl/workbook.xml', data: '<workbook/>' },
+      { name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(1000), declaredSize: 600 * 1024 * 1024 },
+    ]);
+    assert.ok(bomb.length < 1000);
+    await refusal(readXlsx(bomb, LIMITS), /more than 500 MB once uncompressed.*save the sheet as CSV/);
+  });
+
+  it('refuses a part compressed out of proportion (20 MB of zeros in 20 KB)', async () => {
+    const zeros = deflateRawSync(Buffer.alloc(20 * 1024 * 1024));
+    assert.ok(zeros.length < 30_000, `${zeros.length} bytes`);
+    const bomb = zip([
+      { name: 'xl/workbook.xml', data: '<workbook/>' },
+      {
+        name: 'xl/worksheets/sheet1.xml',
+        data: Buffer.alloc(0),
+        compressed: zeros,
+        declaredSize: 20 * 1024 * 1024,
+      },
+    ]);
+    await refusal(readXlsx(bomb, LIMITS), /compressed far more than a spreadsheet ever is \(over 200 to 1\)/);
+  });
+
+  it('never inflates a part beyond the size its directory declares', async () => {
+    // The directory says 100 bytes; the sheet inflates to 5 MB of rows.
+    const rows = Array.from({ length: 50_000 }, (_, i) => `<row r="${i + 2}"><c r="A${i + 2}"><v>${i}</v></c></row>`);
+    const sheet = `<worksheet ${MAIN}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>TRN</t></is></c></row>${rows.join('')}</sheetData></worksheet>`;
+    const bytes = zip([
+      {
+        name: 'xl/workbook.xml',
+        data: `<workbook ${MAIN} ${RELS}><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      },
+      {
+        name: 'xl/_rels/workbook.xml.rels',
+        data: `<Relationships><Relationship Id="rId1" Type="${WORKSHEET_TYPE}" Target="worksheets/sheet1.xml"/></Relationships>`,
+      },
+      { name: 'xl/worksheets/sheet1.xml', data: sheet, declaredSize: 100 },
+    ]);
+    await refusal(
+      readXlsx(bytes, LIMITS),
+      /could not be opened as an Excel workbook: part of it inflates to more than the file declares/,
+    );
+  });
+
+  it(`refuses more than ${MAX_ZIP_ENTRIES.toLocaleString('en-GB')} entries`, async () => {
+    const files = Array.from({ length: MAX_ZIP_ENTRIES + 1 }, (_, i) => ({ name: `x/${i}`, data: '', store: true }));
+    const bytes = zip([{ name: 'xl/workbook.xml', data: '<workbook/>' }, ...files]);
+    await refusal(readXlsx(bytes, LIMITS), /more than 10,000 parts/);
+  });
+
+  it('refuses a zip that is not an Excel workbook, and says what it is when it can tell', async () => {
+    await refusal(
+      readSheet(zip([{ name: 'notes.txt', data: 'hello' }]), LIMITS),
+      /The file is a zip but not an Excel workbook/,
+    );
+    await refusal(
+      readSheet(
+        zip([
+          { name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet', store: true },
+          { name: 'content.xml', data: '<office:document-content/>' },
+        ]),
+        LIMITS,
+      ),
+      /OpenDocument spreadsheet \(\.ods\)/,
+    );
+    await refusal(readSheet(zip([{ name: 'xl/workbook.bin', data: 'x' }]), LIMITS), /binary workbook \(\.xlsb\)/);
+  });
+
+  it('refuses a damaged or incomplete workbook as one that could not be opened', async () => {
+    const good = await writeXlsx('Recommendations', ['TRN'], [{ cells: ['1234567'] }]);
+    assert.equal((await readXlsx(good, LIMITS)).rows.length, 1);
+    // Cut short: no directory at the end.
+    await refusal(readXlsx(good.subarray(0, good.length - 200), LIMITS), /could not be opened as an Excel workbook/);
+    // Not a zip at all after its first four bytes.
+    await refusal(readSheet(Buffer.from('PK\u0003\u0004 not really a zip'), LIMITS), /could not be opened/);
+
+    // The worksheet's compressed bytes scrambled.
+    const sheet = `<sheetData>${Array.from({ length: 2000 }, (_, i) => `<row r="${i + 1}"><c r="A${i + 1}" t="inlineStr"><is><t>row ${i}</t></is></c></row>`).join('')}</sheetData>`;
+    const workbook = excelLikeWorkbook(sheet);
+    const at = workbook.indexOf('xl/worksheets/sheet2.xml') + 'xl/worksheets/sheet2.xml'.length + 40;
+    const scrambled = Buffer.from(workbook);
+    for (let i = at; i < at + 200; i++) scrambled[i] ^= 0x5a;
+    await refusal(readXlsx(scrambled, LIMITS), /could not be opened as an Excel workbook/);
+    // One bit changed in the compressed sheet: it may still inflate, but its checksum shows it.
+    for (const [i, bit] of [
+      [0, 1],
+      [301, 4],
+      [777, 128],
+    ]) {
+      const flipped = Buffer.from(workbook);
+      flipped[at + i] ^= bit;
+      await refusal(readXlsx(flipped, LIMITS), /could not be opened as an Excel workbook/);
+    }
+
+    // Compressed by a method no spreadsheet uses (12 is bzip2).
+    const bzip = Buffer.from(excelLikeWorkbook('<sheetData/>'));
+    for (
+      let at = bzip.indexOf('xl/worksheets/sheet2.xml');
+      at >= 0;
+      at = bzip.indexOf('xl/worksheets/sheet2.xml', at + 1)
+    ) {
+      // The method field sits 18 bytes before the name in a local header, 18 in a central one too.
+      const signature = bzip.readUInt32LE(at - 30) === 0x04034b50 ? at - 30 : at - 46;
+      bzip.writeUInt16LE(12, signature + (signature === at - 30 ? 8 : 10));
+    }
+    await refusal(readXlsx(bzip, LIMITS), /could not be opened as an Excel workbook/);
+
+    // The workbook part cut short.
+    const unclosed = zip([
+      { name: 'xl/workbook.xml', data: `<workbook ${MAIN} ${RELS}><sheets><sheet name="S" sheetId="1" r:id="rId1"/>` },
+      {
+        name: 'xl/_rels/workbook.xml.rels',
+        data: `<Relationships><Relationship Id="rId1" Type="${WORKSHEET_TYPE}" Target="worksheets/sheet1.xml"/></Relationships>`,
+      },
+      {
+        name: 'xl/worksheets/sheet1.xml',
+        data: `<worksheet ${MAIN}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>TRN</t></is></c></row></sheetData></worksheet>`,
+      },
+    ]);
+    await readXlsx(unclosed, LIMITS).then(
+      (sheet) => assert.deepEqual(sheet.headers, ['TRN']),
+      (error: Error) => assert.ok(error instanceof FileRefusal, error.message),
+    );
+
+    // Well-zipped, but the sheet's XML is not XML.
+    await refusal(
+      readXlsx(excelLikeWorkbook('<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>x</t></is></c></row'), LIMITS),
+      /could not be opened as an Excel workbook/,
+    );
+  });
+
+  it('reads ZIP64 directories, holding them to the same limits', () => {
+    // A one-entry zip whose sizes and offset are in a ZIP64 extra field and record.
+    const name = Buffer.from('xl/workbook.xml');
+    const data = Buffer.from('<workbook/>');
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(name.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt32LE(0xffffffff, 20);
+    central.writeUInt32LE(0xffffffff, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(4 + 24, 30);
+    central.writeUInt32LE(0xffffffff, 42);
+    const extra = Buffer.alloc(4 + 24);
+    extra.writeUInt16LE(0x0001, 0);
+    extra.writeUInt16LE(24, 2);
+    extra.writeBigUInt64LE(BigInt(data.length), 4); // uncompressed
+    extra.writeBigUInt64LE(BigInt(data.length), 12); // compressed
+    extra.writeBigUInt64LE(0n, 20); // local header offset
+    const directoryOffset = local.length + name.length + data.length;
+    const directory = Buffer.concat([central, name, extra]);
+    const record = Buffer.alloc(56);
+    record.writeUInt32LE(0x06064b50, 0);
+    record.writeBigUInt64LE(44n, 4);
+    record.writeBigUInt64LE(1n, 24);
+    record.writeBigUInt64LE(1n, 32);
+    record.writeBigUInt64LE(BigInt(directory.length), 40);
+    record.writeBigUInt64LE(BigInt(directoryOffset), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(directoryOffset + directory.length), 8);
+    locator.writeUInt32LE(1, 16);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.fill(0xff, 8, 20);
+    const bytes = Buffer.concat([local, name, data, directory, record, locator, end]);
+    const [entry] = readZipDirectory(bytes);
+    assert.deepEqual(
+      { name: entry.name, size: entry.uncompressedSize, offset: entry.localHeaderOffset },
+      { name: 'xl/workbook.xml', size: data.length, offset: 0 },
+    );
+    // The same with a 600 MB uncompressed size is refused like any other.
+    extra.writeBigUInt64LE(600n * 1024n * 1024n, 4);
+    const bomb = Buffer.concat([local, name, data, Buffer.concat([central, name, extra]), record, locator, end]);
+    assert.throws(() => readZipDirectory(bomb), /more than 500 MB once uncompressed/);
+  });
+});
+
+describe('reading XLSX', () => {
+  it('reads the sheet named like the template, whatever its case, over the first', async () => {
+    const bytes = await exceljsWorkbook((workbook) => {
+      workbook.addWorksheet('Instructions').addRow(['Read me']);
+      workbook.addWorksheet('RECOMMENDATIONS').addRow(['TRN']).worksheet.addRow(['1234567']);
+    });
+    const sheet = await readXlsx(bytes, LIMITS);
+    assert.equal(sheet.sheetName, 'RECOMMENDATIONS');
+    assert.deepEqual(sheet.headers, ['TRN']);
+    assert.deepEqual(sheet.rows, [{ rowNumber: 2, cells: ['1234567'] }]);
+    const first = await readXlsx(bytes, { maxRows: 10, sheetName: 'Something else' });
+    assert.equal(first.sheetName, 'Instructions');
+    const unnamed = await readXlsx(bytes, { maxRows: 10 });
+    assert.equal(unnamed.sheetName, 'Instructions');
+  });
+
+  it('reads an Excel-laid-out workbook: first visible worksheet, shared strings, built-in date format, every kind of cell', async () => {
+    const sheet = await readXlsx(
+      excelLikeWorkbook(
+        `<sheetData>
+          <row r="2"><c r="A2" t="s"><v>0</v></c><c r="B2" t="s"><v>1</v></c><c r="C2" t="s"><v>2</v></c><c r="E2" t="inlineStr"><is><t> </t></is></c></row>
+          <row r="3"><c r="A3" t="s" s="2"><v>3</v></c><c r="B3" t="s"><v>4</v></c><c r="C3" s="1"><v>45747</v></c></row>
+          <row r="4"><c r="A4"/><c r="B4" t="inlineStr"><is><t></t></is></c></row>
+          <row r="6"><c r="A6" t="b"><v>1</v></c><c r="B6" t="s"><v>5</v></c><c r="C6" s="1"><f>DATE(2025,1,1)</f><v>45658</v></c><c r="D6" t="e"><v>#N/A</v></c></row>
+          <row r="7"><c r="A7"><v>1234567890123</v></c><c r="B7" t="str"><f>"O'"&amp;"Neil"</f><v>O'Neil</v></c><c r="C7" s="3"><v>0.30000000000000004</v></c><c r="D7"><f>1/0</f><v>#DIV/0!</v></c></row>
+          <row r="8"><c r="A8"><v>12345678901234567</v></c><c r="B8" t="inlineStr"><is><t>'=1+2</t></is></c><c r="C8" s="1"><v>60</v></c></row>
+        </sheetData>`,
+      ),
+      LIMITS,
+    );
+    assert.equal(sheet.sheetName, 'Trainees & dates > 2024', 'the hidden sheet and the chart sheet are passed over');
+    assert.deepEqual(sheet.headers, ['TRN', 'Name', 'Date'], 'a blank cell after the last heading is not a column');
+    assert.deepEqual(sheet.rows, [
+      { rowNumber: 3, cells: ['0012345', 'Siân', '2025-03-31'] },
+      { rowNumber: 6, cells: ['TRUE', 'O’Brien', '2025-01-01'] },
+      { rowNumber: 7, cells: ['1234567890123', "O'Neil", '0.3'] },
+      // Beyond 2^53 a number has lost digits before we see it: as Excel shows it, 15 digits.
+      { rowNumber: 8, cells: ['12345678901234600', '=1+2', '29/02/1900'] },
+    ]);
+  });
+
+  it('reads dates of a workbook counting from 1904', async () => {
+    const sheet = await readXlsx(
+      excelLikeWorkbook(
+        '<sheetData><row r="1"><c r="A1" t="s"><v>2</v></c></row><row r="2"><c r="A2" s="1"><v>44285</v></c></row><row r="3"><c r="A3" s="1"><f>A2</f><v>44285</v></c></row></sheetData>',
+        { date1904: true },
+      ),
+      LIMITS,
+    );
+    assert.deepEqual(
+      sheet.rows.map((row) => row.cells[0]),
+      ['2025-03-31', '2025-03-31'],
+    );
+  });
+
+  it('reads date cells, numbers, booleans, formulas, rich text and text with leading zeros as text', async () => {
+    const bytes = await exceljsWorkbook((workbook) => {
+      const worksheet = workbook.addWorksheet('Recommendations');
+      worksheet.addRow(['Date', 'Number', 'Boolean', 'Formula', 'Text formula', 'Rich', 'ID', 'Error', 'Date formula']);
+      worksheet.addRow([
+        new Date(Date.UTC(2025, 2, 27)),
+        1234567890123,
+        false,
+        { formula: 'B2*2', result: 2469135780246 },
+        { formula: 'LOWER("X")', result: 'x' },
+        { richText: [{ text: 'Zo' }, { text: 'ë', font: { bold: true } }] },
+        '0001234',
+        { error: '#REF!' },
+        { formula: 'A2+1', result: 45744 },
+      ]);
+      worksheet.getCell('I2').numFmt = 'dd/mm/yyyy';
+      worksheet.addRow([new Date(Date.UTC(2024, 11, 31, 23, 30)), -12.5, true, { formula: 'NA()' }]);
+    });
+    const sheet = await readXlsx(bytes, LIMITS);
+    assert.deepEqual(
+      sheet.rows.map((row) => row.cells),
+      [
+        ['2025-03-27', '1234567890123', 'FALSE', '2469135780246', 'x', 'Zoë', '0001234', '', '2025-03-28'],
+        ['2024-12-31', '-12.5', 'TRUE', '', '', '', '', '', ''],
+      ],
+    );
+  });
+
+  it('skips blank rows, before and after the header, keeping each row’s own number', async () => {
+    const bytes = await exceljsWorkbook((workbook) => {
+      const worksheet = workbook.addWorksheet('Recommendations');
+      worksheet.getCell('A2').value = '   ';
+      worksheet.getCell('B3').value = 'TRN';
+      worksheet.getCell('C3').value = 'Name';
+      worksheet.getCell('B5').value = '1234567';
+      worksheet.getCell('C6').value = '';
+      worksheet.getCell('D7').value = 'beyond the headers';
+      worksheet.getCell('C9').value = '  Ann  ';
+      worksheet.getCell('C9').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFF0000' } };
+      worksheet.getCell('A10').fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFFF0000' } };
+    });
+    const sheet = await readXlsx(bytes, LIMITS);
+    assert.deepEqual(sheet.headers, ['', 'TRN', 'Name']);
+    assert.deepEqual(sheet.rows, [
+      { rowNumber: 5, cells: ['', '1234567', ''] },
+      { rowNumber: 7, cells: ['', '', ''] },
+      { rowNumber: 9, cells: ['', '', 'Ann'] },
+    ]);
+  });
+
+  it('refuses more rows than the limit, as soon as there are, and an empty workbook', async () => {
+    const bytes = await writeXlsx(
+      'Recommendations',
+      ['TRN'],
+      Array.from({ length: 6 }, (_, i) => ({ cells: [String(1000000 + i)] })),
+    );
+    assert.equal((await readXlsx(bytes, { maxRows: 6 })).rows.length, 6);
+    await refusal(
+      readXlsx(bytes, { maxRows: 5 }),
+      /^The file has more than 5 rows\. Split it into smaller files and upload each one$/,
+    );
+    const empty = await exceljsWorkbook((workbook) => {
+      workbook.addWorksheet('Recommendations');
+    });
+    await refusal(readXlsx(empty, LIMITS), /The file is empty/);
+  });
+});
+
+describe('writing XLSX', () => {
+  const headers = ['TRN', 'Provider trainee ID', 'Last name', 'Errors'];
+  const rows = [
+    { cells: ['0012345', '007', "=cmd|' /C calc'!A0", ''], highlight: [2] },
+    { cells: ['1234567', '', '+44 20 7946 0000', 'TRN: wrong\nLast name: wrong'], highlight: [0, 1] },
+    { cells: ['-1', '@SUM(A1)', '\tTab', 'Passed'] },
+  ];
+
+  it('round-trips: leading zeros kept, formulas neutralised in the file and restored on reading', async () => {
+    const bytes = await writeXlsx('Recommendations', headers, rows);
+    const sheet = await readXlsx(bytes, LIMITS);
+    assert.equal(sheet.sheetName, 'Recommendations');
+    assert.deepEqual(sheet.headers, headers);
+    assert.deepEqual(
+      sheet.rows.map((row) => row.rowNumber),
+      [2, 3, 4],
+    );
+    assert.deepEqual(sheet.rows[0].cells, ['0012345', '007', "=cmd|' /C calc'!A0", '']);
+    assert.deepEqual(sheet.rows[1].cells, ['1234567', '', '+44 20 7946 0000', 'TRN: wrong\nLast name: wrong']);
+    // Cells are trimmed, but a neutralised cell comes back exactly as it was written.
+    assert.deepEqual(sheet.rows[2].cells, ['-1', '@SUM(A1)', '\tTab', 'Passed']);
+
+    // In the file itself: text cells with an apostrophe first, never formulas.
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    const worksheet = workbook.worksheets[0];
+    assert.equal(worksheet.getCell('C2').value, "'=cmd|' /C calc'!A0");
+    assert.equal(worksheet.getCell('C2').formula, undefined);
+    assert.equal(worksheet.getCell('C3').value, "'+44 20 7946 0000");
+    assert.equal(worksheet.getCell('A4').value, "'-1");
+    assert.equal(worksheet.getCell('B4').value, "'@SUM(A1)");
+    assert.equal(worksheet.getCell('A2').value, '0012345');
+  });
+
+  it('highlights the cells in error, makes the header bold and frozen and every column text', async () => {
+    const bytes = await writeXlsx('Recommendations', headers, rows);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    const worksheet = workbook.worksheets[0];
+    const fill = (address: string) => {
+      const value = worksheet.getCell(address).fill;
+      return value?.type === 'pattern' && value.pattern === 'solid' ? value.fgColor?.argb : undefined;
+    };
+    assert.equal(fill('C2'), 'FFF4C7C3');
+    assert.equal(fill('A3'), 'FFF4C7C3');
+    assert.equal(fill('B3'), 'FFF4C7C3', 'an empty cell in error is highlighted too');
+    for (const address of ['A2', 'B2', 'D2', 'C3', 'A4', 'A1']) assert.equal(fill(address), undefined, address);
+    assert.equal(worksheet.getCell('A1').font?.bold, true);
+    assert.notEqual(worksheet.getCell('A2').font?.bold, true);
+    assert.equal(worksheet.getCell('D3').alignment?.wrapText, true, 'several errors show on several lines');
+    for (const address of ['A1', 'A2', 'B3', 'D4']) assert.equal(worksheet.getCell(address).numFmt, '@', address);
+    assert.equal(worksheet.getColumn(5).numFmt, undefined, 'no more columns than the sheet has');
+    assert.deepEqual(
+      worksheet.views.map((v) => [v.state, (v as ExcelJS.WorksheetViewFrozen).ySplit]),
+      [['frozen', 1]],
+    );
+    const widths = [1, 2, 3, 4].map((i) => worksheet.getColumn(i).width ?? 0);
+    assert.ok(
+      widths.every((width) => width >= 8 && width <= 60),
+      `${widths}`,
+    );
+    assert.ok(widths[1] > widths[0], 'a longer heading, a wider column');
+  });
+
+  it('keeps a sheet name Excel accepts', async () => {
+    const bytes = await writeXlsx('Trainees: QTS/EYTS [2025] and a name far too long for a tab', ['A'], []);
+    const sheet = await readXlsx(bytes, { maxRows: 1 });
+    assert.equal(sheet.sheetName, 'Trainees QTS EYTS 2025 and a na');
+    assert.ok(sheet.sheetName && sheet.sheetName.length <= 31);
+  });
+
+  it('streams rows from a generator, waiting for the compressor when it falls behind, and reads them back in order', async () => {
+    // 15 MB of sheet XML: more than the writer lets pile up before waiting for the compressor.
+    const long = 'words and more words '.repeat(150);
+    function* many() {
+      for (let i = 0; i < 5_000; i++)
+        yield { cells: [String(i).padStart(7, '0'), `${i} ${long}`], highlight: i % 7 ? [] : [1] };
+    }
+    const bytes = await writeXlsx('Recommendations', ['TRN', 'Notes'], many());
+    const sheet = await readXlsx(bytes, { maxRows: 5_000 });
+    assert.equal(sheet.rows.length, 5_000);
+    assert.deepEqual(sheet.rows[4_999], { rowNumber: 5_001, cells: ['0004999', `4999 ${long}`.trim()] });
+  });
+});
