@@ -1,16 +1,9 @@
-// Benchmark of the schools-register import: generates a GIAS "edubasealldata"-style CSV of N rows,
-// then times parsing, the first import (all inserts) and a re-import (all updates).
-//   npm run bench:import-schools -- [--rows 50000] [--database pglite|postgres]
-// postgres uses BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) to make
-// and afterwards drop a scratch database rollbook_bench_<random>; pglite runs in memory.
-import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import iconv from 'iconv-lite';
-import pg from 'pg';
 import { countSchools, upsertSchools } from '../src/domain/schools/schools.ts';
 import { parseGiasCsv } from '../src/integrations/schools-register/gias-csv.ts';
 import { openBenchDatabase } from './scratch-database.ts';

@@ -39,7 +39,7 @@ export const UPLOAD_STATE_NAMES: Record<UploadState, string> = {
 /** The kind, if this actor's organisation may use it; otherwise it does not exist for them. */
 export function kindFor(actor: Actor, kindId: string): UploadKind {
   const kind = findKind(kindId);
-  if (!kind || !kind.allowedFor.includes(actor.organisation.type)) throw new NotFoundError('Upload kind');
+  if (!kind?.allowedFor.includes(actor.organisation.type)) throw new NotFoundError('Upload kind');
   return kind;
 }
 
