@@ -41,3 +41,29 @@ export async function openBenchDatabase(
     throw error;
   }
 }
+
+/**
+ * Where a benchmark's data lives when more than one process uses it (the set-up runs in a child
+ * process, so the measured process's peak memory is the pipeline's own): a PGlite data
+ * directory, or a scratch PostgreSQL database. Both are removed by drop().
+ */
+export async function createBenchTarget(
+  kind: 'pglite' | 'postgres',
+): Promise<{ options: { databaseUrl?: string; dataDir?: string }; drop(): Promise<void> }> {
+  if (kind === 'pglite') {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'rollbook-bench-'));
+    return { options: { dataDir }, drop: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const { database, drop } = await openBenchDatabase('postgres');
+  const databaseUrl = database.connectionString;
+  await database.pool?.end();
+  return {
+    options: { databaseUrl },
+    async drop() {
+      await drop().catch(() => {});
+    },
+  };
+}

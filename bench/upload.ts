@@ -1,22 +1,24 @@
 // Benchmark of the upload pipeline with its first kind: a provider with N eligible trainees and a
-// filled N-row CSV; times upload → checked, the error report, and the commit; and, in the same
-// run, the floor for the same file: PapaParse parsing alone plus COPY of the same rows.
+// filled N-row CSV (made by bench/upload-seed.ts in a child process); times upload → checked, the
+// error report, and the commit, with this process's peak memory; and, in the same run, the floor
+// for the same file: PapaParse parsing alone plus COPY of the same rows.
 //   npm run bench:upload -- [--rows 100000] [--database pglite|postgres]
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import { copyRows } from '../src/db/copy.ts';
-import { demoTrainees } from '../src/demo-trainees.ts';
+import { openDatabase } from '../src/db/database.ts';
 import { today as todayInEngland } from '../src/domain/dates.ts';
-import { SYSTEM } from '../src/domain/organisations/actor.ts';
-import { createOrganisation } from '../src/domain/organisations/organisations.ts';
-import { addUserToOrganisation } from '../src/domain/organisations/users.ts';
-import { insertTrainees } from '../src/domain/trainees/trainees.ts';
+import type { Actor } from '../src/domain/organisations/actor.ts';
 import { commitUpload, receiveUpload } from '../src/uploads/pipeline.ts';
 import { errorReport } from '../src/uploads/report.ts';
-import { templateFile } from '../src/uploads/template.ts';
-import { openBenchDatabase } from './scratch-database.ts';
+import { createBenchTarget } from './scratch-database.ts';
 
 const USAGE = 'Usage: npm run bench:upload -- [--rows 100000] [--database pglite|postgres]';
 const KIND = 'qts-recommendations';
@@ -35,52 +37,23 @@ async function main() {
     process.exit(2);
   }
   const today = todayInEngland();
-  const { database, drop } = await openBenchDatabase(kind);
+  const target = await createBenchTarget(kind);
+  const dir = mkdtempSync(path.join(tmpdir(), 'rollbook-bench-file-'));
+  const file = path.join(dir, 'bench.csv');
+  // Set-up (not timed) in a child process: its memory is not the pipeline's.
+  const seeded = spawnSync(
+    process.execPath,
+    [fileURLToPath(new URL('./upload-seed.ts', import.meta.url)), JSON.stringify({ rows, file, ...target.options })],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 },
+  );
+  if (seeded.status !== 0) {
+    await target.drop();
+    throw new Error('The benchmark set-up failed');
+  }
+  const { actor } = JSON.parse(seeded.stdout.trim().split('\n').at(-1) ?? '{}') as { actor: Actor };
+  const database = await openDatabase(target.options);
   try {
-    // Set-up (not timed): a provider, its admin and N eligible trainees.
-    const provider = await createOrganisation(database.db, SYSTEM, {
-      type: 'provider',
-      providerType: 'hei',
-      name: 'Benchmark University',
-      ukprn: '10099999',
-    });
-    const { user } = await addUserToOrganisation(database.db, SYSTEM, provider.id, {
-      email: 'bench@example.com',
-      firstName: 'Bench',
-      lastName: 'Mark',
-      role: 'admin',
-      password: 'benchmark-password',
-    });
-    await insertTrainees(
-      database.db,
-      demoTrainees({
-        providerId: provider.id,
-        count: rows,
-        eligible: rows,
-        firstTrn: 5000000,
-        idPrefix: 'B',
-        routes: ['provider_led_postgrad', 'early_years_postgrad', 'school_direct_salaried'],
-        withHesaIds: true,
-        today,
-      }),
-    );
-    await sql`analyze trainees`.execute(database.db);
-    const actor = {
-      userId: user.id,
-      email: user.email,
-      firstName: user.first_name,
-      lastName: user.last_name,
-      organisation: { id: provider.id, type: provider.type, name: provider.name },
-      role: 'admin' as const,
-    };
-    const template = await templateFile(database.db, actor, KIND, 'csv', today);
-    const parsed = Papa.parse<string[]>(template.body.toString('utf8').replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    });
-    const [headers, ...data] = parsed.data;
-    const [y, m, d] = today.split('-');
-    for (const row of data) row[headers.length - 1] = `${d}/${m}/${y}`;
-    const bytes = Buffer.from(Papa.unparse([headers, ...data]));
+    const bytes = readFileSync(file);
 
     // Timed, in one process run.
     let start = performance.now();
@@ -138,7 +111,9 @@ async function main() {
     });
     console.log(JSON.stringify(figures));
   } finally {
-    await drop();
+    await database.close();
+    await target.drop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
