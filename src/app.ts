@@ -61,7 +61,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       },
     },
     genReqId: () => randomBytes(5).toString('hex'),
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
   });
 

@@ -18,6 +18,11 @@ export interface Config {
   govukBranding: boolean;
   /** The address people use to reach the service, for links in emails and the CLI. */
   baseUrl: string;
+  /**
+   * Believe X-Forwarded-For for the client's address (behind a load balancer). Off by default:
+   * otherwise anyone could pick their own address and dodge the per-address sign-in throttle.
+   */
+  trustProxy: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -73,5 +78,6 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     govukBranding: parseBoolean('GOVUK_BRANDING', env.GOVUK_BRANDING, false),
     baseUrl: (env.BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
+    trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY, false),
   };
 }

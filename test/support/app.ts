@@ -51,9 +51,13 @@ export class Agent {
   /** Each agent comes from its own address, as separate people would. */
   readonly address: string;
 
-  constructor(app: FastifyInstance, address = '192.0.2.10') {
+  /** Sent with every request, as a proxy in front of the service might add them. */
+  readonly headers: Record<string, string>;
+
+  constructor(app: FastifyInstance, address = '192.0.2.10', headers: Record<string, string> = {}) {
     this.app = app;
     this.address = address;
+    this.headers = headers;
   }
 
   private remember(response: LightMyRequestResponse) {
@@ -75,7 +79,7 @@ export class Agent {
       await this.app.inject({
         method: 'GET',
         url,
-        headers: { cookie: this.cookieHeader() },
+        headers: { ...this.headers, cookie: this.cookieHeader() },
         remoteAddress: this.address,
       }),
     );
@@ -90,7 +94,7 @@ export class Agent {
         method: 'POST',
         url,
         payload: body,
-        headers: { cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: { ...this.headers, cookie: this.cookieHeader(), 'content-type': 'application/x-www-form-urlencoded' },
         remoteAddress: this.address,
       }),
     );
@@ -126,7 +130,11 @@ export class Agent {
         method: 'POST',
         url,
         payload: Buffer.concat(parts),
-        headers: { cookie: this.cookieHeader(), 'content-type': `multipart/form-data; boundary=${boundary}` },
+        headers: {
+          ...this.headers,
+          cookie: this.cookieHeader(),
+          'content-type': `multipart/form-data; boundary=${boundary}`,
+        },
         remoteAddress: this.address,
       }),
     );

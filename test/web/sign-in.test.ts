@@ -122,3 +122,24 @@ describe('signing in and out', () => {
     assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
   });
 });
+
+describe('client addresses', () => {
+  it('does not let a client choose its address with X-Forwarded-For unless told to trust a proxy', async () => {
+    const t = await startTestApp();
+    try {
+      for (let i = 0; i < 5; i++) {
+        await new Agent(t.app, '192.0.2.99', { 'x-forwarded-for': `198.51.100.${i}` }).signIn(
+          'nobody@example.com',
+          'x',
+        );
+      }
+      const rows = await t.database.db.selectFrom('sign_in_attempts').select('address').distinct().execute();
+      assert.deepEqual(
+        rows.map((r) => r.address),
+        ['192.0.2.99'],
+      );
+    } finally {
+      await t.close();
+    }
+  });
+});
