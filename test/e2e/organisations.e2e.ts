@@ -2,42 +2,14 @@
 // organisation search and audit log, and signing out: in Chromium, with axe run on every page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { DEMO, DEMO_PASSWORD } from '../../src/demo-data.ts';
-import {
-  expectNoAxeViolations,
-  launchBrowser,
-  newContextWithoutJavaScript,
-  type RunningServer,
-  startServer,
-} from './support/server.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DEMO } from '../../src/demo-data.ts';
+import { expectPage, signIn, textOf } from './support/pages.ts';
+import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const ACTION_TIMEOUT_MS = 15_000;
 const SCREENSHOT = '/tmp/rollbook-e2e-home.png';
-
-const pathOf = (page: Page) => {
-  const url = new URL(page.url());
-  return `${url.pathname}${url.search}`;
-};
-
-/** The text of an element with its white space collapsed, as a reader would see it. */
-const textOf = async (locator: Locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
-
-/** After each navigation: the page is where we expect, has the heading we expect, and passes axe. */
-async function expectPage(page: Page, { path, heading }: { path: string | RegExp; heading: string }) {
-  await page.waitForLoadState('load');
-  if (typeof path === 'string') assert.equal(pathOf(page), path);
-  else assert.match(pathOf(page), path);
-  assert.equal(await textOf(page.getByRole('heading', { level: 1 })), heading);
-  await expectNoAxeViolations(page);
-}
-
-async function signIn(page: Page, email: string) {
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-}
 
 async function signOut(page: Page) {
   await page.getByRole('navigation').getByRole('button', { name: 'Sign out' }).click();
