@@ -7,6 +7,7 @@ import * as uploads from './0003-uploads.ts';
 import * as awardRequests from './0004-award-requests.ts';
 import * as apiTokens from './0005-api-tokens.ts';
 import * as bulkWriteSpeed from './0006-bulk-write-speed.ts';
+import * as traineesRoomToUpdate from './0007-trainees-room-to-update.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '0004-award-requests': awardRequests,
   '0005-api-tokens': apiTokens,
   '0006-bulk-write-speed': bulkWriteSpeed,
+  '0007-trainees-room-to-update': traineesRoomToUpdate,
 };
