@@ -12,9 +12,9 @@ import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import { findKind } from './kinds/index.ts';
-import type { ParsedRow, RowError, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
+import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
 import { readSheet } from './sheets/read-sheet.ts';
-import { FileRefusal, type Sheet } from './sheets/sheet.ts';
+import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
 
 export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 
@@ -154,9 +154,6 @@ export interface ReceivedFile {
  * Takes an upload: refuses a file that cannot be used (storing nothing), otherwise records it
  * and checks every row. Returns the upload, checked.
  */
-/** How often a background check records its progress, in rows. */
-const PROGRESS_EVERY = 10_000;
-
 /** Files with more rows than this are checked by a background job, with a progress page. */
 export const CHECK_IN_REQUEST_MAX_ROWS = 5_000;
 
@@ -209,56 +206,91 @@ export async function receiveUpload(
   return checkUpload(database, actor, upload.id, today, { sheet, match });
 }
 
-function parsedRows(sheet: Sheet, match: HeaderMatch, kind: UploadKind): ParsedRow[] {
-  const has = (key: string) => match.indexes.has(key);
-  return sheet.rows.map((row) => {
-    const cells: Record<string, string> = {};
-    for (const column of kind.columns) {
-      const index = match.indexes.get(column.key);
-      cells[column.key] = index === undefined ? '' : (row.cells[index] ?? '').trim();
-    }
-    return { rowNumber: row.rowNumber, cells, has };
-  });
+/** A sheet row as the kind sees it: each known column's cell by key. */
+function parsedRow(row: SheetRow, match: HeaderMatch, kind: UploadKind): ParsedRow {
+  const cells: Record<string, string> = {};
+  for (const column of kind.columns) {
+    const index = match.indexes.get(column.key);
+    cells[column.key] = index === undefined ? '' : (row.cells[index] ?? '').trim();
+  }
+  return { rowNumber: row.rowNumber, cells, has: (key: string) => match.indexes.has(key) };
 }
 
-/** Runs every row rule, then the rules across rows. Pure apart from the kind's one lookup. */
-async function checkRows(
+/** Rows are checked and staged this many at a time, so only one batch's outcomes are in memory. */
+const STAGE_BATCH = 10_000;
+
+/**
+ * Runs the kind's one lookup for the whole file, then checks and stages the rows a batch at a
+ * time (COPY), then fails rows that share a record, set-based. Returns the counts.
+ */
+async function checkAndStage(
+  database: Database,
   kind: UploadKind,
   ctx: UploadContext,
-  rows: ParsedRow[],
+  uploadId: string,
+  { sheet, match }: { sheet: Sheet; match: HeaderMatch },
   onProgress?: (rowsChecked: number) => Promise<void>,
 ) {
-  const lookup = await kind.prepare(ctx, rows);
-  const checked: { row: ParsedRow; outcome: RowOutcome<unknown> }[] = [];
-  for (const row of rows) {
-    checked.push({ row, outcome: kind.check(row, lookup, ctx) as RowOutcome<unknown> });
-    if (onProgress && checked.length % PROGRESS_EVERY === 0) await onProgress(checked.length);
-  }
-  const extra = new Map<number, RowError[]>();
-  if (kind.oneRowPerRecord) {
-    const rowsByRecord = new Map<string, number[]>();
-    for (const { row, outcome } of checked) {
-      if (!outcome.recordKey) continue;
-      rowsByRecord.set(outcome.recordKey, [...(rowsByRecord.get(outcome.recordKey) ?? []), row.rowNumber]);
-    }
-    for (const numbers of rowsByRecord.values()) {
-      if (numbers.length < 2) continue;
-      for (const number of numbers) {
-        const others = numbers.filter((n) => n !== number).join(', ');
-        extra.set(number, [
-          { message: `The same record is also in row ${others}. Keep one row for it and delete the others` },
-        ]);
+  const lookup = await kind.prepare(
+    ctx,
+    (function* () {
+      for (const row of sheet.rows) yield parsedRow(row, match, kind);
+    })(),
+  );
+  const columnIndex = (key?: string) => (key === undefined ? null : (match.indexes.get(key) ?? null));
+  const counts = { change: 0, skip: 0, error: 0 };
+  // For the one-row-per-record rule: which rows found each record, and what each row's outcome was.
+  const rowsByRecord = new Map<string, number[]>();
+  const outcomeOfRow = new Map<number, RowOutcome<unknown>['outcome']>();
+
+  await database.db.deleteFrom('upload_rows').where('upload_id', '=', uploadId).execute();
+  for (let start = 0; start < sheet.rows.length; start += STAGE_BATCH) {
+    const batch = sheet.rows.slice(start, start + STAGE_BATCH).map((row) => {
+      const parsed = parsedRow(row, match, kind);
+      const outcome = kind.check(parsed, lookup, ctx) as RowOutcome<unknown>;
+      counts[outcome.outcome]++;
+      if (kind.oneRowPerRecord && outcome.recordKey) {
+        rowsByRecord.set(outcome.recordKey, [...(rowsByRecord.get(outcome.recordKey) ?? []), row.rowNumber]);
+        outcomeOfRow.set(row.rowNumber, outcome.outcome);
       }
+      const errors =
+        outcome.outcome === 'error'
+          ? outcome.errors.map((e) => ({ column: columnIndex(e.column), message: e.message }))
+          : outcome.outcome === 'skip'
+            ? [{ column: null, message: outcome.reason, skip: true }]
+            : [];
+      return [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
+    });
+    await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], batch);
+    if (onProgress) await onProgress(Math.min(start + STAGE_BATCH, sheet.rows.length));
+  }
+
+  const duplicates: { rowNumber: number; message: string }[] = [];
+  for (const numbers of rowsByRecord.values()) {
+    if (numbers.length < 2) continue;
+    for (const number of numbers) {
+      const others = numbers.filter((n) => n !== number).join(', ');
+      duplicates.push({
+        rowNumber: number,
+        message: `The same record is also in row ${others}. Keep one row for it and delete the others`,
+      });
+      const was = outcomeOfRow.get(number) ?? 'error';
+      counts[was]--;
+      counts.error++;
     }
   }
-  for (const [number, errors] of kind.checkAcross?.(checked) ?? [])
-    extra.set(number, [...(extra.get(number) ?? []), ...errors]);
-  return checked.map(({ row, outcome }) => {
-    const more = extra.get(row.rowNumber);
-    if (!more) return { row, outcome };
-    const errors = outcome.outcome === 'error' ? [...outcome.errors, ...more] : more;
-    return { row, outcome: { outcome: 'error', errors, recordKey: outcome.recordKey } as RowOutcome<unknown> };
-  });
+  if (duplicates.length) {
+    await sql`
+      update upload_rows set outcome = 'error', change = null,
+        errors = case when upload_rows.outcome = 'error' then upload_rows.errors else '[]'::jsonb end || d.error
+      from unnest(
+        ${duplicates.map((d) => d.rowNumber)}::int[],
+        ${duplicates.map((d) => JSON.stringify([{ column: null, message: d.message }]))}::jsonb[]
+      ) as d(row_number, error)
+      where upload_rows.upload_id = ${uploadId} and upload_rows.row_number = d.row_number
+    `.execute(database.db);
+  }
+  return counts;
 }
 
 /**
@@ -284,31 +316,14 @@ export async function checkUpload(
   if (!started) return findUpload(db, actor, uploadId);
   try {
     const file = read ?? (await readStoredFile(db, kind, uploadId));
-    const rows = parsedRows(file.sheet, file.match, kind);
-    const rowCount = rows.length;
-    // The sheet's own cells are not kept: the report reads them again from the stored file.
-    file.sheet.rows = [];
+    const rowCount = file.sheet.rows.length;
     // In a job, the progress page shows how far the check has gone.
     const onProgress = read
       ? undefined
       : async (rowsChecked: number) => {
           await db.updateTable('uploads').set({ rows_checked: rowsChecked }).where('id', '=', uploadId).execute();
         };
-    const checked = await checkRows(kind, { db, actor, today }, rows, onProgress);
-    const columnIndex = (key?: string) => (key === undefined ? null : (file.match.indexes.get(key) ?? null));
-    const counts = { change: 0, skip: 0, error: 0 };
-    const staged = checked.map(({ row, outcome }) => {
-      counts[outcome.outcome]++;
-      const errors =
-        outcome.outcome === 'error'
-          ? outcome.errors.map((e) => ({ column: columnIndex(e.column), message: e.message }))
-          : outcome.outcome === 'skip'
-            ? [{ column: null, message: outcome.reason, skip: true }]
-            : [];
-      return [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
-    });
-    await db.deleteFrom('upload_rows').where('upload_id', '=', uploadId).execute();
-    await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], staged);
+    const counts = await checkAndStage(database, kind, { db, actor, today }, uploadId, file, onProgress);
     return await db
       .updateTable('uploads')
       .set({

@@ -71,11 +71,9 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   /** How many rows the template has, without building it (for the start page). */
   templateRowCount(ctx: UploadContext): Promise<number>;
   /** Set-based lookups for the whole file: never a query per row. */
-  prepare(ctx: UploadContext, rows: ParsedRow[]): Promise<Lookup>;
+  prepare(ctx: UploadContext, rows: Iterable<ParsedRow>): Promise<Lookup>;
   /** Pure: the outcome of one row. */
   check(row: ParsedRow, lookup: Lookup, ctx: UploadContext): RowOutcome<Change>;
-  /** Rules across rows (the same record twice): returns the row numbers to fail, with why. */
-  checkAcross?(rows: { row: ParsedRow; outcome: RowOutcome<Change> }[]): Map<number, RowError[]>;
   /**
    * In the commit transaction: the staged rows (upload_rows, outcome 'change') whose records
    * changed since the check, by row number, with why. Set-based: read the staged rows in SQL.
