@@ -22,11 +22,11 @@ import {
   UPLOAD_STATE_NAMES,
   UPLOADS_PAGE_SIZE,
 } from '../uploads/pipeline.ts';
-import { errorReport } from '../uploads/report.ts';
+import { attachmentHeader, errorReport } from '../uploads/report.ts';
 import { templateFile } from '../uploads/template.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
-import { attachment, uploadJson } from './upload-json.ts';
+import { uploadJson } from './upload-json.ts';
 
 export interface RateLimit {
   /** Requests allowed in each window, per token (per address for requests without a valid token). */
@@ -180,7 +180,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     const kind = kindOf(actor, request.params.kind);
     const { format } = templateQuery.parse(given(request.query));
     const file = await templateFile(db, actor, kind.id, format, today());
-    return reply.type(file.contentType).header('content-disposition', attachment(file.fileName)).send(file.body);
+    return reply.type(file.contentType).header('content-disposition', attachmentHeader(file.fileName)).send(file.body);
   });
 
   app.post('/uploads', async (request, reply) => {
@@ -229,7 +229,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
 
   app.get<{ Params: { id: string } }>('/uploads/:id/report', async (request, reply) => {
     const report = await errorReport(db, actorOf(request), request.params.id);
-    return reply.type(report.contentType).header('content-disposition', attachment(report.fileName)).send(report.body);
+    return reply
+      .type(report.contentType)
+      .header('content-disposition', attachmentHeader(report.fileName))
+      .send(report.body);
   });
 
   app.post<{ Params: { id: string } }>('/uploads/:id/commit', async (request) => {

@@ -39,9 +39,3 @@ export function uploadJson(upload: Upload): UploadJson {
     failureMessage: upload.failure_message,
   };
 }
-
-/** Content-Disposition for a download, safe for any file name (RFC 6266 with an ASCII fallback). */
-export function attachment(fileName: string): string {
-  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
-}

@@ -395,7 +395,7 @@ async function commitInTransaction(
   }
   if (upload.change_count === 0) {
     throw new UploadConflict(
-      'There is nothing to submit: no row of this upload makes a change. Upload a file with changes in it',
+      'There is nothing to submit in this file: no row makes a change. Upload a file with changes in it',
     );
   }
   if (upload.error_count > 0 && !skipErrors) {

@@ -16,6 +16,16 @@ export interface ReportFile {
   body: Buffer;
 }
 
+/** Content-Disposition for downloading a file under its own name, safe for any name (RFC 6266). */
+export function attachmentHeader(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(
+    /['()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
 interface StagedError {
   column: number | null;
   message: string;

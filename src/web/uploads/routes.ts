@@ -21,7 +21,7 @@ import {
   UPLOADS_PAGE_SIZE,
   UploadConflict,
 } from '../../uploads/pipeline.ts';
-import { errorReport, type ReportFile } from '../../uploads/report.ts';
+import { attachmentHeader, errorReport, type ReportFile } from '../../uploads/report.ts';
 import { reviewChanges } from '../../uploads/review.ts';
 import { FileRefusal } from '../../uploads/sheets/sheet.ts';
 import { templateFile } from '../../uploads/template.ts';
@@ -62,14 +62,9 @@ type IdParams = { Params: { id: string } };
 
 /** A download: the browser saves it under its own name rather than showing it. */
 function sendAttachment(reply: FastifyReply, file: ReportFile) {
-  const fallback = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  const encoded = encodeURIComponent(file.fileName).replace(
-    /['()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
   return reply
     .header('content-type', file.contentType)
-    .header('content-disposition', `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`)
+    .header('content-disposition', attachmentHeader(file.fileName))
     .header('cache-control', 'no-store')
     .send(file.body);
 }
@@ -349,12 +344,6 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
     const actor = actorOf(request);
     const upload = await findUpload(db, actor, request.params.id);
     const skipErrors = field(request.body, 'skipErrors') === 'true';
-    if (upload.state === 'checked' && upload.change_count === 0) {
-      reply.code(409);
-      return summaryPage(reply, actor, upload, {
-        errors: { summary: [{ text: 'There is nothing to submit in this file', href: '#what-next' }], fields: {} },
-      });
-    }
     try {
       const result = await commitUpload(database, actor, upload.id, {
         skipErrors,
