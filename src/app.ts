@@ -20,9 +20,13 @@ import { homeRoutes } from './web/home/routes.ts';
 import { registerLocals } from './web/locals.ts';
 import { organisationRoutes } from './web/organisation/routes.ts';
 import { pageRoutes } from './web/pages/routes.ts';
+import { traineePlacementRoutes } from './web/placements/routes.ts';
+import { schoolPlacementRoutes } from './web/school-placements/routes.ts';
+import { schoolRoutes } from './web/schools/routes.ts';
 import { registerSecurity } from './web/security.ts';
 import { sessions } from './web/sessions.ts';
 import { signInRoutes } from './web/sign-in/routes.ts';
+import { signOffRoutes } from './web/sign-off/routes.ts';
 import { supportRoutes } from './web/support/routes.ts';
 import { traineeRoutes } from './web/trainees/routes.ts';
 import { uploadRoutes } from './web/uploads/routes.ts';
@@ -107,6 +111,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     jobs: services.jobs,
   });
   await app.register(apiDocsRoutes, { baseUrl: config.baseUrl });
+  // Placements: schools register search, trainees' placements, schools' offers, sign-off.
+  await app.register(schoolRoutes, { database, notify: services.notify });
+  await app.register(traineePlacementRoutes, { database, notify: services.notify });
+  await app.register(schoolPlacementRoutes, { database, notify: services.notify });
+  await app.register(signOffRoutes, { database, notify: services.notify });
 
   return app;
 }

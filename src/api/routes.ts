@@ -26,6 +26,7 @@ import { attachmentHeader, errorReport } from '../uploads/report.ts';
 import { templateFile } from '../uploads/template.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
+import { apiSchoolRoutes } from './schools.ts';
 import { uploadJson } from './upload-json.ts';
 
 export interface RateLimit {
@@ -103,7 +104,7 @@ function apiVia(actor: ApiActor): string {
   return `api token ${actor.tokenName}`;
 }
 
-function actorOf(request: FastifyRequest): ApiActor {
+export function actorOf(request: FastifyRequest): ApiActor {
   if (!request.apiActor) throw new ApiProblem(401, NO_TOKEN, { headers: CHALLENGE });
   return request.apiActor;
 }
@@ -174,6 +175,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   });
 
   app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(options.baseUrl));
+  // Child plugins share this one's token check, rate limit and JSON errors.
+  await app.register(apiSchoolRoutes, { database });
 
   app.get<{ Params: { kind: string } }>('/templates/:kind', async (request, reply) => {
     const actor = actorOf(request);

@@ -30,6 +30,7 @@ export interface OrganisationsTable {
   provider_code: string | null;
   urn: string | null;
   appropriate_body_type: AppropriateBodyType | null;
+  postcode: string | null;
   created_at: Generated<Date>;
 }
 
@@ -130,7 +131,15 @@ export interface TraineesTable {
   updated_at: Generated<Date>;
 }
 
-export type UploadState = 'received' | 'checking' | 'checked' | 'committing' | 'committed' | 'cancelled' | 'failed';
+export type UploadState =
+  | 'received'
+  | 'checking'
+  | 'checked'
+  | 'committing'
+  | 'committed'
+  | 'cancelled'
+  | 'failed'
+  | 'undone';
 export type RowOutcomeType = 'change' | 'skip' | 'error';
 
 export interface UploadsTable {
@@ -159,6 +168,7 @@ export interface UploadsTable {
   committed_at: Timestamp | null;
   ended_at: Timestamp | null;
   purged_at: Timestamp | null;
+  undone_at: Timestamp | null;
 }
 
 export interface UploadFilesTable {
@@ -201,6 +211,60 @@ export interface ApiTokensTable {
   revoked_by: string | null;
 }
 
+export interface PlacementsTable {
+  id: Generated<string>;
+  trainee_id: string;
+  provider_id: string;
+  /** A school in the register; or null, with school_name and school_postcode, for one without a URN. */
+  school_urn: string | null;
+  school_name: string | null;
+  school_postcode: string | null;
+  start_date: string | null;
+  end_date: string | null;
+  added_by_upload: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SchoolContactsTable {
+  school_id: string;
+  first_name: string | null;
+  last_name: string | null;
+  email: string;
+  updated_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type Phase = 'primary' | 'secondary';
+
+export interface OfferedPlacementsTable {
+  id: Generated<string>;
+  school_id: string;
+  phase: Phase;
+  subject: string | null;
+  year_group: string | null;
+  /** The year the academic year starts: 2026 is "2026 to 2027". */
+  academic_year: number;
+  /** Empty: any time in the academic year. */
+  terms: ColumnType<string[], string[] | undefined, string[]>;
+  provider_id: string | null;
+  created_by: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PerformanceSignOffsTable {
+  provider_id: string;
+  academic_year: number;
+  declarant_name: string;
+  declarant_role: string;
+  signed_by: string | null;
+  signed_at: Generated<Date>;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -217,6 +281,10 @@ export interface DB {
   upload_rows: UploadRowsTable;
   award_requests: AwardRequestsTable;
   api_tokens: ApiTokensTable;
+  placements: PlacementsTable;
+  school_contacts: SchoolContactsTable;
+  offered_placements: OfferedPlacementsTable;
+  performance_sign_offs: PerformanceSignOffsTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -227,3 +295,7 @@ export type Event = Selectable<EventsTable>;
 export type Trainee = Selectable<TraineesTable>;
 export type Upload = Selectable<UploadsTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
+export type Placement = Selectable<PlacementsTable>;
+export type SchoolContact = Selectable<SchoolContactsTable>;
+export type OfferedPlacement = Selectable<OfferedPlacementsTable>;
+export type PerformanceSignOff = Selectable<PerformanceSignOffsTable>;

@@ -34,6 +34,7 @@ export const UPLOAD_STATE_NAMES: Record<UploadState, string> = {
   committed: 'Submitted',
   cancelled: 'Cancelled',
   failed: 'Failed',
+  undone: 'Undone',
 };
 
 /** The kind, if this actor's organisation may use it; otherwise it does not exist for them. */

@@ -8,6 +8,7 @@ import * as awardRequests from './0004-award-requests.ts';
 import * as apiTokens from './0005-api-tokens.ts';
 import * as bulkWriteSpeed from './0006-bulk-write-speed.ts';
 import * as traineesRoomToUpdate from './0007-trainees-room-to-update.ts';
+import * as placements from './0008-placements.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0005-api-tokens': apiTokens,
   '0006-bulk-write-speed': bulkWriteSpeed,
   '0007-trainees-room-to-update': traineesRoomToUpdate,
+  '0008-placements': placements,
 };

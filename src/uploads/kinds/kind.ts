@@ -82,4 +82,10 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   /** In the commit transaction: make every staged change, set-based, with its audit events. */
   apply(tx: Transaction<DB>, ctx: CommitContext & { expected: number }): Promise<void>;
   describe(change: Change): ReviewLine;
+  /**
+   * Kinds that can be undone: in one transaction, removes exactly what the upload's commit made
+   * (set-based, with audit events), unless some of it changed since. Returns why it cannot be
+   * undone, one line per record (then the pipeline rolls back and nothing is undone), or [].
+   */
+  undo?(tx: Transaction<DB>, ctx: CommitContext): Promise<string[]>;
 }

@@ -28,15 +28,47 @@ const CARDS: Record<OrganisationType, Card[]> = {
       title: 'Recommend trainees for QTS or EYTS',
       description: 'Recommend many trainees at once from a spreadsheet, once they have met the standards.',
     },
+    {
+      href: '/bulk/placements',
+      title: 'Add placements in bulk',
+      description: 'Add school placements to many trainees at once from a spreadsheet.',
+    },
+    {
+      href: '/bulk/hesa-placements',
+      title: 'Import placements from HESA',
+      description: 'Add the placements you sent in the HESA student collection to your trainees’ records.',
+    },
+    {
+      href: '/placements',
+      title: 'Placements assigned to you',
+      description: 'See the placements schools have offered you, with each school’s placement contact.',
+    },
+    {
+      href: '/sign-off',
+      title: 'Performance profile sign-off',
+      description: 'Check last year’s trainees have their placements, export the data and sign it off.',
+    },
     YOUR_ORGANISATION,
   ],
-  school: [YOUR_ORGANISATION],
+  school: [
+    {
+      href: '/school/placements',
+      title: 'Placements',
+      description: 'Offer placements to teacher training providers and assign them.',
+    },
+    YOUR_ORGANISATION,
+  ],
   appropriate_body: [YOUR_ORGANISATION],
   support: [
     {
       href: '/support/organisations',
       title: 'Organisations',
       description: 'Find any organisation, manage its users, read its audit log, or add a new organisation.',
+    },
+    {
+      href: '/support/sign-offs',
+      title: 'Performance profile sign-off',
+      description: 'See which providers have signed off last year’s data, and remind those that have not.',
     },
     { href: '/support/outbox', title: 'Emails sent', description: 'Read the emails Rollbook has sent.' },
     YOUR_ORGANISATION,

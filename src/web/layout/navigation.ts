@@ -11,11 +11,13 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
   provider: [
     { href: '/', text: 'Home' },
     { href: '/trainees', text: 'Trainees' },
+    { href: '/placements', text: 'Placements' },
     { href: '/uploads', text: 'Uploads' },
     { href: '/organisation', text: 'Your organisation' },
   ],
   school: [
     { href: '/', text: 'Home' },
+    { href: '/school/placements', text: 'Placements' },
     { href: '/organisation', text: 'Your organisation' },
   ],
   appropriate_body: [
@@ -25,6 +27,7 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
   support: [
     { href: '/', text: 'Home' },
     { href: '/support/organisations', text: 'Organisations' },
+    { href: '/support/sign-offs', text: 'Sign-off' },
     { href: '/support/outbox', text: 'Emails sent' },
     { href: '/organisation', text: 'Your organisation' },
   ],

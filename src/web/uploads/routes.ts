@@ -45,6 +45,7 @@ const STATE_TAG_COLOURS: Record<UploadState, string> = {
   committed: 'govuk-tag--green',
   cancelled: 'govuk-tag--yellow',
   failed: 'govuk-tag--red',
+  undone: 'govuk-tag--orange',
 };
 
 const SUMMARY_TITLES: Record<UploadState, string> = {
@@ -55,6 +56,7 @@ const SUMMARY_TITLES: Record<UploadState, string> = {
   committed: 'Upload submitted',
   cancelled: 'Upload cancelled',
   failed: 'Your file could not be checked',
+  undone: 'Upload undone',
 };
 
 type Params = { Params: { kind: string } };

@@ -1,0 +1,111 @@
+import { type Kysely, sql } from 'kysely';
+
+// Placements: trainees' school placements (one by one, in bulk, from HESA), schools' placement
+// contacts and offered placements, providers' yearly performance-profile sign-off, and undo.
+export async function up(db: Kysely<unknown>): Promise<void> {
+  const statements = [
+    // Providers are found by name, UKPRN or postcode when a school assigns a placement.
+    sql`alter table organisations add column postcode text`,
+    sql`alter table uploads drop constraint uploads_state_check`,
+    sql`
+      alter table uploads add constraint uploads_state_check check (state in (
+        'received', 'checking', 'checked', 'committing', 'committed', 'cancelled', 'failed', 'undone'))
+    `,
+    sql`alter table uploads add column undone_at timestamptz`,
+    sql`
+      create table placements (
+        id uuid primary key default gen_random_uuid(),
+        trainee_id uuid not null references trainees (id) on delete cascade,
+        provider_id uuid not null references organisations (id),
+        -- A school in the register, by URN; or, for a school without one, its name and postcode.
+        -- No foreign key to schools: the register is re-imported, and rules check the URN.
+        school_urn text,
+        school_name text,
+        school_postcode text,
+        start_date date,
+        end_date date check (end_date is null or start_date is null or end_date >= start_date),
+        -- The upload that added it, so that undo removes exactly those (no foreign key: it is
+        -- written 100,000 at a time from the upload's own staged rows).
+        added_by_upload uuid,
+        version integer not null default 1,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now(),
+        check ((school_urn is not null and school_name is null and school_postcode is null)
+          or (school_urn is null and school_name is not null and school_postcode is not null))
+      )
+    `,
+    // The same school twice for a trainee is allowed (split sites), unless every detail is identical.
+    sql`
+      create unique index placements_not_identical on placements (
+        trainee_id, coalesce(school_urn, ''), coalesce(lower(school_name), ''), coalesce(school_postcode, ''),
+        coalesce(start_date, '-infinity'::date), coalesce(end_date, '-infinity'::date))
+    `,
+    sql`create index placements_added_by_upload on placements (added_by_upload) where added_by_upload is not null`,
+    sql`create index placements_provider on placements (provider_id)`,
+    sql`
+      create table school_contacts (
+        school_id uuid primary key references organisations (id),
+        first_name text,
+        last_name text,
+        email text not null,
+        updated_by uuid references users (id),
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      )
+    `,
+    // A placement contact can be changed but never removed, so placements always have one.
+    sql`
+      create function school_contacts_kept() returns trigger language plpgsql as $$
+      begin
+        raise exception 'A school''s placement contact can be changed but not removed';
+      end;
+      $$
+    `,
+    sql`
+      create trigger school_contacts_kept before delete on school_contacts
+      for each row execute function school_contacts_kept()
+    `,
+    sql`
+      create table offered_placements (
+        id uuid primary key default gen_random_uuid(),
+        school_id uuid not null references organisations (id),
+        phase text not null check (phase in ('primary', 'secondary')),
+        subject text,
+        year_group text,
+        -- The year the academic year starts: 2026 is "2026 to 2027".
+        academic_year integer not null,
+        -- Empty: any time in the academic year.
+        terms text[] not null default '{}',
+        provider_id uuid references organisations (id),
+        created_by uuid references users (id),
+        version integer not null default 1,
+        created_at timestamptz not null default now(),
+        updated_at timestamptz not null default now()
+      )
+    `,
+    sql`create index offered_placements_school on offered_placements (school_id, academic_year)`,
+    sql`create index offered_placements_provider on offered_placements (provider_id, academic_year) where provider_id is not null`,
+    sql`
+      create table performance_sign_offs (
+        provider_id uuid not null references organisations (id),
+        academic_year integer not null,
+        declarant_name text not null,
+        declarant_role text not null,
+        signed_by uuid references users (id),
+        signed_at timestamptz not null default now(),
+        primary key (provider_id, academic_year)
+      )
+    `,
+  ];
+  for (const statement of statements) await statement.execute(db);
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  const statements = [
+    sql`drop table performance_sign_offs, offered_placements, school_contacts, placements`,
+    sql`drop function school_contacts_kept`,
+    sql`alter table uploads drop column undone_at`,
+    sql`alter table organisations drop column postcode`,
+  ];
+  for (const statement of statements) await statement.execute(db);
+}
