@@ -88,6 +88,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     'init.js': path.join(root, 'src/web/layout/init.js'),
     'rollbook-icon.svg': path.join(root, 'src/web/layout/rollbook-icon.svg'),
     'govuk-frontend.min.js': path.join(govukFrontendDir, 'govuk/govuk-frontend.min.js'),
+    // School search boxes: alphagov's accessible-autocomplete, and ours that sets it up.
+    'accessible-autocomplete.min.js': path.join(
+      root,
+      'node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js',
+    ),
+    'accessible-autocomplete.min.css': path.join(
+      root,
+      'node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css',
+    ),
+    'school-search.js': path.join(root, 'src/web/layout/school-search.js'),
   };
   for (const [name, file] of Object.entries(files)) {
     app.get(`/assets/${name}`, (_request, reply) =>

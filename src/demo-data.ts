@@ -2,6 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Kysely } from 'kysely';
 import type { DB, Role } from './db/schema.ts';
+import { loadDemoPlacements } from './demo-placements.ts';
+import { loadSignOffDemo } from './demo-sign-off.ts';
 import { demoTrainees } from './demo-trainees.ts';
 import { SYSTEM } from './domain/organisations/actor.ts';
 import { createOrganisation } from './domain/organisations/organisations.ts';
@@ -15,8 +17,8 @@ const DEMO_SCHOOLS_FILE = new URL('../data/demo-schools.csv', import.meta.url);
 const VIA = 'demo data';
 
 export const DEMO = {
-  scitt: { name: 'Rollbook Demo SCITT', ukprn: '10000001', providerCode: '1DS' },
-  university: { name: 'Rollbook Demo University', ukprn: '10000002', providerCode: '2DU' },
+  scitt: { name: 'Rollbook Demo SCITT', ukprn: '10000001', providerCode: '1DS', postcode: 'LS2 7DJ' },
+  university: { name: 'Rollbook Demo University', ukprn: '10000002', providerCode: '2DU', postcode: 'NR4 6TJ' },
   school: { name: 'Rollbook Demo Primary School', urn: '100001' },
   appropriateBody: { name: 'Rollbook Demo Teaching School Hub' },
   support: { name: 'Rollbook Support' },
@@ -85,6 +87,8 @@ export async function loadDemoData(db: Kysely<DB>): Promise<void> {
       withHesaIds: true,
     }),
   ]);
+  await loadDemoPlacements(db, VIA);
+  await loadSignOffDemo(db, scitt.id);
 
   const people: [string, string, string, string, Role][] = [
     [scitt.id, 'provider@example.com', 'Priya', 'Shah', 'admin'],

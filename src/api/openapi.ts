@@ -33,6 +33,7 @@ const EXAMPLE_UPLOAD = {
   createdAt: '2025-07-14T09:30:12.000Z',
   checkedAt: '2025-07-14T09:30:13.000Z',
   committedAt: null,
+  undoneAt: null,
   counts: { rows: 540, changes: 12, skipped: 526, errors: 2 },
   unknownColumns: [],
   failureMessage: null,
@@ -58,6 +59,7 @@ export function openApiDocument(baseUrl: string): Json {
     tags: [
       { name: 'Templates', description: 'The sheet to fill in, prefilled with your records.' },
       { name: 'Uploads', description: 'Upload a filled sheet, see how it was checked, submit or cancel it.' },
+      { name: 'Schools', description: 'The register of schools, to find a school’s URN.' },
       { name: 'About the API', description: 'This document.' },
     ],
     paths: {
@@ -67,7 +69,7 @@ export function openApiDocument(baseUrl: string): Json {
           tags: ['Templates'],
           summary: 'Download the template for a kind of upload',
           description:
-            'The sheet to fill in, for the token’s organisation: the columns of the kind, prefilled with the records you can change (for qts-recommendations, every trainee eligible for recommendation, with the date column empty).',
+            'The sheet to fill in, for the token’s organisation: the columns of the kind, prefilled with the records you can change (for qts-recommendations, every trainee eligible for recommendation, with the date column empty). Some kinds offer a choice of what the sheet lists, as more query parameters: for placements, `trainees=fewer-than-2` (the default: trainees with fewer than 2 placements, not counting those who have withdrawn) or `trainees=year` with `year=2025` (every trainee training in the academic year 2025 to 2026). hesa-placements has the column headings only.',
           parameters: [
             ref('parameters/Kind'),
             {
@@ -76,6 +78,21 @@ export function openApiDocument(baseUrl: string): Json {
               required: false,
               description: 'csv (UTF-8 with a byte order mark) or xlsx. Default csv.',
               schema: { type: 'string', enum: ['csv', 'xlsx'], default: 'csv' },
+            },
+            {
+              name: 'trainees',
+              in: 'query',
+              required: false,
+              description: 'placements only: which trainees the sheet lists. Default fewer-than-2.',
+              schema: { type: 'string', enum: ['fewer-than-2', 'year'], default: 'fewer-than-2' },
+            },
+            {
+              name: 'year',
+              in: 'query',
+              required: false,
+              description:
+                'placements with trainees=year only: the academic year by its first year (2025 is 2025 to 2026). Default the latest year with trainees.',
+              schema: { type: 'string', pattern: '^\\d{4}$' },
             },
           ],
           responses: {
@@ -89,7 +106,73 @@ export function openApiDocument(baseUrl: string): Json {
               'There is no such kind, or it is not for your type of organisation.',
               'There is no upload kind "placement" for your organisation. Use one of: qts-recommendations',
             ),
-            '422': errorResponse('The format is not csv or xlsx.', 'format must be csv or xlsx'),
+            '422': errorResponse(
+              'The format is not csv or xlsx, or a choice of the kind is not one of its options.',
+              'format must be csv or xlsx',
+            ),
+            '429': ref('responses/TooManyRequests'),
+          },
+        },
+      },
+      '/schools': {
+        get: {
+          operationId: 'searchSchools',
+          tags: ['Schools'],
+          summary: 'Find schools in the register',
+          description:
+            'Schools of the register (from Get information about schools) whose URN is q, whose postcode starts with q (spaces and case ignored), or whose name contains q (case, accents and apostrophes ignored): at most 25, the best matches first. Closed schools are included, with status "Closed". Any valid token may search.',
+          parameters: [
+            {
+              name: 'q',
+              in: 'query',
+              required: true,
+              description: 'At least 2 characters: part of the name, a 6-digit URN, or a postcode or its start.',
+              schema: { type: 'string', minLength: 2 },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The matching schools (an empty list when none match).',
+              content: json(
+                {
+                  type: 'object',
+                  required: ['schools'],
+                  properties: {
+                    schools: {
+                      type: 'array',
+                      maxItems: 25,
+                      items: {
+                        type: 'object',
+                        required: ['urn', 'name', 'postcode', 'phase', 'status'],
+                        properties: {
+                          urn: { type: 'string', description: '6 digits' },
+                          name: { type: 'string' },
+                          postcode: { type: ['string', 'null'] },
+                          phase: { type: ['string', 'null'], description: 'As GIAS names it, like Primary' },
+                          status: { type: ['string', 'null'], description: 'As GIAS names it: Open, Closed, …' },
+                        },
+                      },
+                    },
+                  },
+                },
+                {
+                  schools: [
+                    {
+                      urn: '100002',
+                      name: 'Thornbury Church of England Primary School',
+                      postcode: 'NR21 1DX',
+                      phase: 'Primary',
+                      status: 'Open',
+                    },
+                  ],
+                },
+              ),
+            },
+            '401': ref('responses/Unauthorized'),
+            '422': errorResponse(
+              'q is missing or shorter than 2 characters.',
+              'Enter at least 2 characters of the school’s name, its URN or its postcode, in the "q" parameter, like ?q=thornbury',
+            ),
             '429': ref('responses/TooManyRequests'),
           },
         },
@@ -212,6 +295,44 @@ export function openApiDocument(baseUrl: string): Json {
               'The upload has been submitted, so it cannot be cancelled.',
               'This upload has been submitted, so it cannot be cancelled',
             ),
+            '429': ref('responses/TooManyRequests'),
+          },
+        },
+      },
+      '/uploads/{id}/undo': {
+        post: {
+          operationId: 'undoUpload',
+          tags: ['Uploads'],
+          summary: 'Undo a submitted upload',
+          description:
+            'For kinds that can be undone (placements, hesa-placements), within 7 days of the submission: removes exactly what the upload added, all or nothing. If any of it has been changed since, nothing is undone and the answer is 409, with one error for each record that changed after the first. Undoing an upload already undone answers 200 again and changes nothing.',
+          parameters: [ref('parameters/UploadId')],
+          responses: {
+            '200': {
+              description: 'Undone.',
+              content: json(
+                { type: 'object', required: ['state'], properties: { state: { type: 'string', enum: ['undone'] } } },
+                { state: 'undone' },
+              ),
+            },
+            '401': ref('responses/Unauthorized'),
+            '404': ref('responses/UploadNotFound'),
+            '409': {
+              description:
+                'The upload cannot be undone: its kind cannot be, it is not submitted, it was submitted more than 7 days ago, or some of what it added has changed since (then each is listed).',
+              content: json(ref('schemas/Errors'), {
+                errors: [
+                  {
+                    message:
+                      'Nothing was undone, because some of what this upload added has been changed since. Change those records one by one instead',
+                  },
+                  {
+                    message:
+                      'Aoife Evans: the placement at Willow Green High School (URN 100003) was changed on 3 March 2026',
+                  },
+                ],
+              }),
+            },
             '429': ref('responses/TooManyRequests'),
           },
         },
@@ -381,6 +502,7 @@ export function openApiDocument(baseUrl: string): Json {
             'createdAt',
             'checkedAt',
             'committedAt',
+            'undoneAt',
             'counts',
             'unknownColumns',
             'failureMessage',
@@ -392,13 +514,14 @@ export function openApiDocument(baseUrl: string): Json {
               type: 'string',
               enum: states,
               description:
-                'received → checking → checked → committing → committed; or cancelled, or failed (see failureMessage).',
+                'received → checking → checked → committing → committed (→ undone, for kinds that can be undone); or cancelled, or failed (see failureMessage).',
             },
             fileName: { type: 'string' },
             fileFormat: { type: 'string', enum: ['csv', 'xlsx'] },
             createdAt: { type: 'string', format: 'date-time' },
             checkedAt: { type: ['string', 'null'], format: 'date-time' },
             committedAt: { type: ['string', 'null'], format: 'date-time' },
+            undoneAt: { type: ['string', 'null'], format: 'date-time', description: 'When the upload was undone.' },
             counts: {
               type: 'object',
               required: ['rows', 'changes', 'skipped', 'errors'],

@@ -22,8 +22,9 @@ import {
   UPLOAD_STATE_NAMES,
   UPLOADS_PAGE_SIZE,
 } from '../uploads/pipeline.ts';
-import { attachmentHeader, errorReport } from '../uploads/report.ts';
+import { attachmentHeader, streamErrorReport } from '../uploads/report.ts';
 import { templateFile } from '../uploads/template.ts';
+import { UndoBlocked, undoUpload } from '../uploads/undo.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { apiSchoolRoutes } from './schools.ts';
@@ -181,8 +182,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   app.get<{ Params: { kind: string } }>('/templates/:kind', async (request, reply) => {
     const actor = actorOf(request);
     const kind = kindOf(actor, request.params.kind);
-    const { format } = templateQuery.parse(given(request.query));
-    const file = await templateFile(db, actor, kind.id, format, today());
+    const { format, ...options } = given(request.query);
+    // The kind's own choices (like ?trainees=year&year=2025) are checked by the kind's list of options.
+    const file = await templateFile(db, actor, kind.id, templateQuery.parse({ format }).format, today(), options);
     return reply.type(file.contentType).header('content-disposition', attachmentHeader(file.fileName)).send(file.body);
   });
 
@@ -231,7 +233,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   );
 
   app.get<{ Params: { id: string } }>('/uploads/:id/report', async (request, reply) => {
-    const report = await errorReport(db, actorOf(request), request.params.id);
+    const report = await streamErrorReport(database, actorOf(request), request.params.id);
     return reply
       .type(report.contentType)
       .header('content-disposition', attachmentHeader(report.fileName))
@@ -260,6 +262,20 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       ?.uploadCommitted(upload.kind)
       .catch((err) => request.log.error({ err }, 'starting work after a commit failed'));
     return { state: result.state, committed: result.committed };
+  });
+
+  app.post<{ Params: { id: string } }>('/uploads/:id/undo', async (request) => {
+    const actor = actorOf(request);
+    try {
+      const upload = await undoUpload(database, actor, request.params.id, { via: apiVia(actor) });
+      return { state: upload.state };
+    } catch (error) {
+      if (!(error instanceof UndoBlocked)) throw error;
+      // The reasons, one error each, after the summary: which records changed since.
+      throw new ApiProblem(409, error.message, {
+        extra: { errors: [{ message: error.message }, ...error.reasons.map((message) => ({ message }))] },
+      });
+    }
   });
 
   app.delete<{ Params: { id: string } }>('/uploads/:id', async (request, reply) => {

@@ -10,6 +10,7 @@ export interface UploadJson {
   createdAt: string;
   checkedAt: string | null;
   committedAt: string | null;
+  undoneAt: string | null;
   counts: { rows: number; changes: number; skipped: number; errors: number };
   unknownColumns: string[];
   failureMessage: string | null;
@@ -29,6 +30,7 @@ export function uploadJson(upload: Upload): UploadJson {
     createdAt: new Date(upload.created_at).toISOString(),
     checkedAt: iso(upload.checked_at),
     committedAt: iso(upload.committed_at),
+    undoneAt: iso(upload.undone_at),
     counts: {
       rows: upload.row_count,
       changes: upload.change_count,

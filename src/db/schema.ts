@@ -19,6 +19,10 @@ export interface SchoolsTable {
   local_authority: string | null;
   ukprn: string | null;
   updated_at: Timestamp;
+  /** Generated: the name folded for search (lower case, accents plain, no apostrophes). */
+  search_name: ColumnType<string, never, never>;
+  /** Generated: the postcode upper case without spaces ('' when none). */
+  search_postcode: ColumnType<string, never, never>;
 }
 
 export interface OrganisationsTable {

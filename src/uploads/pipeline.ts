@@ -3,7 +3,7 @@
 
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { copyRows } from '../db/copy.ts';
+import { copyRows, readBytes } from '../db/copy.ts';
 import type { Database } from '../db/database.ts';
 import type { DB, Upload, UploadState } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -115,14 +115,12 @@ export async function listUploads(
 }
 
 /** The stored file of an upload, read again (for a background check, or for its report). */
-export async function readStoredFile(db: Kysely<DB>, kind: UploadKind, uploadId: string) {
-  const stored = await db
-    .selectFrom('upload_files')
-    .select('content')
-    .where('upload_id', '=', uploadId)
-    .executeTakeFirst();
+export async function readStoredFile(database: Pick<Database, 'db' | 'pool'>, kind: UploadKind, uploadId: string) {
+  // The id is inlined (COPY takes no parameters): only ever a UUID here.
+  if (!/^[0-9a-f-]{36}$/i.test(uploadId)) throw new NotFoundError('Upload file');
+  const stored = await readBytes(database, `select content from upload_files where upload_id = '${uploadId}'`);
   if (!stored) throw new NotFoundError('Upload file');
-  return readUploadFile(kind, stored.content);
+  return readUploadFile(kind, stored);
 }
 
 /** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
@@ -217,12 +215,26 @@ function parsedRow(row: SheetRow, match: HeaderMatch, kind: UploadKind): ParsedR
   return { rowNumber: row.rowNumber, cells, has: (key: string) => match.indexes.has(key) };
 }
 
-/** Rows are checked and staged this many at a time, so only one batch's outcomes are in memory. */
-const STAGE_BATCH = 10_000;
+/** A background check records how far it has got every this many rows. */
+const PROGRESS_EVERY = 5_000;
+const OUTCOMES = ['change', 'skip', 'error'] as const;
+
+/** Items in arrays of `size` (the last one shorter). */
+export function* inBatches<T>(items: Iterable<T>, size: number): Generator<T[]> {
+  let batch: T[] = [];
+  for (const item of items) {
+    batch.push(item);
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length) yield batch;
+}
 
 /**
- * Runs the kind's one lookup for the whole file, then checks and stages the rows a batch at a
- * time (COPY), then fails rows that share a record, set-based. Returns the counts.
+ * Runs the kind's one lookup for the whole file, then checks the rows one by one as they are
+ * staged (one streaming COPY), then fails rows that share a record, set-based. Returns the counts.
  */
 async function checkAndStage(
   database: Database,
@@ -232,27 +244,31 @@ async function checkAndStage(
   { sheet, match }: { sheet: Sheet; match: HeaderMatch },
   onProgress?: (rowsChecked: number) => Promise<void>,
 ) {
-  const lookup = await kind.prepare(
-    ctx,
-    (function* () {
-      for (const row of sheet.rows) yield parsedRow(row, match, kind);
-    })(),
-  );
   const columnIndex = (key?: string) => (key === undefined ? null : (match.indexes.get(key) ?? null));
   const counts = { change: 0, skip: 0, error: 0 };
-  // For the one-row-per-record rule: which rows found each record, and what each row's outcome was.
-  const rowsByRecord = new Map<string, number[]>();
-  const outcomeOfRow = new Map<number, RowOutcome<unknown>['outcome']>();
+  // For the one-row-per-record rule: the first row that found each record, with its outcome,
+  // packed in one number (row × 4 + outcome) so 100,000 records cost no object each; and every
+  // row of the records found more than once.
+  const firstRowOf = new Map<string, number>();
+  const rowsOfRepeated = new Map<string, number[]>();
 
   await database.db.deleteFrom('upload_rows').where('upload_id', '=', uploadId).execute();
-  for (let start = 0; start < sheet.rows.length; start += STAGE_BATCH) {
-    const batch = sheet.rows.slice(start, start + STAGE_BATCH).map((row) => {
-      const parsed = parsedRow(row, match, kind);
-      const outcome = kind.check(parsed, lookup, ctx) as RowOutcome<unknown>;
+  // The kind's one lookup for the whole file (its rows read from the compact copy), then each row
+  // checked as COPY asks for it, so only the rows in flight exist as objects.
+  const parsedRows = function* () {
+    for (const row of sheet.rows) yield parsedRow(row, match, kind);
+  };
+  const lookup = await kind.prepare(ctx, parsedRows());
+  const checkedRows = async function* () {
+    let checked = 0;
+    for (const row of parsedRows()) {
+      const outcome = kind.check(row, lookup, ctx) as RowOutcome<unknown>;
       counts[outcome.outcome]++;
       if (kind.oneRowPerRecord && outcome.recordKey) {
-        rowsByRecord.set(outcome.recordKey, [...(rowsByRecord.get(outcome.recordKey) ?? []), row.rowNumber]);
-        outcomeOfRow.set(row.rowNumber, outcome.outcome);
+        const packed = row.rowNumber * 4 + OUTCOMES.indexOf(outcome.outcome);
+        const first = firstRowOf.get(outcome.recordKey);
+        if (first === undefined) firstRowOf.set(outcome.recordKey, packed);
+        else rowsOfRepeated.set(outcome.recordKey, [...(rowsOfRepeated.get(outcome.recordKey) ?? [first]), packed]);
       }
       const errors =
         outcome.outcome === 'error'
@@ -260,23 +276,23 @@ async function checkAndStage(
           : outcome.outcome === 'skip'
             ? [{ column: null, message: outcome.reason, skip: true }]
             : [];
-      return [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
-    });
-    await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], batch);
-    if (onProgress) await onProgress(Math.min(start + STAGE_BATCH, sheet.rows.length));
-  }
+      yield [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
+      if (++checked % PROGRESS_EVERY === 0 && onProgress) await onProgress(checked);
+    }
+  };
+  await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], checkedRows());
+  firstRowOf.clear();
 
   const duplicates: { rowNumber: number; message: string }[] = [];
-  for (const numbers of rowsByRecord.values()) {
-    if (numbers.length < 2) continue;
-    for (const number of numbers) {
+  for (const packedRows of rowsOfRepeated.values()) {
+    const numbers = packedRows.map((packed) => Math.floor(packed / 4));
+    for (const [i, number] of numbers.entries()) {
       const others = numbers.filter((n) => n !== number).join(', ');
       duplicates.push({
         rowNumber: number,
         message: `The same record is also in row ${others}. Keep one row for it and delete the others`,
       });
-      const was = outcomeOfRow.get(number) ?? 'error';
-      counts[was]--;
+      counts[OUTCOMES[packedRows[i] % 4]]--;
       counts.error++;
     }
   }
@@ -316,7 +332,7 @@ export async function checkUpload(
     .executeTakeFirst();
   if (!started) return findUpload(db, actor, uploadId);
   try {
-    const file = read ?? (await readStoredFile(db, kind, uploadId));
+    const file = read ?? (await readStoredFile(database, kind, uploadId));
     const rowCount = file.sheet.rows.length;
     // In a job, the progress page shows how far the check has gone.
     const onProgress = read
@@ -500,7 +516,7 @@ export async function purgeOldUploads(db: Kysely<DB>, now = new Date()): Promise
       .set((eb) => ({
         purged_at: now,
         ended_at: eb.fn.coalesce('ended_at', eb.val(now)),
-        state: sql`case when state in ('committed', 'cancelled', 'failed') then state else 'cancelled' end`,
+        state: sql`case when state in ('committed', 'cancelled', 'failed', 'undone') then state else 'cancelled' end`,
       }))
       .where('purged_at', 'is', null)
       .where((eb) =>

@@ -362,11 +362,11 @@ describe('API v1', () => {
     assert.equal(missingFile.statusCode, 422);
     assert.match(missingFile.json().errors[0].message, /"file" field/);
 
-    const unknown = await upload({ name: 'a.csv', bytes: Buffer.from('TRN\n1\n') }, { kind: 'placements' });
+    const unknown = await upload({ name: 'a.csv', bytes: Buffer.from('TRN\n1\n') }, { kind: 'induction-claims' });
     assert.equal(unknown.statusCode, 404);
     assert.match(
       unknown.json().errors[0].message,
-      /no upload kind "placements" for your organisation\. Use one of: qts-recommendations/,
+      /no upload kind "induction-claims" for your organisation\. Use one of: qts-recommendations, placements, hesa-placements/,
     );
 
     const json = await api('POST', '/api/v1/uploads', { payload: { kind: KIND } });
@@ -374,7 +374,7 @@ describe('API v1', () => {
     assert.match(json.json().errors[0].message, /multipart\/form-data/);
     assert.equal(await uploadCount(), before);
 
-    assert.equal((await api('GET', '/api/v1/templates/placements')).statusCode, 404);
+    assert.equal((await api('GET', '/api/v1/templates/induction-claims')).statusCode, 404);
     const format = await api('GET', `/api/v1/templates/${KIND}?format=pdf`);
     assert.equal(format.statusCode, 422);
     assert.deepEqual(format.json(), { errors: [{ message: 'format must be csv or xlsx' }] });
@@ -408,11 +408,13 @@ describe('API v1', () => {
     });
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
       '/openapi.json',
+      '/schools',
       '/templates/{kind}',
       '/uploads',
       '/uploads/{id}',
       '/uploads/{id}/commit',
       '/uploads/{id}/report',
+      '/uploads/{id}/undo',
     ]);
     assert.deepEqual(Object.keys(openapi.paths['/uploads/{id}']).sort(), ['delete', 'get']);
 

@@ -1,7 +1,15 @@
 // Cell parsers: what each accepts, and the message for what it refuses.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { excelSerialToIsoDate, foldText, parseDate, parseTrn, sameText } from '../../src/uploads/cells/cells.ts';
+import {
+  excelSerialToIsoDate,
+  foldText,
+  parseDate,
+  parsePostcode,
+  parseTrn,
+  parseUrn,
+  sameText,
+} from '../../src/uploads/cells/cells.ts';
 
 const NOT_A_DATE = (value: string) => `"${value}" is not a date. Write it as day/month/year, like 27/3/2025`;
 const NOT_REAL = (value: string) => `"${value}" is not a real date. Check the day and month`;
@@ -139,5 +147,48 @@ describe('comparing text as a person would', () => {
   it('folds to one plain form', () => {
     assert.equal(foldText('  Zoë  O’Brien-Smith '), "zoe o'brien-smith");
     assert.equal(foldText('ÉLODIE'), 'elodie');
+  });
+});
+
+describe('postcodes', () => {
+  it('accepts every UK postcode shape in any case and spacing, written back upper case with one space', () => {
+    const accepted: [string, string][] = [
+      ['SW1A 1AA', 'SW1A 1AA'],
+      ['sw1a1aa', 'SW1A 1AA'],
+      ['  ls1   4ab ', 'LS1 4AB'],
+      ['M1 1AE', 'M1 1AE'],
+      ['B33 8TH', 'B33 8TH'],
+      ['CR2 6XH', 'CR2 6XH'],
+      ['DN55 1PT', 'DN55 1PT'],
+      ['W1A 0AX', 'W1A 0AX'],
+      ['ec1a 1bb', 'EC1A 1BB'],
+    ];
+    for (const [text, value] of accepted) assert.deepEqual(parsePostcode(text), { ok: true, value }, text);
+  });
+
+  it('refuses a part postcode or anything else, saying how to write one', () => {
+    for (const text of ['LS1', '1AA', 'SW1A 1A', 'SW1A-1AA', 'ABC1 1AA', 'LS1 4AB X', '12345', '']) {
+      assert.deepEqual(
+        parsePostcode(text),
+        { ok: false, message: `"${text.trim()}" is not a full UK postcode. Write it like SW1A 1AA` },
+        text,
+      );
+    }
+  });
+});
+
+describe('URNs', () => {
+  it('accepts 6 digits, spaces ignored, leading zeros kept', () => {
+    assert.deepEqual(parseUrn(' 100 002 '), { ok: true, value: '100002' });
+    assert.deepEqual(parseUrn('012345'), { ok: true, value: '012345' });
+  });
+
+  it('refuses anything else, saying what a URN is', () => {
+    for (const text of ['10000', '1000021', 'URN100002', '']) {
+      assert.deepEqual(parseUrn(text), {
+        ok: false,
+        message: `"${text}" is not a URN. A URN is 6 digits, like 100001`,
+      });
+    }
   });
 });

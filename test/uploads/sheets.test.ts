@@ -3,9 +3,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
+import iconv from 'iconv-lite';
+import Papa from 'papaparse';
+import { readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
 import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
-import { FileRefusal, type ReadLimits } from '../../src/uploads/sheets/sheet.ts';
-import { readXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
+import { FileRefusal, type ReadLimits, SheetRows } from '../../src/uploads/sheets/sheet.ts';
+import { readXlsx, streamXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
 import { MAX_ZIP_ENTRIES, readZipDirectory } from '../../src/uploads/sheets/zip.ts';
 
 const LIMITS: ReadLimits = { maxRows: 100, sheetName: 'Recommendations' };
@@ -312,7 +315,7 @@ describe('reading XLSX', () => {
     const sheet = await readXlsx(bytes, LIMITS);
     assert.equal(sheet.sheetName, 'RECOMMENDATIONS');
     assert.deepEqual(sheet.headers, ['TRN']);
-    assert.deepEqual(sheet.rows, [{ rowNumber: 2, cells: ['1234567'] }]);
+    assert.deepEqual([...sheet.rows], [{ rowNumber: 2, cells: ['1234567'] }]);
     const first = await readXlsx(bytes, { maxRows: 10, sheetName: 'Something else' });
     assert.equal(first.sheetName, 'Instructions');
     const unnamed = await readXlsx(bytes, { maxRows: 10 });
@@ -335,13 +338,16 @@ describe('reading XLSX', () => {
     );
     assert.equal(sheet.sheetName, 'Trainees & dates > 2024', 'the hidden sheet and the chart sheet are passed over');
     assert.deepEqual(sheet.headers, ['TRN', 'Name', 'Date'], 'a blank cell after the last heading is not a column');
-    assert.deepEqual(sheet.rows, [
-      { rowNumber: 3, cells: ['0012345', 'Siân', '2025-03-31'] },
-      { rowNumber: 6, cells: ['TRUE', 'O’Brien', '2025-01-01'] },
-      { rowNumber: 7, cells: ['1234567890123', "O'Neil", '0.3'] },
-      // Beyond 2^53 a number has lost digits before we see it: as Excel shows it, 15 digits.
-      { rowNumber: 8, cells: ['12345678901234600', '=1+2', '29/02/1900'] },
-    ]);
+    assert.deepEqual(
+      [...sheet.rows],
+      [
+        { rowNumber: 3, cells: ['0012345', 'Siân', '2025-03-31'] },
+        { rowNumber: 6, cells: ['TRUE', 'O’Brien', '2025-01-01'] },
+        { rowNumber: 7, cells: ['1234567890123', "O'Neil", '0.3'] },
+        // Beyond 2^53 a number has lost digits before we see it: as Excel shows it, 15 digits.
+        { rowNumber: 8, cells: ['12345678901234600', '=1+2', '29/02/1900'] },
+      ],
+    );
   });
 
   it('reads dates of a workbook counting from 1904', async () => {
@@ -353,7 +359,7 @@ describe('reading XLSX', () => {
       LIMITS,
     );
     assert.deepEqual(
-      sheet.rows.map((row) => row.cells[0]),
+      [...sheet.rows].map((row) => row.cells[0]),
       ['2025-03-31', '2025-03-31'],
     );
   });
@@ -378,7 +384,7 @@ describe('reading XLSX', () => {
     });
     const sheet = await readXlsx(bytes, LIMITS);
     assert.deepEqual(
-      sheet.rows.map((row) => row.cells),
+      [...sheet.rows].map((row) => row.cells),
       [
         ['2025-03-27', '1234567890123', 'FALSE', '2469135780246', 'x', 'Zoë', '0001234', '', '2025-03-28'],
         ['2024-12-31', '-12.5', 'TRUE', '', '', '', '', '', ''],
@@ -401,11 +407,14 @@ describe('reading XLSX', () => {
     });
     const sheet = await readXlsx(bytes, LIMITS);
     assert.deepEqual(sheet.headers, ['', 'TRN', 'Name']);
-    assert.deepEqual(sheet.rows, [
-      { rowNumber: 5, cells: ['', '1234567', ''] },
-      { rowNumber: 7, cells: ['', '', ''] },
-      { rowNumber: 9, cells: ['', '', 'Ann'] },
-    ]);
+    assert.deepEqual(
+      [...sheet.rows],
+      [
+        { rowNumber: 5, cells: ['', '1234567', ''] },
+        { rowNumber: 7, cells: ['', '', ''] },
+        { rowNumber: 9, cells: ['', '', 'Ann'] },
+      ],
+    );
   });
 
   it('refuses more rows than the limit, as soon as there are, and an empty workbook', async () => {
@@ -440,13 +449,13 @@ describe('writing XLSX', () => {
     assert.equal(sheet.sheetName, 'Recommendations');
     assert.deepEqual(sheet.headers, headers);
     assert.deepEqual(
-      sheet.rows.map((row) => row.rowNumber),
+      [...sheet.rows].map((row) => row.rowNumber),
       [2, 3, 4],
     );
-    assert.deepEqual(sheet.rows[0].cells, ['0012345', '007', "=cmd|' /C calc'!A0", '']);
-    assert.deepEqual(sheet.rows[1].cells, ['1234567', '', '+44 20 7946 0000', 'TRN: wrong\nLast name: wrong']);
+    assert.deepEqual([...sheet.rows][0].cells, ['0012345', '007', "=cmd|' /C calc'!A0", '']);
+    assert.deepEqual([...sheet.rows][1].cells, ['1234567', '', '+44 20 7946 0000', 'TRN: wrong\nLast name: wrong']);
     // Cells are trimmed, but a neutralised cell comes back exactly as it was written.
-    assert.deepEqual(sheet.rows[2].cells, ['-1', '@SUM(A1)', '\tTab', 'Passed']);
+    assert.deepEqual([...sheet.rows][2].cells, ['-1', '@SUM(A1)', '\tTab', 'Passed']);
 
     // In the file itself: text cells with an apostrophe first, never formulas.
     const workbook = new ExcelJS.Workbook();
@@ -507,6 +516,128 @@ describe('writing XLSX', () => {
     const bytes = await writeXlsx('Recommendations', ['TRN', 'Notes'], many());
     const sheet = await readXlsx(bytes, { maxRows: 5_000 });
     assert.equal(sheet.rows.length, 5_000);
-    assert.deepEqual(sheet.rows[4_999], { rowNumber: 5_001, cells: ['0004999', `4999 ${long}`.trim()] });
+    assert.deepEqual([...sheet.rows][4_999], { rowNumber: 5_001, cells: ['0004999', `4999 ${long}`.trim()] });
+  });
+});
+
+describe('reading and writing CSV, streaming', () => {
+  // Enough rows of accented and curly-quoted text that the 32 KB pieces the reader decodes at a
+  // time end in the middle of characters, and cells that hold the delimiter, quotes and new lines.
+  const headers = ['TRN', 'Last name', 'Notes'];
+  const rows = Array.from({ length: 3_000 }, (_, i) => [
+    String(i).padStart(7, '0'),
+    ['Zoë', 'D’Souza', "O'Brien", 'Siân', 'Müller; Sons'][i % 5],
+    i % 100 === 0 ? `line one\nline "two", with a comma ${'é'.repeat(i % 7)}` : `note ${i} ${'’'.repeat(i % 5)}`,
+  ]);
+  const text = `${Papa.unparse([headers, ...rows], { newline: '\r\n' })}\r\n`;
+
+  for (const [name, bytes] of [
+    ['UTF-8', Buffer.from(text, 'utf8')],
+    ['UTF-8 with a byte order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])],
+    ['UTF-16LE', Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')])],
+    ['UTF-16BE', Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(text, 'utf-16be')])],
+    ['Windows-1252', iconv.encode(text, 'win1252')],
+  ] as const) {
+    it(`reads every cell of a ${name} file back as written, whatever falls on a piece boundary`, async () => {
+      const sheet = await readCsv(bytes, { maxRows: 5_000 });
+      assert.deepEqual(sheet.headers, headers);
+      assert.equal(sheet.rows.length, rows.length);
+      const read = [...sheet.rows];
+      assert.deepEqual(
+        read.map((row) => row.cells),
+        rows,
+      );
+      // A cell with a new line makes its row two lines of text, but it is one row of the sheet.
+      assert.equal(read[0].rowNumber, 2);
+      assert.equal(read[2_999].rowNumber, 3_001);
+    });
+  }
+
+  it('sniffs semicolons and tabs, skips blank lines keeping row numbers, and refuses too many rows', async () => {
+    const semicolons = await readCsv(
+      Buffer.from('TRN;Last name;First names\n\n1234567;Smith;Ann\n;;\n7654321;Jones;Bob\n'),
+      LIMITS,
+    );
+    assert.equal(semicolons.delimiter, ';');
+    assert.deepEqual(
+      [...semicolons.rows],
+      [
+        { rowNumber: 3, cells: ['1234567', 'Smith', 'Ann'] },
+        { rowNumber: 5, cells: ['7654321', 'Jones', 'Bob'] },
+      ],
+    );
+    const tabs = await readCsv(Buffer.from('TRN\tLast name\tFirst names\r\n1234567\tSmith\tAnn'), LIMITS);
+    assert.equal(tabs.delimiter, '\t');
+    assert.deepEqual([...tabs.rows], [{ rowNumber: 2, cells: ['1234567', 'Smith', 'Ann'] }]);
+    await assert.rejects(
+      readCsv(Buffer.from(text), { maxRows: 2_999 }),
+      /^FileRefusal: The file has more than 2,999 rows/,
+    );
+  });
+
+  it('refuses a file with a NUL character anywhere, even far from the start', async () => {
+    const bytes = Buffer.concat([Buffer.from(text), Buffer.from('1234567,Smith,\u0000\r\n')]);
+    await assert.rejects(readCsv(bytes, { maxRows: 5_000 }), /^FileRefusal: The file is not a CSV or XLSX file/);
+  });
+
+  it('keeps rows compactly and gives them back any number of times, however long a row is', () => {
+    const long = 'x'.repeat(1_500_000);
+    const kept = new SheetRows();
+    kept.push({ rowNumber: 2, cells: ['a', '', 'Zoë 😀'] });
+    kept.push({ rowNumber: 4, cells: [long, 'b'] });
+    kept.push({ rowNumber: 5, cells: ['has\u0000nul'] });
+    const expected = [
+      { rowNumber: 2, cells: ['a', '', 'Zoë 😀'] },
+      { rowNumber: 4, cells: [long, 'b'] },
+      { rowNumber: 5, cells: ['hasnul'] },
+    ];
+    assert.equal(kept.length, 3);
+    assert.deepEqual([...kept], expected);
+    assert.deepEqual([...kept], expected, 'a second pass');
+    assert.deepEqual([...kept.slice(1, 2)], [expected[1]]);
+  });
+
+  it('streams the same file it writes in one go, in the same encoding and with one byte order mark', async () => {
+    for (const options of [
+      { delimiter: ';', encoding: 'utf-16le' },
+      { delimiter: ',', encoding: 'windows-1252' },
+      { delimiter: '\t', encoding: 'utf-8-bom' },
+    ] as const) {
+      const whole = writeCsv(headers, rows, options);
+      const chunks: Buffer[] = [];
+      async function* slowly() {
+        for (const row of rows) yield row;
+      }
+      for await (const chunk of streamCsv(headers, slowly(), options)) chunks.push(chunk);
+      assert.ok(chunks.length > 10, 'written a piece at a time');
+      assert.deepEqual(Buffer.concat(chunks), whole);
+    }
+    assert.match(
+      writeCsv(['=SUM(A1)'], [['+1', '@x', 'plain']]).toString('utf8'),
+      /^\uFEFF'=SUM\(A1\)\r\n'\+1,'@x,plain\r\n$/,
+    );
+  });
+});
+
+describe('writing XLSX to a stream', () => {
+  it('stops asking for rows once the reader has gone', async () => {
+    let produced = 0;
+    let finished = false;
+    async function* endless() {
+      try {
+        for (;;) {
+          produced++;
+          yield { cells: [String(produced).padStart(7, '0'), 'some words to compress '.repeat(20)] };
+        }
+      } finally {
+        finished = true;
+      }
+    }
+    const stream = streamXlsx('Recommendations', ['TRN', 'Notes'], endless());
+    for await (const _chunk of stream) break; // the first piece, then the reader goes away
+    while (!finished) await new Promise((resolve) => setImmediate(resolve));
+    const stoppedAt = produced;
+    for (let i = 0; i < 100; i++) await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(produced, stoppedAt, 'no more rows are made');
   });
 });

@@ -12,6 +12,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         'received', 'checking', 'checked', 'committing', 'committed', 'cancelled', 'failed', 'undone'))
     `,
     sql`alter table uploads add column undone_at timestamptz`,
+    // Uploaded files are kept a week at most: stored as they are, not compressed, so storing one
+    // is quicker and it reads back through COPY without being inflated first.
+    sql`alter table upload_files alter column content set storage external`,
+    // School search (src/domain/schools/search.ts) scans names folded once here, not per search:
+    // lower case, accents plain, apostrophes dropped; and postcodes with no spaces.
+    sql`
+      alter table schools add column search_name text generated always as (
+        translate(lower(name), 'àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźżž''’‘\`´ʼ',
+          'aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrssstuuuuuuuuyyzzz')) stored
+    `,
+    sql`
+      alter table schools add column search_postcode text generated always as (
+        replace(upper(coalesce(postcode, '')), ' ', '')) stored
+    `,
     sql`
       create table placements (
         id uuid primary key default gen_random_uuid(),
@@ -105,7 +119,9 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     sql`drop table performance_sign_offs, offered_placements, school_contacts, placements`,
     sql`drop function school_contacts_kept`,
     sql`alter table uploads drop column undone_at`,
+    sql`alter table upload_files alter column content set storage extended`,
     sql`alter table organisations drop column postcode`,
+    sql`alter table schools drop column search_name, drop column search_postcode`,
   ];
   for (const statement of statements) await statement.execute(db);
 }

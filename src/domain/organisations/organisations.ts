@@ -5,7 +5,7 @@ import type { AppropriateBodyType, DB, Organisation, OrganisationType, ProviderT
 import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
-import { normaliseProviderCode, normaliseUkprn, normaliseUrn } from '../identifiers.ts';
+import { normalisePostcode, normaliseProviderCode, normaliseUkprn, normaliseUrn } from '../identifiers.ts';
 import { type ActorOrSystem, isSupport, SYSTEM } from './actor.ts';
 
 export const ORGANISATION_TYPE_NAMES: Record<OrganisationType, string> = {
@@ -34,6 +34,8 @@ export interface OrganisationInput {
   providerCode?: string;
   urn?: string;
   appropriateBodyType?: AppropriateBodyType;
+  /** Where the organisation is, so schools can find a provider by postcode. */
+  postcode?: string;
 }
 
 /** Checks and normalises what is needed to create an organisation of the given type. */
@@ -46,6 +48,7 @@ async function validateOrganisation(db: Kysely<DB>, input: OrganisationInput) {
     provider_code: null as string | null,
     urn: null as string | null,
     appropriate_body_type: null as AppropriateBodyType | null,
+    postcode: null as string | null,
   };
   if (!(input.type in ORGANISATION_TYPE_NAMES)) throw new DomainError('Select the type of organisation', 'type');
   if (input.ukprn?.trim()) {
@@ -80,6 +83,10 @@ async function validateOrganisation(db: Kysely<DB>, input: OrganisationInput) {
       throw new DomainError('Select the kind of appropriate body', 'appropriateBodyType');
     }
     values.appropriate_body_type = input.appropriateBodyType;
+  }
+  if (input.postcode?.trim()) {
+    values.postcode = normalisePostcode(input.postcode) ?? null;
+    if (!values.postcode) throw new DomainError('Enter a full UK postcode, like LS1 4AB', 'postcode');
   }
   if (!values.name) throw new DomainError('Enter the organisation’s name', 'name');
   if (values.name.length > 200) throw new DomainError('Organisation name must be 200 characters or fewer', 'name');

@@ -16,8 +16,16 @@ export interface TraineeFilters {
   /** Part of a name, a TRN or a provider trainee ID. */
   search?: string;
   sort?: 'name' | 'end-date';
+  /** Only trainees with fewer than 2 placements (the number needed before QTS). */
+  fewerThanTwoPlacements?: boolean;
   page: number;
 }
+
+/** A trainee in the list, with how many placements they have. */
+export type ListedTrainee = Trainee & { placement_count: number };
+
+/** How many placements a trainee needs before QTS or EYTS. */
+export const PLACEMENTS_NEEDED = 2;
 
 /** Only providers hold trainees; anyone else sees none. */
 function providerId(actor: Actor): string {
@@ -29,7 +37,7 @@ export async function listTrainees(
   db: Kysely<DB>,
   actor: Actor,
   filters: TraineeFilters,
-): Promise<{ trainees: Trainee[]; total: number }> {
+): Promise<{ trainees: ListedTrainee[]; total: number }> {
   let query = db.selectFrom('trainees').where('provider_id', '=', providerId(actor));
   if (filters.state) query = query.where('state', '=', filters.state);
   if (filters.route) query = query.where('route', '=', filters.route);
@@ -48,7 +56,10 @@ export async function listTrainees(
       ]),
     );
   }
-  let ordered = query.selectAll();
+  // Counted per trainee through placements_not_identical, whose first column is trainee_id.
+  const placementCount = sql<number>`(select count(*)::int from placements p where p.trainee_id = trainees.id)`;
+  if (filters.fewerThanTwoPlacements) query = query.where(placementCount, '<', PLACEMENTS_NEEDED);
+  let ordered = query.selectAll().select(placementCount.as('placement_count'));
   ordered =
     filters.sort === 'end-date'
       ? ordered.orderBy('expected_end_date').orderBy('last_name').orderBy('first_names')

@@ -1,6 +1,7 @@
 // Cell parsers: each takes the text of a cell and returns the value, or a message that names
 // what was found and what would be valid. The column name is added by the caller.
 import { isRealDate, toIsoDate } from '../../domain/dates.ts';
+import { normalisePostcode, normaliseUrn } from '../../domain/identifiers.ts';
 
 export type CellResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -60,6 +61,18 @@ export function parseDate(text: string): CellResult<string> {
 export function parseTrn(text: string): CellResult<string> {
   const value = text.replace(/\s+/g, '');
   return /^\d{7}$/.test(value) ? ok(value) : fail(`"${text.trim()}" is not a TRN. A TRN is 7 digits, like 1234567`);
+}
+
+/** A school's unique reference number: 6 digits, spaces ignored, leading zeros kept. */
+export function parseUrn(text: string): CellResult<string> {
+  const value = normaliseUrn(text);
+  return value ? ok(value) : fail(`"${text.trim()}" is not a URN. A URN is 6 digits, like 100001`);
+}
+
+/** A full UK postcode, any case and spacing; given back upper case with one space, like SW1A 1AA. */
+export function parsePostcode(text: string): CellResult<string> {
+  const value = normalisePostcode(text);
+  return value ? ok(value) : fail(`"${text.trim()}" is not a full UK postcode. Write it like SW1A 1AA`);
 }
 
 /** Compares text as a person would: case, accents, spacing, apostrophe and hyphen styles ignored. */

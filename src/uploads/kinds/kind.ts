@@ -52,6 +52,23 @@ export interface CountLabels {
   error: (n: number) => string;
 }
 
+/** The answers to a kind's template choices, by choice name (as given in a query string). */
+export type TemplateOptions = Record<string, string>;
+
+/**
+ * A choice of what the prefilled template lists, offered on the start page (radios, or a select
+ * revealed under one radio) and as query parameters of the template download and the API.
+ */
+export interface TemplateChoice {
+  /** The query parameter. */
+  name: string;
+  label: string;
+  /** The first option is the default. */
+  options: { value: string; text: string; hint?: string }[];
+  /** Asked only when another choice has this value (a year, once "trainees of a year" is chosen). */
+  when?: { name: string; value: string };
+}
+
 export interface UploadKind<Change = unknown, Lookup = unknown> {
   id: string;
   title: string;
@@ -65,14 +82,19 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   /** The worksheet name in templates; an XLSX upload prefers a sheet of this name. */
   sheetName: string;
   countLabels: CountLabels;
-  templateFileName(actor: Actor): string;
+  templateFileName(actor: Actor, options: TemplateOptions): string;
+  /** What the template can list, when there is a choice; options are checked against these. */
+  templateChoices?(ctx: UploadContext): Promise<TemplateChoice[]>;
   /** The rows of the (prefilled or blank) template, in column order. */
-  template(ctx: UploadContext): Promise<string[][]>;
+  template(ctx: UploadContext, options: TemplateOptions): Promise<string[][]>;
   /** How many rows the template has, without building it (for the start page). */
-  templateRowCount(ctx: UploadContext): Promise<number>;
+  templateRowCount(ctx: UploadContext, options: TemplateOptions): Promise<number>;
   /** Set-based lookups for the whole file: never a query per row. */
   prepare(ctx: UploadContext, rows: Iterable<ParsedRow>): Promise<Lookup>;
-  /** Pure: the outcome of one row. */
+  /**
+   * The outcome of one row. Pure, except that a kind whose records may take several rows may note
+   * in its lookup what earlier rows added (rows are checked in file order), to skip repeats.
+   */
   check(row: ParsedRow, lookup: Lookup, ctx: UploadContext): RowOutcome<Change>;
   /**
    * In the commit transaction: the staged rows (upload_rows, outcome 'change') whose records

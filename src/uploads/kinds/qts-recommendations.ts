@@ -6,9 +6,18 @@ import { formatIsoDate } from '../../domain/dates.ts';
 import { ineligibilityReason, isEligible } from '../../domain/trainees/eligibility.ts';
 import { recommendTrainees } from '../../domain/trainees/recommendations.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
-import { parseDate, parseTrn, sameText } from '../cells/cells.ts';
+import { parseDate } from '../cells/cells.ts';
 import type { ColumnSpec } from '../headers.ts';
-import type { ParsedRow, RowError, UploadKind } from './kind.ts';
+import type { UploadKind } from './kind.ts';
+import {
+  findRowTrainee,
+  type IdentityTrainee,
+  identityErrors,
+  lookUpTrainees,
+  TRAINEE_COLUMNS,
+  type TraineeLookup,
+  traineeSheetValues,
+} from './trainee-identity.ts';
 
 export interface QtsRecommendation {
   traineeId: string;
@@ -20,79 +29,14 @@ export interface QtsRecommendation {
   award: string;
 }
 
-/** What a row is checked against: only the columns the rules read. */
-const LOOKUP_COLUMNS = [
-  'id',
-  'version',
-  'state',
-  'trn',
-  'hesa_id',
-  'provider_trainee_id',
-  'first_names',
-  'last_name',
-  'route',
-  'subject',
-  'itt_start_date',
-  'expected_end_date',
-] as const;
-type LookupTrainee = Pick<Trainee, (typeof LOOKUP_COLUMNS)[number]>;
-
-interface Lookup {
-  byTrn: Map<string, LookupTrainee>;
-  byTraineeId: Map<string, LookupTrainee>;
-}
+/** What a row is checked against: the identity columns and what eligibility reads. */
+type LookupTrainee = IdentityTrainee & Pick<Trainee, 'state'>;
+type Lookup = TraineeLookup<LookupTrainee>;
 
 const DATE_HEADER = 'Date QTS or EYTS standards met';
 
 const COLUMNS: ColumnSpec[] = [
-  {
-    key: 'trn',
-    header: 'TRN',
-    aliases: ['Teacher reference number'],
-    hint: 'The trainee’s teacher reference number: 7 digits. Used to find the trainee.',
-  },
-  {
-    key: 'providerTraineeId',
-    header: 'Provider trainee ID',
-    aliases: ['Trainee ID', 'Student number'],
-    hint: 'Your own ID for the trainee. Used to find the trainee when the TRN cell is empty.',
-  },
-  {
-    key: 'hesaId',
-    header: 'HESA ID',
-    aliases: ['HUSID'],
-    hint: 'The trainee’s HESA student identifier, if they have one. Do not change it.',
-  },
-  {
-    key: 'lastName',
-    header: 'Last name',
-    aliases: ['Last names', 'Surname'],
-    hint: 'As on the trainee’s record. Do not change it.',
-  },
-  {
-    key: 'firstNames',
-    header: 'First names',
-    aliases: ['First name', 'Forenames'],
-    hint: 'As on the trainee’s record. Do not change it.',
-  },
-  { key: 'route', header: 'Route', aliases: ['Training route'], hint: 'The training route. Do not change it.' },
-  {
-    key: 'award',
-    header: 'QTS or EYTS',
-    aliases: ['Award'],
-    hint: 'EYTS for early-years routes, QTS for all others. Do not change it.',
-  },
-  { key: 'subject', header: 'Subject', hint: 'The course subject, to help you find trainees. Do not change it.' },
-  {
-    key: 'ittStartDate',
-    header: 'ITT start date',
-    hint: 'When the trainee started initial teacher training. Do not change it.',
-  },
-  {
-    key: 'expectedEndDate',
-    header: 'Expected end date',
-    hint: 'When the course is expected to end. Do not change it.',
-  },
+  ...TRAINEE_COLUMNS,
   {
     key: 'standardsMetDate',
     header: DATE_HEADER,
@@ -101,58 +45,6 @@ const COLUMNS: ColumnSpec[] = [
     hint: 'The date the trainee met the QTS or EYTS standards, like 27/3/2025. Not in the future, not before the ITT start date. Leave it empty to leave the trainee out.',
   },
 ];
-
-/** Short dates in sheets, the way UK spreadsheets show them. */
-function sheetDate(iso: string): string {
-  const [year, month, day] = iso.split('-');
-  return `${day}/${month}/${year}`;
-}
-
-function recordValues(trainee: LookupTrainee): Record<string, string> {
-  const route = trainingRoute(trainee.route);
-  return {
-    trn: trainee.trn ?? '',
-    providerTraineeId: trainee.provider_trainee_id ?? '',
-    hesaId: trainee.hesa_id ?? '',
-    lastName: trainee.last_name,
-    firstNames: trainee.first_names,
-    route: route.name,
-    award: route.award,
-    subject: trainee.subject,
-    ittStartDate: sheetDate(trainee.itt_start_date),
-    expectedEndDate: sheetDate(trainee.expected_end_date),
-  };
-}
-
-/** Columns that identify or describe the trainee: the sheet may not change them. */
-const IDENTITY_COLUMNS = COLUMNS.filter((c) => !['trn', 'standardsMetDate'].includes(c.key));
-
-function identityErrors(row: ParsedRow, trainee: LookupTrainee): RowError[] {
-  const onRecord = recordValues(trainee);
-  const errors: RowError[] = [];
-  for (const column of IDENTITY_COLUMNS) {
-    if (!row.has(column.key)) continue;
-    const found = row.cells[column.key];
-    const expected = onRecord[column.key];
-    const same =
-      found === expected ||
-      (column.key.endsWith('Date')
-        ? (() => {
-            const parsed = parseDate(found);
-            return parsed.ok && sheetDate(parsed.value) === expected;
-          })()
-        : column.key === 'hesaId'
-          ? found.replace(/\D/g, '') === expected
-          : sameText(found, expected));
-    if (!same) {
-      errors.push({
-        column: column.key,
-        message: `${column.header}: "${found}" does not match the trainee’s record, which has ${expected ? `"${expected}"` : 'none'}. This sheet cannot change trainee details: put back the value on record`,
-      });
-    }
-  }
-  return errors;
-}
 
 export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
   id: 'qts-recommendations',
@@ -183,7 +75,7 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
       .orderBy('trn')
       .execute();
     return trainees.map((trainee) => {
-      const values = recordValues(trainee);
+      const values = traineeSheetValues(trainee);
       return COLUMNS.map((column) => values[column.key] ?? '');
     });
   },
@@ -198,75 +90,16 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
     return Number(n);
   },
 
-  async prepare({ db, actor }, rows) {
-    const trns = new Set<string>();
-    const ids = new Set<string>();
-    for (const row of rows) {
-      const trn = parseTrn(row.cells.trn);
-      if (trn.ok) trns.add(trn.value);
-      else if (row.cells.providerTraineeId) ids.add(row.cells.providerTraineeId.toLowerCase());
-    }
-    // One query for the whole file, within the uploading provider only.
-    const trainees =
-      trns.size || ids.size
-        ? await db
-            .selectFrom('trainees')
-            .select(LOOKUP_COLUMNS)
-            .where('provider_id', '=', actor.organisation.id)
-            // Arrays as single parameters: a whole file's identifiers in one query.
-            .where(
-              sql<boolean>`(trn = any(${[...trns]}::text[]) or lower(provider_trainee_id) = any(${[...ids]}::text[]))`,
-            )
-            .execute()
-        : [];
-    const lookup: Lookup = { byTrn: new Map(), byTraineeId: new Map() };
-    for (const trainee of trainees) {
-      if (trainee.trn) lookup.byTrn.set(trainee.trn, trainee);
-      if (trainee.provider_trainee_id) lookup.byTraineeId.set(trainee.provider_trainee_id.toLowerCase(), trainee);
-    }
-    return lookup;
-  },
+  prepare: ({ db, actor }, rows) => lookUpTrainees(db, actor, rows, ['state'] as const),
 
   check(row, lookup, { today }) {
     const dateText = row.cells.standardsMetDate;
     // No date: the provider is not recommending this trainee now. Not an error.
     if (!dateText) return { outcome: 'skip', reason: 'Not recommended: no date' };
 
-    let trainee: LookupTrainee | undefined;
-    if (row.cells.trn) {
-      const trn = parseTrn(row.cells.trn);
-      if (!trn.ok) return { outcome: 'error', errors: [{ column: 'trn', message: `TRN: ${trn.message}` }] };
-      trainee = lookup.byTrn.get(trn.value);
-      if (!trainee) {
-        return {
-          outcome: 'error',
-          errors: [
-            {
-              column: 'trn',
-              message: `TRN: no trainee of yours has TRN ${trn.value}. Check the TRN against the trainee’s record`,
-            },
-          ],
-        };
-      }
-    } else if (row.cells.providerTraineeId) {
-      trainee = lookup.byTraineeId.get(row.cells.providerTraineeId.toLowerCase());
-      if (!trainee) {
-        return {
-          outcome: 'error',
-          errors: [
-            {
-              column: 'providerTraineeId',
-              message: `Provider trainee ID: no trainee of yours has ID "${row.cells.providerTraineeId}". Enter the trainee’s TRN or their ID as on their record`,
-            },
-          ],
-        };
-      }
-    } else {
-      return {
-        outcome: 'error',
-        errors: [{ column: 'trn', message: 'TRN: empty. Enter the trainee’s TRN (or their provider trainee ID)' }],
-      };
-    }
+    const found = findRowTrainee(row, lookup);
+    if ('errors' in found) return { outcome: 'error', errors: found.errors };
+    const { trainee } = found;
 
     const errors = identityErrors(row, trainee);
     const reason = ineligibilityReason(trainee, today);

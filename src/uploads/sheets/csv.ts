@@ -1,8 +1,9 @@
 // CSV in and out with PapaParse: delimiter sniffed among comma, semicolon and tab; the report is
 // written back with the same delimiter and encoding as the upload.
+import { Readable } from 'node:stream';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
-import { decodeText, type TextEncoding } from './encoding.ts';
+import { decodePieces, detectEncoding, type TextEncoding } from './encoding.ts';
 import {
   FileRefusal,
   isBlankRow,
@@ -10,68 +11,138 @@ import {
   type ReadLimits,
   restoreNeutralised,
   type Sheet,
+  SheetRows,
 } from './sheet.ts';
 
 const DELIMITERS = [',', ';', '\t'];
 
-export function readCsv(bytes: Uint8Array, limits: ReadLimits): Sheet {
-  const { text, encoding } = decodeText(bytes);
-  // NUL characters never appear in a text spreadsheet: this is some other kind of file.
-  if (text.includes('\u0000'))
-    throw new FileRefusal(
+/**
+ * Bytes of the file decoded at a time: each piece is a short string, never the whole file (and
+ * small enough for the garbage collector's young generation even as two-byte text).
+ */
+const PIECE_BYTES = 32 * 1024;
+
+/**
+ * Reads a CSV file, streaming: the text is decoded a piece at a time and PapaParse hands over one
+ * row at a time, each kept compactly in SheetRows, so the file never exists as one string nor as
+ * a million cell strings.
+ */
+export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sheet> {
+  const encoding = detectEncoding(bytes);
+  let delimiter = ',';
+  let headers: string[] | undefined;
+  const rows = new SheetRows();
+  let recordNumber = 0;
+  let refusal: FileRefusal | undefined;
+  const notCsv = () =>
+    new FileRefusal(
       'The file is not a CSV or XLSX file. Save it from your spreadsheet as CSV or Excel workbook (.xlsx) and upload it again',
     );
-  if (text.trim() === '')
-    throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
-
-  const parsed = Papa.parse<string[]>(text, { delimitersToGuess: DELIMITERS, skipEmptyLines: false });
-  const delimiter = DELIMITERS.includes(parsed.meta.delimiter) ? parsed.meta.delimiter : ',';
-  const records = parsed.data;
-  // A trailing newline gives one empty record at the end: not a row.
-  while (records.length && records[records.length - 1].length === 1 && records[records.length - 1][0] === '')
-    records.pop();
-
-  const headerIndex = records.findIndex((cells) => !isBlankRow(cells));
-  if (headerIndex < 0)
-    throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
-  const headers = records[headerIndex].map((h) => h.trim());
-  const rows = [];
-  for (let i = headerIndex + 1; i < records.length; i++) {
-    const cells = records[i];
-    if (isBlankRow(cells)) continue;
-    if (rows.length === limits.maxRows) {
-      throw new FileRefusal(
-        `The file has more than ${limits.maxRows.toLocaleString('en-GB')} rows. Split it into smaller files and upload each one`,
-      );
-    }
-    rows.push({ rowNumber: i + 1, cells: cells.map((cell) => restoreNeutralised(cell)) });
-  }
+  const text = Readable.from(
+    (function* () {
+      for (const piece of decodePieces(bytes, encoding, PIECE_BYTES)) {
+        // NUL characters never appear in a text spreadsheet: this is some other kind of file.
+        if (piece.includes('\u0000')) {
+          refusal ??= notCsv();
+          return;
+        }
+        yield piece;
+      }
+    })(),
+  );
+  await new Promise<void>((resolve, reject) => {
+    Papa.parse<string[]>(text, {
+      delimitersToGuess: DELIMITERS,
+      skipEmptyLines: false,
+      step({ data: cells, meta }, parser) {
+        if (refusal) return parser.abort();
+        recordNumber++;
+        if (isBlankRow(cells)) return;
+        if (!headers) {
+          if (DELIMITERS.includes(meta.delimiter)) delimiter = meta.delimiter;
+          headers = cells.map((h) => h.trim());
+          return;
+        }
+        if (rows.length === limits.maxRows) {
+          refusal = new FileRefusal(
+            `The file has more than ${limits.maxRows.toLocaleString('en-GB')} rows. Split it into smaller files and upload each one`,
+          );
+          return parser.abort();
+        }
+        rows.push({ rowNumber: recordNumber, cells: cells.map((cell) => restoreNeutralised(cell)) });
+      },
+      complete: () => resolve(),
+      error: (error) => reject(error),
+    });
+  }).finally(() => text.destroy());
+  if (refusal) throw refusal;
+  if (!headers) throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
   return { format: 'csv', encoding, delimiter, headers, rows };
 }
+
+/** The byte order mark each encoding starts a file with. */
+const BOMS: Record<TextEncoding, Buffer> = {
+  'utf-8': Buffer.alloc(0),
+  'utf-8-bom': Buffer.from([0xef, 0xbb, 0xbf]),
+  'utf-16le': Buffer.from([0xff, 0xfe]),
+  'utf-16be': Buffer.from([0xfe, 0xff]),
+  'windows-1252': Buffer.alloc(0),
+};
 
 function encode(text: string, encoding: TextEncoding): Buffer {
   switch (encoding) {
     case 'utf-8':
-      return Buffer.from(text, 'utf8');
     case 'utf-8-bom':
-      return Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')]);
+      return Buffer.from(text, 'utf8');
     case 'utf-16le':
-      return Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode(text, 'utf-16le')]);
     case 'utf-16be':
-      return Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode(text, 'utf-16be')]);
+      return iconv.encode(text, encoding);
     case 'windows-1252':
       return iconv.encode(text, 'win1252');
   }
+}
+
+interface CsvOptions {
+  delimiter?: string;
+  encoding?: TextEncoding;
+}
+
+/** CSV lines for these rows, each ending in CRLF, every cell made safe from formula injection. */
+function csvLines(rows: string[][], delimiter: string): string {
+  if (rows.length === 0) return '';
+  const safe = rows.map((row) => row.map(neutraliseFormula));
+  return `${Papa.unparse(safe, { delimiter, newline: '\r\n', quotes: false })}\r\n`;
 }
 
 /** Writes rows as CSV, every cell made safe from formula injection. */
 export function writeCsv(
   headers: string[],
   rows: Iterable<string[]>,
-  { delimiter = ',', encoding = 'utf-8-bom' }: { delimiter?: string; encoding?: TextEncoding } = {},
+  { delimiter = ',', encoding = 'utf-8-bom' }: CsvOptions = {},
 ): Buffer {
-  const data = [headers.map(neutraliseFormula)];
-  for (const row of rows) data.push(row.map(neutraliseFormula));
-  const text = `${Papa.unparse(data, { delimiter, newline: '\r\n', quotes: false })}\r\n`;
-  return encode(text, encoding);
+  return Buffer.concat([BOMS[encoding], encode(csvLines([headers, ...rows], delimiter), encoding)]);
+}
+
+/** Rows written to CSV text at a time by streamCsv. */
+const STREAM_BATCH = 200;
+
+/**
+ * The same file as writeCsv, as a stream of chunks: rows are encoded as they come, so a large
+ * report never exists whole in memory.
+ */
+export async function* streamCsv(
+  headers: string[],
+  rows: AsyncIterable<string[]> | Iterable<string[]>,
+  { delimiter = ',', encoding = 'utf-8-bom' }: CsvOptions = {},
+): AsyncGenerator<Buffer> {
+  yield Buffer.concat([BOMS[encoding], encode(csvLines([headers], delimiter), encoding)]);
+  let batch: string[][] = [];
+  for await (const row of rows) {
+    batch.push(row);
+    if (batch.length === STREAM_BATCH) {
+      yield encode(csvLines(batch, delimiter), encoding);
+      batch = [];
+    }
+  }
+  if (batch.length) yield encode(csvLines(batch, delimiter), encoding);
 }

@@ -18,7 +18,76 @@ export interface Sheet {
   sheetName?: string;
   headers: string[];
   /** Data rows, blank rows left out (their numbers are skipped, not reused). */
-  rows: SheetRow[];
+  rows: SheetRows;
+}
+
+/** Between a row's cells in SheetRows: no spreadsheet text holds it (a CSV with one is refused). */
+const CELL_SEPARATOR = '\u0000';
+/** SheetRows keeps rows in blocks of this many bytes (a longer row gets a block of its own). */
+const BLOCK_BYTES = 1 << 20;
+
+/**
+ * A sheet's data rows, held compactly outside the JavaScript heap: each row's cells joined into
+ * one line of UTF-8 in 1 MB blocks, so 100,000 rows take about the file's own size instead of a
+ * million strings for the garbage collector to trace. Iterating gives each row back as cells, as
+ * many times as needed.
+ */
+export class SheetRows implements Iterable<SheetRow> {
+  #blocks: Buffer[] = [];
+  #used = BLOCK_BYTES;
+  #length = 0;
+  // Per row, in typed arrays (outside the heap too): its number in the sheet, and where its line
+  // is (block, start, end).
+  #numbers = new Int32Array(1024);
+  #blockOf = new Int32Array(1024);
+  #starts = new Int32Array(1024);
+  #ends = new Int32Array(1024);
+
+  get length(): number {
+    return this.#length;
+  }
+
+  push(row: SheetRow): void {
+    const line = row.cells
+      .map((cell) => (cell.includes(CELL_SEPARATOR) ? cell.replaceAll(CELL_SEPARATOR, '') : cell))
+      .join(CELL_SEPARATOR);
+    // At most 3 bytes of UTF-8 for each UTF-16 unit.
+    if (this.#used + line.length * 3 > (this.#blocks.at(-1)?.length ?? 0)) {
+      this.#blocks.push(Buffer.allocUnsafeSlow(Math.max(BLOCK_BYTES, line.length * 3)));
+      this.#used = 0;
+    }
+    if (this.#length === this.#numbers.length) {
+      const grown = (from: Int32Array) => {
+        const to = new Int32Array(from.length * 2);
+        to.set(from);
+        return to;
+      };
+      this.#numbers = grown(this.#numbers);
+      this.#blockOf = grown(this.#blockOf);
+      this.#starts = grown(this.#starts);
+      this.#ends = grown(this.#ends);
+    }
+    const block = this.#blocks.length - 1;
+    const start = this.#used;
+    this.#used += this.#blocks[block].write(line, start, 'utf8');
+    this.#numbers[this.#length] = row.rowNumber;
+    this.#blockOf[this.#length] = block;
+    this.#starts[this.#length] = start;
+    this.#ends[this.#length] = this.#used;
+    this.#length++;
+  }
+
+  /** The rows from index `from` up to (not including) `to`. */
+  *slice(from = 0, to = this.#length): Generator<SheetRow> {
+    for (let i = Math.max(0, from); i < Math.min(to, this.#length); i++) {
+      const line = this.#blocks[this.#blockOf[i]].toString('utf8', this.#starts[i], this.#ends[i]);
+      yield { rowNumber: this.#numbers[i], cells: line.split(CELL_SEPARATOR) };
+    }
+  }
+
+  [Symbol.iterator](): Iterator<SheetRow> {
+    return this.slice();
+  }
 }
 
 export interface ReadLimits {

@@ -20,7 +20,7 @@ import {
   type ReadLimits,
   restoreNeutralised,
   type Sheet,
-  type SheetRow,
+  SheetRows,
 } from './sheet.ts';
 import { entryChunks, readEntryText, readWorkbookDirectory, type StoredPart, storedZip, type ZipEntry } from './zip.ts';
 
@@ -294,7 +294,7 @@ export async function readXlsx(bytes: Uint8Array, limits: ReadLimits): Promise<S
       `The file has more than ${limits.maxRows.toLocaleString('en-GB')} rows. Split it into smaller files and upload each one`,
     );
   let headers: string[] | undefined;
-  const rows: SheetRow[] = [];
+  const rows = new SheetRows();
   try {
     for await (const sheet of reader) {
       for await (const row of sheet) {
@@ -391,8 +391,11 @@ function cellValue(text: string): string | null {
  * text-formatted ('@') so identifiers keep their leading zeros when the user edits them; cells
  * listed in `highlight` are filled light red; every cell is neutralised against formulas.
  */
-export async function writeXlsx(sheetName: string, headers: string[], rows: Iterable<XlsxRow>): Promise<Buffer> {
-  const output = new PassThrough();
+export async function writeXlsx(
+  sheetName: string,
+  headers: string[],
+  rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>,
+): Promise<Buffer> {
   // The compressor's chunks are slices of larger shared buffers (64 KB pools), which kept would
   // hold several times the file in memory: every megabyte or so they are copied into one buffer.
   const chunks: Buffer[] = [];
@@ -403,15 +406,35 @@ export async function writeXlsx(sheetName: string, headers: string[], rows: Iter
     pending = [];
     pendingBytes = 0;
   };
-  output.on('data', (chunk: Buffer) => {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
+  for await (const chunk of streamXlsx(sheetName, headers, rows)) {
+    pending.push(chunk as Buffer);
+    pendingBytes += (chunk as Buffer).length;
     if (pendingBytes >= 1024 * 1024) compact();
-  });
-  const ended = new Promise<void>((resolve, reject) => {
-    output.on('end', resolve);
-    output.on('error', reject);
-  });
+  }
+  compact();
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The same workbook as writeXlsx, as a stream read by whoever sends it. Rows are pulled only as
+ * fast as the stream is read; if the reader goes away, writing stops.
+ */
+export function streamXlsx(
+  sheetName: string,
+  headers: string[],
+  rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>,
+): Readable {
+  const output = new PassThrough();
+  writeWorkbook(output, sheetName, headers, rows).catch((error: Error) => output.destroy(error));
+  return output;
+}
+
+async function writeWorkbook(
+  output: PassThrough,
+  sheetName: string,
+  headers: string[],
+  rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>,
+): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: output,
     useStyles: true,
@@ -419,9 +442,10 @@ export async function writeXlsx(sheetName: string, headers: string[], rows: Iter
   });
 
   // Size the columns from the headers and the first rows (the rest are not known yet).
-  const iterator = rows[Symbol.iterator]();
+  const iterator =
+    Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : (rows as Iterable<XlsxRow>)[Symbol.iterator]();
   const sample: XlsxRow[] = [];
-  for (let next = iterator.next(); ; next = iterator.next()) {
+  for (let next = await iterator.next(); ; next = await iterator.next()) {
     if (next.done) break;
     sample.push(next.value);
     if (sample.length === WIDTH_SAMPLE_ROWS) break;
@@ -457,6 +481,10 @@ export async function writeXlsx(sheetName: string, headers: string[], rows: Iter
       reject(error);
     };
     output.on('error', stop);
+    // The reader went away before the end: nothing more to write for.
+    output.on('close', () => {
+      if (!output.writableFinished) stop(new Error('The workbook stream was closed'));
+    });
     (workbook as unknown as { zip?: PassThrough }).zip?.on('error', stop);
   });
   failure.catch(() => {}); // seen by whoever waits on it; never unhandled
@@ -472,17 +500,19 @@ export async function writeXlsx(sheetName: string, headers: string[], rows: Iter
     }
     if (failed) throw failed;
   };
-  for (const row of sample) {
-    write(row);
-    await pause();
-  }
-  for (let next = iterator.next(); !next.done; next = iterator.next()) {
-    write(next.value);
-    await pause();
+  try {
+    for (const row of sample) {
+      write(row);
+      await pause();
+    }
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+      write(next.value);
+      await pause();
+    }
+  } catch (error) {
+    await iterator.return?.(); // let the rows' source finish (a generator's finally blocks run)
+    throw error;
   }
   worksheet.commit();
   await workbook.commit();
-  await ended;
-  compact();
-  return Buffer.concat(chunks);
 }

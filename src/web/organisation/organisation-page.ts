@@ -10,6 +10,7 @@ import {
   PROVIDER_TYPE_NAMES,
 } from '../../domain/organisations/organisations.ts';
 import { listOrganisationUsers, ROLE_NAMES } from '../../domain/organisations/users.ts';
+import { findSchoolContact } from '../../domain/placements/school-contacts.ts';
 
 export async function organisationPage(db: Kysely<DB>, actor: Actor, organisationId: string, basePath: string) {
   const organisation = await findOrganisationDetails(db, organisationId);
@@ -27,13 +28,22 @@ export async function organisationPage(db: Kysely<DB>, actor: Actor, organisatio
     row('UKPRN', organisation.ukprn),
     row('Provider code', organisation.provider_code),
     row('URN', organisation.urn),
-    row('Postcode', organisation.school?.postcode),
+    row('Postcode', organisation.school?.postcode ?? organisation.postcode),
     row('Phase', organisation.school?.phase),
     row('Local authority', organisation.school?.localAuthority),
   ].filter(Boolean);
   const users = await listOrganisationUsers(db, organisation.id);
+  // A school's placement contact comes first; only the school itself changes it.
+  const placementContact =
+    organisation.type === 'school'
+      ? {
+          contact: await findSchoolContact(db, organisation.id),
+          canChange: actor.organisation.id === organisation.id,
+        }
+      : undefined;
   return {
     organisation,
+    placementContact,
     details,
     users: users.map((user) => ({ ...user, roleName: ROLE_NAMES[user.role], isYou: user.id === actor.userId })),
     canManage: canManageUsers(actor, organisation.id),

@@ -4,10 +4,12 @@ import type { Kysely } from 'kysely';
 import type { DB, Trainee } from '../../db/schema.ts';
 import { academicYearName, formatIsoDate } from '../../domain/dates.ts';
 import { NotFoundError } from '../../domain/errors.ts';
+import { listPlacements } from '../../domain/placements/placements.ts';
 import { isTraineeState, stateFilterName, stateName, TRAINEE_STATES } from '../../domain/trainees/states.ts';
 import {
   findTrainee,
   listTrainees,
+  PLACEMENTS_NEEDED,
   TRAINEES_PAGE_SIZE,
   type TraineeFilters,
   traineeAcademicYears,
@@ -17,6 +19,8 @@ import { field, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 
 const VIEW = 'trainees/views';
+/** ?placements=fewer-than-2: the trainees who still need placements before QTS or EYTS. */
+const FEWER_THAN_TWO = 'fewer-than-2';
 
 const STATE_TAG_COLOURS: Record<Trainee['state'], string> = {
   draft: 'govuk-tag--grey',
@@ -59,6 +63,7 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       academicYear: Number.isInteger(year) && year > 1990 && year < 2100 ? year : undefined,
       search: field(query, 'q').slice(0, 100),
       sort: field(query, 'sort') === 'end-date' ? 'end-date' : 'name',
+      fewerThanTwoPlacements: field(query, 'placements') === FEWER_THAN_TWO,
       page: pageNumber(query),
     };
     const [{ trainees, total }, years] = await Promise.all([
@@ -72,6 +77,7 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
         route: filters.route,
         year: filters.academicYear,
         sort: filters.sort === 'end-date' ? 'end-date' : undefined,
+        placements: filters.fewerThanTwoPlacements ? FEWER_THAN_TWO : undefined,
         ...overrides,
       };
       const search = new URLSearchParams(
@@ -91,7 +97,10 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       })),
       total,
       filters,
-      filtered: Boolean(filters.state || filters.route || filters.academicYear || filters.search),
+      filtered: Boolean(
+        filters.state || filters.route || filters.academicYear || filters.search || filters.fewerThanTwoPlacements,
+      ),
+      placementsNeeded: PLACEMENTS_NEEDED,
       stateOptions: [
         { value: '', text: 'Any status' },
         ...TRAINEE_STATES.map((s) => option(s, stateFilterName(s), filters.state)),
@@ -111,7 +120,9 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
   });
 
   app.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
-    const trainee = describeTrainee(await findTrainee(db, actorOf(request), request.params.id));
+    const actor = actorOf(request);
+    const trainee = describeTrainee(await findTrainee(db, actor, request.params.id));
+    const placements = await listPlacements(db, actor, trainee.id);
     const row = (key: string, value: string | null | undefined) => ({
       key: { text: key },
       value: { text: value || 'Not provided' },
@@ -119,6 +130,12 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
     return reply.viewAsync(`${VIEW}/trainee.njk`, {
       trainee,
       backLink: '/trainees',
+      placements: placements.map((placement) => ({
+        ...placement,
+        start: formatIsoDate(placement.startDate),
+        end: formatIsoDate(placement.endDate),
+      })),
+      placementsNeeded: PLACEMENTS_NEEDED,
       personal: [
         row('First names', trainee.first_names),
         row('Last name', trainee.last_name),

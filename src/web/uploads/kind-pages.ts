@@ -35,6 +35,37 @@ const PAGES: Record<string, KindPages> = {
     recordsLink: { href: '/trainees', text: 'See your trainees' },
     partials: 'uploads/views/kinds/qts-recommendations',
   },
+  placements: {
+    templateCount: (n) =>
+      n === 0
+        ? 'None of your trainees has fewer than 2 placements.'
+        : `${plural(n, 'trainee has', 'trainees have')} fewer than 2 placements.`,
+    reviewTitle: 'Check the placements you’ll add',
+    commitButton: (n) => `Add placements for ${plural(n, 'trainee', 'trainees')}`,
+    doneTitle: (n) => `Placements added for ${plural(n, 'trainee', 'trainees')}`,
+    countHeadings: {
+      change: 'Trainees to update',
+      changed: 'Trainees updated',
+      skip: 'Nothing to add',
+      error: 'Errors',
+    },
+    recordsLink: { href: '/trainees', text: 'See your trainees' },
+    partials: 'uploads/views/kinds/placements',
+  },
+  'hesa-placements': {
+    templateCount: () => 'The sheet has the column headings only: your HESA placement file can be uploaded as it is.',
+    reviewTitle: 'Check the placements you’ll add',
+    commitButton: (n) => `Add ${plural(n, 'placement', 'placements')}`,
+    doneTitle: (n) => `${plural(n, 'placement', 'placements')} added`,
+    countHeadings: {
+      change: 'Placements to add',
+      changed: 'Placements added',
+      skip: 'Already recorded',
+      error: 'Errors',
+    },
+    recordsLink: { href: '/trainees', text: 'See your trainees' },
+    partials: 'uploads/views/kinds/hesa-placements',
+  },
 };
 
 export function pagesFor(kind: UploadKind): KindPages {

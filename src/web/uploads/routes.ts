@@ -21,11 +21,12 @@ import {
   UPLOADS_PAGE_SIZE,
   UploadConflict,
 } from '../../uploads/pipeline.ts';
-import { attachmentHeader, errorReport, type ReportFile } from '../../uploads/report.ts';
+import { attachmentHeader, type ReportFile, type ReportStream, streamErrorReport } from '../../uploads/report.ts';
 import { reviewChanges } from '../../uploads/review.ts';
 import { FileRefusal } from '../../uploads/sheets/sheet.ts';
-import { templateFile } from '../../uploads/template.ts';
-import { type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
+import { templateFile, templateOptions } from '../../uploads/template.ts';
+import { UndoBlocked, undoability, undoUpload } from '../../uploads/undo.ts';
+import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { pagesFor } from './kind-pages.ts';
 import { type ChosenFile, chosenFile, registerUploadForm } from './upload-form.ts';
@@ -63,7 +64,7 @@ type Params = { Params: { kind: string } };
 type IdParams = { Params: { id: string } };
 
 /** A download: the browser saves it under its own name rather than showing it. */
-function sendAttachment(reply: FastifyReply, file: ReportFile) {
+function sendAttachment(reply: FastifyReply, file: ReportFile | ReportStream) {
   return reply
     .header('content-type', file.contentType)
     .header('content-disposition', attachmentHeader(file.fileName))
@@ -110,7 +111,16 @@ function describeUpload(upload: Upload, kind: UploadKind) {
     purged: Boolean(upload.purged_at),
     summaryHref: `/uploads/${upload.id}`,
     startHref: `/bulk/${kind.id}`,
+    undoneAt: upload.undone_at,
+    undo: undoView(upload, kind),
   };
+}
+
+/** What the pages say about undoing an upload: only for kinds that can be undone. */
+function undoView(upload: Upload, kind: UploadKind) {
+  if (!kind.undo || !['committed', 'undone'].includes(upload.state)) return undefined;
+  const able = undoability(upload, kind);
+  return able.can ? { can: true, until: able.until } : { can: false, message: able.message };
 }
 
 /** What the pages ask of the job queue (src/jobs/jobs.ts). */
@@ -145,14 +155,19 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
     reply: FastifyReply,
     actor: Actor,
     kind: UploadKind,
-    { errors, chosen }: { errors?: FormErrors; chosen?: ChosenFile } = {},
+    { errors, chosen, given = {} }: { errors?: FormErrors; chosen?: ChosenFile; given?: Record<string, unknown> } = {},
   ) {
     const pages = pagesFor(kind);
-    const eligible = await kind.templateRowCount({ db, actor, today: today() });
+    const ctx = { db, actor, today: today() };
+    const { choices, options } = await templateOptions(db, actor, kind, {}, ctx.today);
+    const eligible = await kind.templateRowCount(ctx, options);
+    const chosenOptions = { ...options, ...Object.fromEntries(Object.entries(given).map(([k, v]) => [k, String(v)])) };
     return reply.viewAsync(`${VIEW}/start.njk`, {
       kind,
       pages,
       templateCount: pages.templateCount(eligible),
+      choices,
+      options: chosenOptions,
       maxFileSize: fileSize(MAX_FILE_BYTES),
       chosen,
       backLink: '/',
@@ -230,7 +245,15 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
     app.get<Params>(`/bulk/:kind/template.${format}`, async (request, reply) => {
       const actor = actorOf(request);
       const kind = kindFor(actor, request.params.kind);
-      return sendAttachment(reply, await templateFile(db, actor, kind.id, format, today()));
+      const given = (request.query ?? {}) as Record<string, unknown>;
+      try {
+        return sendAttachment(reply, await templateFile(db, actor, kind.id, format, today(), given));
+      } catch (error) {
+        const errors = errorsFrom(error);
+        if (!errors) throw error;
+        reply.code(400);
+        return startPage(reply, actor, kind, { errors, given });
+      }
     });
   }
 
@@ -314,7 +337,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
   });
 
   app.get<IdParams>('/uploads/:id/report', async (request, reply) => {
-    return sendAttachment(reply, await errorReport(db, actorOf(request), request.params.id));
+    return sendAttachment(reply, await streamErrorReport(database, actorOf(request), request.params.id));
   });
 
   app.get<IdParams>('/uploads/:id/review', async (request, reply) => {
@@ -413,5 +436,55 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
     }
     await reply.setFlash({ success: `You cancelled the upload of ‘${upload.file_name}’. Nothing was changed` });
     return reply.redirect(`/bulk/${upload.kind}`, 303);
+  });
+
+  // --- Undoing a submitted upload (kinds that can be undone, for 7 days) ---
+
+  async function undoPage(
+    reply: FastifyReply,
+    actor: Actor,
+    upload: Upload,
+    { errors, reasons }: { errors?: FormErrors; reasons?: string[] } = {},
+  ) {
+    const kind = kindFor(actor, upload.kind);
+    return reply.viewAsync(`${VIEW}/undo.njk`, {
+      kind,
+      pages: pagesFor(kind),
+      upload: describeUpload(upload, kind),
+      reasons,
+      backLink: `/uploads/${upload.id}`,
+      ...(errors ? { errors } : {}),
+    });
+  }
+
+  app.get<IdParams>('/uploads/:id/undo', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    const kind = kindFor(actor, upload.kind);
+    // Nothing to confirm: the summary page says why it cannot be undone.
+    if (!undoability(upload, kind).can) return reply.redirect(`/uploads/${upload.id}`, 303);
+    return undoPage(reply, actor, upload);
+  });
+
+  app.post<IdParams>('/uploads/:id/undo', async (request, reply) => {
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, request.params.id);
+    try {
+      await undoUpload(database, actor, upload.id);
+    } catch (error) {
+      if (!(error instanceof UploadConflict)) throw error;
+      reply.code(409);
+      return undoPage(reply, actor, await findUpload(db, actor, upload.id), {
+        errors: {
+          summary: [{ text: error.message, href: error instanceof UndoBlocked ? '#changed-since' : '#undo' }],
+          fields: {},
+        },
+        reasons: error instanceof UndoBlocked ? error.reasons : undefined,
+      });
+    }
+    await reply.setFlash({
+      success: `You undid the upload of ‘${upload.file_name}’. Everything it added has been removed`,
+    });
+    return reply.redirect(`/uploads/${upload.id}`, 303);
   });
 }

@@ -1,0 +1,196 @@
+// Upload kind: placements from the HESA student collection. Providers that are higher education
+// institutions already send HESA each trainee's placements; this takes that extract as it is (one
+// row per placement: HUSID, school URN, maybe a start date) rather than asking for it again.
+// Trainees are matched by HESA ID within the uploading provider only.
+import { sql } from 'kysely';
+import type { Trainee } from '../../db/schema.ts';
+import { normaliseUrn } from '../../domain/identifiers.ts';
+import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { parseDate } from '../cells/cells.ts';
+import type { ColumnSpec } from '../headers.ts';
+import type { RowError, UploadKind } from './kind.ts';
+import {
+  addStagedPlacements,
+  describePlacements,
+  lookUpRecordedPlacements,
+  lookUpSchools,
+  type PlacementsChange,
+  placementKey,
+  placementLabel,
+  type RegisterSchool,
+  recheckPlacements,
+  removeUploadedPlacements,
+} from './placement-changes.ts';
+import { hesaDigits } from './trainee-identity.ts';
+
+type HesaTrainee = Pick<Trainee, 'id' | 'trn' | 'hesa_id' | 'first_names' | 'last_name' | 'route'>;
+
+interface Lookup {
+  byHesaId: Map<string, HesaTrainee>;
+  schools: Map<string, RegisterSchool>;
+  recorded: Map<string, Set<string>>;
+  /**
+   * The row each placement was first given in. Rows are checked in file order, so a later
+   * identical row is skipped rather than added twice.
+   */
+  firstRow: Map<string, number>;
+}
+
+/** A HUSID is 13 digits. */
+const HUSID = /^\d{13}$/;
+
+const COLUMNS: ColumnSpec[] = [
+  {
+    key: 'husid',
+    header: 'HUSID',
+    aliases: ['HESA ID', 'Student identifier', 'HESA student identifier', 'SID'],
+    required: true,
+    hint: 'The trainee’s HESA unique student identifier: 13 digits. Finds the trainee among yours by the HESA ID on their record.',
+  },
+  {
+    key: 'urn',
+    header: 'PLMNTSCH',
+    aliases: ['Placement school URN', 'Placement school', 'School URN', 'URN'],
+    required: true,
+    hint: 'The URN of the placement school: 6 digits, like 100001. It must be a school in the register.',
+  },
+  {
+    key: 'startDate',
+    header: 'PLMNTSTDATE',
+    aliases: ['Placement start date', 'Start date'],
+    hint: 'When the placement started, if known, like 2/9/2025 or 2025-09-02. Optional.',
+  },
+];
+
+export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
+  id: 'hesa-placements',
+  title: 'Import placements from your HESA return',
+  allowedFor: ['provider'],
+  columns: COLUMNS,
+  maxRows: 100_000,
+  oneRowPerRecord: false,
+  sheetName: 'Placements',
+  countLabels: {
+    change: (n) => `${n} ${n === 1 ? 'placement' : 'placements'} will be added`,
+    skip: (n) => `${n} ${n === 1 ? 'row is a placement' : 'rows are placements'} already recorded or repeated`,
+    error: (n) => `${n} ${n === 1 ? 'row' : 'rows'} cannot be added because of errors`,
+  },
+
+  templateFileName: (actor) => `${actor.organisation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-hesa-placements`,
+
+  // The extract comes from the student record system: the template is its headings only.
+  template: async () => [],
+  templateRowCount: async () => 0,
+
+  async prepare({ db, actor }, rows) {
+    const husids = new Set<string>();
+    const urns = new Set<string>();
+    for (const row of rows) {
+      const husid = hesaDigits(row.cells.husid);
+      if (HUSID.test(husid)) husids.add(husid);
+      const urn = normaliseUrn(row.cells.urn);
+      if (urn) urns.add(urn);
+    }
+    const [trainees, schools] = await Promise.all([
+      husids.size
+        ? db
+            .selectFrom('trainees')
+            .select(['id', 'trn', 'hesa_id', 'first_names', 'last_name', 'route'])
+            .where('provider_id', '=', actor.organisation.id)
+            .where(sql<boolean>`regexp_replace(hesa_id, '\\D', '', 'g') = any(${[...husids]}::text[])`)
+            .execute()
+        : Promise.resolve([]),
+      lookUpSchools(db, urns),
+    ]);
+    const byHesaId = new Map(trainees.map((t) => [hesaDigits(t.hesa_id ?? ''), t]));
+    const recorded = await lookUpRecordedPlacements(
+      db,
+      actor,
+      trainees.map((t) => t.id),
+    );
+    return { byHesaId, schools, recorded, firstRow: new Map() };
+  },
+
+  check(row, lookup) {
+    const errors: RowError[] = [];
+    const husidText = row.cells.husid;
+    const husid = hesaDigits(husidText);
+    let trainee: HesaTrainee | undefined;
+    if (!husidText) {
+      errors.push({ column: 'husid', message: 'HUSID: empty. Enter the trainee’s 13-digit HESA student identifier' });
+    } else if (!HUSID.test(husid)) {
+      errors.push({
+        column: 'husid',
+        message: `HUSID: "${husidText}" is not a HUSID. A HUSID is 13 digits, like 2401123456789`,
+      });
+    } else {
+      trainee = lookup.byHesaId.get(husid);
+      if (!trainee) {
+        errors.push({
+          column: 'husid',
+          message: `HUSID: no trainee of yours has HESA ID ${husid}. Check the HUSID, or add the HESA ID to the trainee’s record`,
+        });
+      }
+    }
+    const urnText = row.cells.urn;
+    const urn = normaliseUrn(urnText);
+    let school: RegisterSchool | undefined;
+    if (!urnText) {
+      errors.push({ column: 'urn', message: 'PLMNTSCH: empty. Enter the URN of the placement school' });
+    } else if (!urn) {
+      errors.push({ column: 'urn', message: `PLMNTSCH: "${urnText}" is not a URN. A URN is 6 digits, like 100001` });
+    } else {
+      school = lookup.schools.get(urn);
+      if (!school) {
+        errors.push({
+          column: 'urn',
+          message: `PLMNTSCH: there is no school with URN ${urn} in the register. Check the URN`,
+        });
+      }
+    }
+    let start: string | null = null;
+    if (row.cells.startDate) {
+      const date = parseDate(row.cells.startDate);
+      if (date.ok) start = date.value;
+      else errors.push({ column: 'startDate', message: `PLMNTSTDATE: ${date.message}` });
+    }
+    if (errors.length || !trainee || !school || !urn) {
+      return { outcome: 'error', errors, ...(trainee ? { recordKey: trainee.id } : {}) };
+    }
+
+    const placement = { urn, school: null, postcode: null, start, label: placementLabel(urn, school) };
+    const key = `${trainee.id}|${placementKey(placement)}`;
+    if (lookup.recorded.get(trainee.id)?.has(placementKey(placement))) {
+      return { outcome: 'skip', reason: 'Already recorded: nothing to add', recordKey: trainee.id };
+    }
+    const first = lookup.firstRow.get(key);
+    if (first !== undefined && first !== row.rowNumber) {
+      return { outcome: 'skip', reason: `The same placement as in row ${first}: added once`, recordKey: trainee.id };
+    }
+    lookup.firstRow.set(key, row.rowNumber);
+    return {
+      outcome: 'change',
+      recordKey: trainee.id,
+      change: {
+        traineeId: trainee.id,
+        name: `${trainee.first_names} ${trainee.last_name}`,
+        trn: trainee.trn ?? '',
+        route: trainingRoute(trainee.route).name,
+        placements: [placement],
+      },
+    };
+  },
+
+  recheck: (tx, ctx) => recheckPlacements(tx, ctx),
+
+  async apply(tx, ctx) {
+    await addStagedPlacements(tx, ctx, `upload ${ctx.uploadId}`);
+  },
+
+  undo: (tx, ctx) => removeUploadedPlacements(tx, ctx, `undo of upload ${ctx.uploadId}`),
+
+  describe: (change) => {
+    const line = describePlacements(change);
+    return { ...line, details: line.details.map((d) => d.replace(/^Placement at /, 'At ')) };
+  },
+};

@@ -1,0 +1,356 @@
+// Upload kind: adding trainees' school placements in bulk. The sheet lists the provider's
+// trainees (those with fewer than 2 placements, or all of an academic year) with the placements
+// already recorded, and room for up to 5 new ones each: by URN, or by name and postcode for a
+// school without one. Rows find trainees within the provider only.
+import { sql } from 'kysely';
+import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../domain/dates.ts';
+import { normaliseUrn } from '../../domain/identifiers.ts';
+import type { Actor } from '../../domain/organisations/actor.ts';
+import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { parsePostcode } from '../cells/cells.ts';
+import type { ColumnSpec } from '../headers.ts';
+import type { RowError, TemplateOptions, UploadKind } from './kind.ts';
+import {
+  addStagedPlacements,
+  describePlacements,
+  lookUpRecordedPlacements,
+  lookUpSchools,
+  type PlacementsChange,
+  placementKey,
+  placementLabel,
+  type RegisterSchool,
+  recheckPlacements,
+  removeUploadedPlacements,
+  type StagedPlacement,
+} from './placement-changes.ts';
+import {
+  addTraineeKeys,
+  findRowTrainee,
+  type IdentityTrainee,
+  identityErrors,
+  lookUpTrainees,
+  newTraineeKeys,
+  TRAINEE_COLUMNS,
+  type TraineeLookup,
+  traineeSheetValues,
+} from './trainee-identity.ts';
+
+/** New placements a row can add. */
+export const NEW_PLACEMENTS_PER_ROW = 5;
+/** Trainees need at least this many placements before QTS: the default template lists those with fewer. */
+export const PLACEMENTS_NEEDED = 2;
+/** The longest school name accepted for a school without a URN. */
+const SCHOOL_NAME_MAX = 200;
+
+interface Lookup {
+  trainees: TraineeLookup<IdentityTrainee>;
+  schools: Map<string, RegisterSchool>;
+  /** Keys of the placements each trainee already has (placementKey). */
+  recorded: Map<string, Set<string>>;
+}
+
+const numbers = Array.from({ length: NEW_PLACEMENTS_PER_ROW }, (_, i) => i + 1);
+
+const urnKey = (n: number) => `placement${n}Urn`;
+const nameKey = (n: number) => `placement${n}Name`;
+const postcodeKey = (n: number) => `placement${n}Postcode`;
+
+const COLUMNS: ColumnSpec[] = [
+  ...TRAINEE_COLUMNS,
+  {
+    key: 'placementsRecorded',
+    header: 'Placements recorded',
+    aliases: ['Placements already recorded', 'Current placements'],
+    hint: 'The placements already recorded for the trainee, for reference. Rollbook ignores this column.',
+  },
+  ...numbers.flatMap((n): ColumnSpec[] => [
+    {
+      key: urnKey(n),
+      header: `Placement ${n} URN`,
+      aliases: [`Placement ${n} school URN`],
+      // The first placement's columns show the file is a placements sheet.
+      required: n === 1,
+      hint: `The URN of the school of a new placement: 6 digits, like 100001. Find it in Get information about schools. Leave it empty for a school without a URN, and give its name and postcode instead.${n === 1 ? ' The column must be in the file.' : ''}`,
+    },
+    {
+      key: nameKey(n),
+      header: `Placement ${n} school name`,
+      aliases: [`Placement ${n} name`],
+      hint: 'Only for a school without a URN: its name. Give its postcode too. Leave it empty when you give a URN.',
+    },
+    {
+      key: postcodeKey(n),
+      header: `Placement ${n} postcode`,
+      aliases: [`Placement ${n} school postcode`],
+      hint: 'Only for a school without a URN: its postcode, like LS1 4AB. Give its name too. Leave it empty when you give a URN.',
+    },
+  ]),
+];
+
+/** What the template lists: a choice on the start page and in the API (?trainees=…&year=…). */
+const FEWER = 'fewer-than-2';
+const YEAR = 'year';
+
+/** The trainees of an academic year: training at some time in it. */
+function inYear(year: number) {
+  const { from, to } = traineeAcademicYearDates(year);
+  return sql<boolean>`(t.itt_start_date <= ${to}::date and t.expected_end_date >= ${from}::date)`;
+}
+
+/** The provider's trainees the template lists, with their placements as one line. */
+function templateTrainees(actor: Actor, options: TemplateOptions) {
+  const filter =
+    options.trainees === YEAR
+      ? inYear(Number(options.year))
+      : // Withdrawn trainees need no more placements.
+        sql<boolean>`t.state <> 'withdrawn'`;
+  const fewer = options.trainees === YEAR ? sql`` : sql`having count(p.id) < ${PLACEMENTS_NEEDED}`;
+  return sql`
+    select t.id, t.version, t.trn, t.hesa_id, t.provider_trainee_id, t.first_names, t.last_name, t.route, t.subject,
+      to_char(t.itt_start_date, 'YYYY-MM-DD') as itt_start_date,
+      to_char(t.expected_end_date, 'YYYY-MM-DD') as expected_end_date,
+      string_agg(
+        coalesce(s.name || ' (URN ' || p.school_urn || ')', p.school_name || ' (' || p.school_postcode || ')',
+          'URN ' || p.school_urn),
+        '; ' order by p.created_at, p.id) as recorded
+    from trainees t
+    left join placements p on p.trainee_id = t.id
+    left join schools s on s.urn = p.school_urn
+    where t.provider_id = ${actor.organisation.id} and ${filter}
+    group by t.id
+    ${fewer}
+  `;
+}
+
+/** The new placements a row gives, in its numbered columns, or the errors in them. */
+function rowPlacements(
+  cells: Record<string, string>,
+  schools: Map<string, RegisterSchool>,
+): { placements: StagedPlacement[]; errors: RowError[] } {
+  const placements: StagedPlacement[] = [];
+  const errors: RowError[] = [];
+  for (const n of numbers) {
+    const urnText = cells[urnKey(n)] ?? '';
+    const name = (cells[nameKey(n)] ?? '').replace(/\s+/g, ' ');
+    const postcodeText = cells[postcodeKey(n)] ?? '';
+    const label = `Placement ${n}`;
+    if (urnText) {
+      const urn = normaliseUrn(urnText);
+      if (!urn) {
+        errors.push({
+          column: urnKey(n),
+          message: `${label} URN: "${urnText}" is not a URN. A URN is 6 digits, like 100001`,
+        });
+        continue;
+      }
+      const school = schools.get(urn);
+      if (!school) {
+        errors.push({
+          column: urnKey(n),
+          message: `${label} URN: there is no school with URN ${urn} in the register. Check the URN, or for a school without one leave it empty and give the school’s name and postcode`,
+        });
+      }
+      for (const [key, what] of [
+        [nameKey(n), 'school name'],
+        [postcodeKey(n), 'postcode'],
+      ] as const) {
+        if (cells[key]) {
+          errors.push({
+            column: key,
+            message: `${label} ${what}: leave it empty when you give a URN. Rollbook takes the school’s name and postcode from the register`,
+          });
+        }
+      }
+      if (school && !name && !postcodeText) {
+        placements.push({ urn, school: null, postcode: null, start: null, label: placementLabel(urn, school) });
+      }
+      continue;
+    }
+    if (!name && !postcodeText) continue;
+    let ok = true;
+    if (!name) {
+      ok = false;
+      errors.push({
+        column: nameKey(n),
+        message: `${label} school name: empty. Enter the name of the school as well as its postcode, or its URN instead`,
+      });
+    } else if (name.length > SCHOOL_NAME_MAX) {
+      ok = false;
+      errors.push({
+        column: nameKey(n),
+        message: `${label} school name: longer than ${SCHOOL_NAME_MAX} characters. Shorten it`,
+      });
+    }
+    let postcode = '';
+    if (!postcodeText) {
+      ok = false;
+      errors.push({
+        column: postcodeKey(n),
+        message: `${label} postcode: empty. Enter the school’s postcode as well as its name, or its URN instead`,
+      });
+    } else {
+      const parsed = parsePostcode(postcodeText);
+      if (parsed.ok) postcode = parsed.value;
+      else {
+        ok = false;
+        errors.push({ column: postcodeKey(n), message: `${label} postcode: ${parsed.message}` });
+      }
+    }
+    if (ok)
+      placements.push({ urn: null, school: name, postcode, start: null, label: placementLabel(null, name, postcode) });
+  }
+  return { placements, errors };
+}
+
+export const placements: UploadKind<PlacementsChange, Lookup> = {
+  id: 'placements',
+  title: 'Add placements for your trainees',
+  allowedFor: ['provider'],
+  columns: COLUMNS,
+  maxRows: 100_000,
+  requiredOneOf: ['trn', 'providerTraineeId'],
+  oneRowPerRecord: true,
+  sheetName: 'Placements',
+  countLabels: {
+    change: (n) => `${n} ${n === 1 ? 'trainee' : 'trainees'} will get new placements`,
+    skip: (n) => `${n} ${n === 1 ? 'row has' : 'rows have'} nothing to add`,
+    error: (n) => `${n} ${n === 1 ? 'row' : 'rows'} cannot be added because of errors`,
+  },
+
+  templateFileName: (actor, options) =>
+    `${actor.organisation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-placements-${
+      options.trainees === YEAR ? academicYearName(Number(options.year)).replace(/ /g, '-') : FEWER
+    }`,
+
+  async templateChoices({ db, actor, today }) {
+    // One query: how many trainees each choice would list.
+    const { rows } = await sql<{ fewer: string; first: number | null; last: number | null }>`
+      select count(*) filter (where t.state <> 'withdrawn' and coalesce(p.n, 0) < ${PLACEMENTS_NEEDED}) as fewer,
+        min(extract(year from t.itt_start_date - interval '7 months'))::int as first,
+        max(extract(year from t.expected_end_date - interval '7 months'))::int as last
+      from trainees t
+      left join (select trainee_id, count(*) as n from placements where provider_id = ${actor.organisation.id}
+        group by trainee_id) p on p.trainee_id = t.id
+      where t.provider_id = ${actor.organisation.id}
+    `.execute(db);
+    const { fewer, first, last } = rows[0] ?? { fewer: '0', first: null, last: null };
+    const current = traineeAcademicYear(today);
+    const years: number[] = [];
+    if (first !== null && last !== null) {
+      for (let year = Math.min(last, current + 1); year >= first && years.length < 8; year--) years.push(year);
+    }
+    const fewerCount = Number(fewer);
+    return [
+      {
+        name: 'trainees',
+        label: 'Which trainees should the sheet list?',
+        options: [
+          {
+            value: FEWER,
+            text: `Trainees with fewer than ${PLACEMENTS_NEEDED} placements`,
+            hint: `${fewerCount.toLocaleString('en-GB')} ${fewerCount === 1 ? 'trainee' : 'trainees'}, not counting those who have withdrawn.`,
+          },
+          {
+            value: YEAR,
+            text: 'All trainees of an academic year',
+            hint: 'Then choose the academic year below. Use this to add placements for trainees who already have 2 or more.',
+          },
+        ],
+      },
+      {
+        name: 'year',
+        label: 'Academic year',
+        when: { name: 'trainees', value: YEAR },
+        options: years.map((year) => ({ value: String(year), text: academicYearName(year) })),
+      },
+    ];
+  },
+
+  async template({ db, actor }, options) {
+    const { rows } = await sql<IdentityTrainee & { recorded: string | null }>`
+      ${templateTrainees(actor, options)} order by lower(t.last_name), lower(t.first_names), t.trn
+    `.execute(db);
+    return rows.map((trainee) => {
+      const values: Record<string, string> = {
+        ...traineeSheetValues(trainee),
+        placementsRecorded: trainee.recorded ?? '',
+      };
+      return COLUMNS.map((column) => values[column.key] ?? '');
+    });
+  },
+
+  async templateRowCount({ db, actor }, options) {
+    const { rows } = await sql<{
+      n: string;
+    }>`select count(*) as n from (${templateTrainees(actor, options)}) x`.execute(db);
+    return Number(rows[0]?.n ?? 0);
+  },
+
+  async prepare({ db, actor }, rows) {
+    // One pass over the file for every identifier, then one query each.
+    const keys = newTraineeKeys();
+    const urns = new Set<string>();
+    for (const row of rows) {
+      addTraineeKeys(keys, row);
+      for (const n of numbers) {
+        const urn = normaliseUrn(row.cells[urnKey(n)] ?? '');
+        if (urn) urns.add(urn);
+      }
+    }
+    const [trainees, schools] = await Promise.all([
+      lookUpTrainees(db, actor, keys, [] as const),
+      lookUpSchools(db, urns),
+    ]);
+    const ids = [...new Set([...trainees.byTrn.values(), ...trainees.byTraineeId.values()].map((t) => t.id))];
+    const recorded = await lookUpRecordedPlacements(db, actor, ids);
+    return { trainees, schools, recorded };
+  },
+
+  check(row, lookup) {
+    const found = findRowTrainee(row, lookup.trainees);
+    if ('errors' in found) return { outcome: 'error', errors: found.errors };
+    const { trainee } = found;
+    const given = rowPlacements(row.cells, lookup.schools);
+    const errors = [...identityErrors(row, trainee), ...given.errors];
+    if (errors.length) return { outcome: 'error', errors, recordKey: trainee.id };
+    // Identical to one recorded, or repeated in the row: left out, not an error.
+    const seen = new Set(lookup.recorded.get(trainee.id));
+    const added: StagedPlacement[] = [];
+    for (const placement of given.placements) {
+      const key = placementKey(placement);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      added.push(placement);
+    }
+    if (added.length === 0) {
+      return {
+        outcome: 'skip',
+        reason: given.placements.length
+          ? 'Nothing to add: the placements are already recorded'
+          : 'Nothing to add: no new placements given',
+        recordKey: trainee.id,
+      };
+    }
+    return {
+      outcome: 'change',
+      recordKey: trainee.id,
+      change: {
+        traineeId: trainee.id,
+        name: `${trainee.first_names} ${trainee.last_name}`,
+        trn: trainee.trn ?? '',
+        route: trainingRoute(trainee.route).name,
+        placements: added,
+      },
+    };
+  },
+
+  recheck: (tx, ctx) => recheckPlacements(tx, ctx),
+
+  async apply(tx, ctx) {
+    await addStagedPlacements(tx, ctx, `upload ${ctx.uploadId}`);
+  },
+
+  undo: (tx, ctx) => removeUploadedPlacements(tx, ctx, `undo of upload ${ctx.uploadId}`),
+
+  describe: describePlacements,
+};

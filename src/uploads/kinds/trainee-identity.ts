@@ -1,0 +1,237 @@
+// The trainee columns that sheets about a provider's trainees share: finding the trainee (by TRN,
+// else by provider trainee ID, within the uploading provider only) and the identity columns the
+// sheet may not change. One place for these rules, used by every trainee kind.
+import { type Kysely, sql } from 'kysely';
+import type { DB, Trainee } from '../../db/schema.ts';
+import type { Actor } from '../../domain/organisations/actor.ts';
+import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { parseDate, parseTrn, sameText } from '../cells/cells.ts';
+import type { ColumnSpec } from '../headers.ts';
+import type { ParsedRow, RowError } from './kind.ts';
+
+/** The trainee's columns every identity check reads. */
+export const IDENTITY_LOOKUP_COLUMNS = [
+  'id',
+  'version',
+  'trn',
+  'hesa_id',
+  'provider_trainee_id',
+  'first_names',
+  'last_name',
+  'route',
+  'subject',
+  'itt_start_date',
+  'expected_end_date',
+] as const;
+export type IdentityTrainee = Pick<Trainee, (typeof IDENTITY_LOOKUP_COLUMNS)[number]>;
+
+export const TRAINEE_COLUMNS: ColumnSpec[] = [
+  {
+    key: 'trn',
+    header: 'TRN',
+    aliases: ['Teacher reference number'],
+    hint: 'The trainee’s teacher reference number: 7 digits. Used to find the trainee.',
+  },
+  {
+    key: 'providerTraineeId',
+    header: 'Provider trainee ID',
+    aliases: ['Trainee ID', 'Student number'],
+    hint: 'Your own ID for the trainee. Used to find the trainee when the TRN cell is empty.',
+  },
+  {
+    key: 'hesaId',
+    header: 'HESA ID',
+    aliases: ['HUSID'],
+    hint: 'The trainee’s HESA student identifier, if they have one. Do not change it.',
+  },
+  {
+    key: 'lastName',
+    header: 'Last name',
+    aliases: ['Last names', 'Surname'],
+    hint: 'As on the trainee’s record. Do not change it.',
+  },
+  {
+    key: 'firstNames',
+    header: 'First names',
+    aliases: ['First name', 'Forenames'],
+    hint: 'As on the trainee’s record. Do not change it.',
+  },
+  { key: 'route', header: 'Route', aliases: ['Training route'], hint: 'The training route. Do not change it.' },
+  {
+    key: 'award',
+    header: 'QTS or EYTS',
+    aliases: ['Award'],
+    hint: 'EYTS for early-years routes, QTS for all others. Do not change it.',
+  },
+  { key: 'subject', header: 'Subject', hint: 'The course subject, to help you find trainees. Do not change it.' },
+  {
+    key: 'ittStartDate',
+    header: 'ITT start date',
+    hint: 'When the trainee started initial teacher training. Do not change it.',
+  },
+  {
+    key: 'expectedEndDate',
+    header: 'Expected end date',
+    hint: 'When the course is expected to end. Do not change it.',
+  },
+];
+
+/** Short dates in sheets, the way UK spreadsheets show them. */
+export function sheetDate(iso: string): string {
+  const [year, month, day] = iso.split('-');
+  return `${day}/${month}/${year}`;
+}
+
+/** The trainee's identity cells as a template writes them, by column key. */
+export function traineeSheetValues(trainee: IdentityTrainee): Record<string, string> {
+  const route = trainingRoute(trainee.route);
+  return {
+    trn: trainee.trn ?? '',
+    providerTraineeId: trainee.provider_trainee_id ?? '',
+    hesaId: trainee.hesa_id ?? '',
+    lastName: trainee.last_name,
+    firstNames: trainee.first_names,
+    route: route.name,
+    award: route.award,
+    subject: trainee.subject,
+    ittStartDate: sheetDate(trainee.itt_start_date),
+    expectedEndDate: sheetDate(trainee.expected_end_date),
+  };
+}
+
+/** Columns that identify or describe the trainee: the sheet may not change them (the TRN finds them). */
+const IDENTITY_COLUMNS = TRAINEE_COLUMNS.filter((c) => c.key !== 'trn');
+
+/** A HESA ID as digits only: spreadsheets add spaces, and some systems a prefix. */
+export function hesaDigits(value: string): string {
+  return value.replace(/\D/g, '');
+}
+
+/** Each identity column in the row that does not match the record, naming the value on record. */
+export function identityErrors(row: ParsedRow, trainee: IdentityTrainee): RowError[] {
+  const onRecord = traineeSheetValues(trainee);
+  const errors: RowError[] = [];
+  for (const column of IDENTITY_COLUMNS) {
+    if (!row.has(column.key)) continue;
+    const found = row.cells[column.key];
+    const expected = onRecord[column.key];
+    const same =
+      found === expected ||
+      (column.key.endsWith('Date')
+        ? (() => {
+            const parsed = parseDate(found);
+            return parsed.ok && sheetDate(parsed.value) === expected;
+          })()
+        : column.key === 'hesaId'
+          ? hesaDigits(found) === expected
+          : sameText(found, expected));
+    if (!same) {
+      errors.push({
+        column: column.key,
+        message: `${column.header}: "${found}" does not match the trainee’s record, which has ${expected ? `"${expected}"` : 'none'}. This sheet cannot change trainee details: put back the value on record`,
+      });
+    }
+  }
+  return errors;
+}
+
+export interface TraineeLookup<T extends IdentityTrainee> {
+  byTrn: Map<string, T>;
+  byTraineeId: Map<string, T>;
+}
+
+/** The identifiers rows name trainees by, gathered in one pass over the file. */
+export interface TraineeKeys {
+  trns: Set<string>;
+  ids: Set<string>;
+}
+
+export function newTraineeKeys(): TraineeKeys {
+  return { trns: new Set(), ids: new Set() };
+}
+
+/** Notes the row's TRN (or, where the TRN cell is empty or not a TRN, its provider trainee ID). */
+export function addTraineeKeys(keys: TraineeKeys, row: ParsedRow): void {
+  const trn = parseTrn(row.cells.trn);
+  if (trn.ok) keys.trns.add(trn.value);
+  else if (row.cells.providerTraineeId) keys.ids.add(row.cells.providerTraineeId.toLowerCase());
+}
+
+/**
+ * One query for the whole file: the provider's trainees that the rows name, with the identity
+ * columns and any others asked for.
+ */
+export async function lookUpTrainees<C extends keyof Trainee>(
+  db: Kysely<DB>,
+  actor: Actor,
+  rows: Iterable<ParsedRow> | TraineeKeys,
+  columns: readonly C[],
+): Promise<TraineeLookup<IdentityTrainee & Pick<Trainee, C>>> {
+  let keys: TraineeKeys;
+  if ('trns' in rows) keys = rows;
+  else {
+    keys = newTraineeKeys();
+    for (const row of rows) addTraineeKeys(keys, row);
+  }
+  const { trns, ids } = keys;
+  type Found = IdentityTrainee & Pick<Trainee, C>;
+  const selected = [...new Set([...IDENTITY_LOOKUP_COLUMNS, ...columns])] as (keyof Trainee)[];
+  const trainees = (
+    trns.size || ids.size
+      ? await db
+          .selectFrom('trainees')
+          .select(selected)
+          .where('provider_id', '=', actor.organisation.id)
+          // Arrays as single parameters: a whole file's identifiers in one query.
+          .where(
+            sql<boolean>`(trn = any(${[...trns]}::text[]) or lower(provider_trainee_id) = any(${[...ids]}::text[]))`,
+          )
+          .execute()
+      : []
+  ) as Found[];
+  const lookup: TraineeLookup<Found> = { byTrn: new Map(), byTraineeId: new Map() };
+  for (const trainee of trainees) {
+    if (trainee.trn) lookup.byTrn.set(trainee.trn, trainee);
+    if (trainee.provider_trainee_id) lookup.byTraineeId.set(trainee.provider_trainee_id.toLowerCase(), trainee);
+  }
+  return lookup;
+}
+
+/**
+ * The row's trainee: by TRN, else by provider trainee ID. Another provider's trainee is not
+ * found, exactly like one that does not exist.
+ */
+export function findRowTrainee<T extends IdentityTrainee>(
+  row: ParsedRow,
+  lookup: TraineeLookup<T>,
+): { trainee: T } | { errors: RowError[] } {
+  if (row.cells.trn) {
+    const trn = parseTrn(row.cells.trn);
+    if (!trn.ok) return { errors: [{ column: 'trn', message: `TRN: ${trn.message}` }] };
+    const trainee = lookup.byTrn.get(trn.value);
+    if (trainee) return { trainee };
+    return {
+      errors: [
+        {
+          column: 'trn',
+          message: `TRN: no trainee of yours has TRN ${trn.value}. Check the TRN against the trainee’s record`,
+        },
+      ],
+    };
+  }
+  if (row.cells.providerTraineeId) {
+    const trainee = lookup.byTraineeId.get(row.cells.providerTraineeId.toLowerCase());
+    if (trainee) return { trainee };
+    return {
+      errors: [
+        {
+          column: 'providerTraineeId',
+          message: `Provider trainee ID: no trainee of yours has ID "${row.cells.providerTraineeId}". Enter the trainee’s TRN or their ID as on their record`,
+        },
+      ],
+    };
+  }
+  return {
+    errors: [{ column: 'trn', message: 'TRN: empty. Enter the trainee’s TRN (or their provider trainee ID)' }],
+  };
+}

@@ -1,0 +1,269 @@
+// Bulk placements (upload kind placements), below the pages: the template and its choices, every
+// row rule, the counts, the set-based commit with its audit events, and a recheck at commit.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import Papa from 'papaparse';
+import type { Database } from '../../src/db/database.ts';
+import { loadDemoData } from '../../src/demo-data.ts';
+import { today as todayInEngland, traineeAcademicYear } from '../../src/domain/dates.ts';
+import { DomainError } from '../../src/domain/errors.ts';
+import type { Actor } from '../../src/domain/organisations/actor.ts';
+import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
+import { errorReport } from '../../src/uploads/report.ts';
+import { reviewChanges } from '../../src/uploads/review.ts';
+import { templateFile } from '../../src/uploads/template.ts';
+import { actorFor } from '../support/actors.ts';
+import { testDatabase } from '../support/database.ts';
+
+const KIND = 'placements';
+
+function parse(body: Buffer): string[][] {
+  return Papa.parse<string[]>(body.toString('utf8').replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+}
+
+const csv = (rows: string[][]) => Buffer.from(Papa.unparse(rows), 'utf8');
+
+describe('bulk placements upload', () => {
+  let database: Database;
+  let scitt: Actor;
+  let university: Actor;
+  const today = todayInEngland();
+
+  before(async () => {
+    database = await testDatabase();
+    await loadDemoData(database.db);
+    scitt = await actorFor(database.db, 'provider@example.com', '10000001');
+    university = await actorFor(database.db, 'university@example.com', '10000002');
+  });
+  after(() => database.close());
+
+  async function template(actor = scitt, options: Record<string, string> = {}) {
+    const file = await templateFile(database.db, actor, KIND, 'csv', today, options);
+    const [headers, ...rows] = parse(file.body);
+    const col = (header: string) => {
+      const index = headers.indexOf(header);
+      assert.notEqual(index, -1, header);
+      return index;
+    };
+    return { headers, rows, col, fileName: file.fileName };
+  }
+
+  async function traineeId(trn: string) {
+    return (await database.db.selectFrom('trainees').select('id').where('trn', '=', trn).executeTakeFirstOrThrow()).id;
+  }
+
+  async function placementsOf(trn: string) {
+    return database.db
+      .selectFrom('placements')
+      .selectAll()
+      .where('trainee_id', '=', await traineeId(trn))
+      .orderBy('created_at')
+      .orderBy('school_urn')
+      .execute();
+  }
+
+  async function upload(headers: string[], rows: string[][], name = 'placements.csv') {
+    return receiveUpload(database, scitt, KIND, { name, bytes: csv([headers, ...rows]) }, today);
+  }
+
+  it('offers a sheet of the trainees with fewer than 2 placements, or of every trainee of a year', async () => {
+    const { headers, rows, col, fileName } = await template();
+    assert.deepEqual(headers.slice(0, 6), [
+      'TRN',
+      'Provider trainee ID',
+      'HESA ID',
+      'Last name',
+      'First names',
+      'Route',
+    ]);
+    assert.ok(headers.includes('Placements recorded'));
+    assert.deepEqual(headers.slice(-3), ['Placement 5 URN', 'Placement 5 school name', 'Placement 5 postcode']);
+    assert.equal(fileName, 'rollbook-demo-scitt-placements-fewer-than-2.csv');
+    const { rows: expected } = await sql<{ n: string }>`
+      select count(*) as n from trainees t
+      where t.provider_id = ${scitt.organisation.id} and t.state <> 'withdrawn'
+        and (select count(*) from placements p where p.trainee_id = t.id) < 2
+    `.execute(database.db);
+    assert.equal(rows.length, Number(expected[0].n), 'every trainee with fewer than 2, but those withdrawn');
+    assert.ok(rows.length > 500);
+
+    // A trainee with 2 placements leaves the default sheet, but is in their year's, with both listed.
+    const trn = (rows.find((r) => r[col('Placements recorded')] === '') ?? [])[col('TRN')];
+    const id = await traineeId(trn);
+    await database.db
+      .insertInto('placements')
+      .values([
+        { trainee_id: id, provider_id: scitt.organisation.id, school_urn: '100003' },
+        {
+          trainee_id: id,
+          provider_id: scitt.organisation.id,
+          school_name: 'Hillside Annexe',
+          school_postcode: 'LS1 4AB',
+        },
+      ])
+      .execute();
+    const after = await template();
+    assert.equal(after.rows.length, rows.length - 1);
+    assert.ok(!after.rows.some((row) => row[col('TRN')] === trn));
+
+    const trainee = await database.db.selectFrom('trainees').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const year = traineeAcademicYear(trainee.itt_start_date);
+    const ofYear = await template(scitt, { trainees: 'year', year: String(year) });
+    const row = ofYear.rows.find((r) => r[col('TRN')] === trn);
+    assert.ok(row, 'the trainee is in the sheet of their year');
+    // Both listed, in the order they were added (here, in the same moment: either order).
+    assert.deepEqual(row[col('Placements recorded')].split('; ').sort(), [
+      'Hillside Annexe (LS1 4AB)',
+      'Willow Green High School (URN 100003)',
+    ]);
+    assert.match(ofYear.fileName, new RegExp(`placements-${year}-to-${year + 1}\\.csv$`));
+
+    await assert.rejects(
+      templateFile(database.db, scitt, KIND, 'csv', today, { trainees: 'year', year: '1850' }),
+      (error) => error instanceof DomainError && error.field === 'year',
+    );
+    await assert.rejects(
+      templateFile(database.db, scitt, KIND, 'csv', today, { trainees: 'some' }),
+      (error) => error instanceof DomainError && /trainees must be one of: fewer-than-2, year/.test(error.message),
+    );
+    const xlsx = await templateFile(database.db, scitt, KIND, 'xlsx', today);
+    assert.equal(xlsx.body.subarray(0, 2).toString(), 'PK');
+  });
+
+  it('checks every row rule, counts the trainees who get placements, and adds them in one commit', async () => {
+    const { headers, rows, col } = await template();
+    const their = (await template(university)).rows[0];
+    // Trainees with no placements yet, so that what the test records is all they have.
+    const pick = rows
+      .filter((row) => row[col('Placements recorded')] === '')
+      .slice(10, 30)
+      .map((row) => [...row]);
+    const trnOf = (i: number) => pick[i][col('TRN')];
+    const set = (i: number, n: number, urn: string, name = '', postcode = '') => {
+      pick[i][col(`Placement ${n} URN`)] = urn;
+      pick[i][col(`Placement ${n} school name`)] = name;
+      pick[i][col(`Placement ${n} postcode`)] = postcode;
+    };
+    // Already recorded before the upload: one at 100005 (no dates), one at 100006 with a start date.
+    await database.db
+      .insertInto('placements')
+      .values([
+        { trainee_id: await traineeId(trnOf(8)), provider_id: scitt.organisation.id, school_urn: '100005' },
+        {
+          trainee_id: await traineeId(trnOf(10)),
+          provider_id: scitt.organisation.id,
+          school_urn: '100006',
+          start_date: '2025-09-01',
+        },
+      ])
+      .execute();
+
+    set(0, 1, '100003');
+    set(0, 2, '100004'); // two placements by URN
+    set(1, 1, '', 'St Mary’s Hospital School', 'ls1  4ab'); // no URN: name and postcode, tidied
+    set(2, 3, '999999'); // not in the register
+    set(3, 1, 'abc'); // not a URN
+    set(4, 1, '', 'Riverside Academy'); // a name without a postcode
+    set(5, 2, '', 'Riverside Academy', 'NOT A POSTCODE');
+    set(6, 1, '100003', 'Willow Green High School'); // a URN and a name
+    // 7: nothing given
+    set(8, 1, '100005'); // identical to the one recorded
+    set(9, 1, '100007');
+    set(9, 2, '100007'); // repeated in the row: added once
+    set(10, 1, '100006'); // same URN as a recorded one with dates: a split site, added
+    pick[11][col('TRN')] = their[0]; // another provider's trainee
+    set(11, 1, '100003');
+    pick[12][col('Last name')] = 'Changed';
+    set(12, 1, '100003');
+    pick[13][col('TRN')] = '';
+    set(13, 1, '100008'); // found by provider trainee ID
+
+    const checked = await upload(headers, pick);
+    assert.equal(checked.state, 'checked');
+    assert.equal(checked.change_count, 5, 'rows 0, 1, 9, 10 and 13');
+    assert.equal(checked.error_count, 7);
+    assert.equal(checked.skip_count, pick.length - 12, 'rows 7 and 8, and the rows left as they were');
+
+    const report = parse((await errorReport(database.db, scitt, checked.id)).body);
+    const errorsOf = (i: number) => report[i + 1].at(-1) ?? '';
+    const resultOf = (i: number) => report[i + 1].at(-2) ?? '';
+    assert.equal(resultOf(0), 'Passed');
+    assert.match(errorsOf(2), /Placement 3 URN: there is no school with URN 999999 in the register/);
+    assert.match(errorsOf(3), /Placement 1 URN: "abc" is not a URN/);
+    assert.match(errorsOf(4), /Placement 1 postcode: empty. Enter the school’s postcode as well as its name/);
+    assert.match(errorsOf(5), /Placement 2 postcode: "NOT A POSTCODE" is not a full UK postcode/);
+    assert.match(errorsOf(6), /Placement 1 school name: leave it empty when you give a URN/);
+    assert.match(resultOf(7), /Nothing to add/);
+    assert.match(resultOf(8), /already recorded/);
+    assert.match(errorsOf(11), new RegExp(`TRN: no trainee of yours has TRN ${their[0]}`));
+    assert.match(errorsOf(12), /Last name: "Changed" does not match the trainee’s record/);
+
+    const review = await reviewChanges(database.db, scitt, checked.id);
+    const lines = review.groups.flatMap((g) => g.lines);
+    const first = lines.find((line) => line.details.includes(`TRN ${trnOf(0)}`));
+    assert.deepEqual(first?.details.slice(1), [
+      'Placement at Willow Green High School (URN 100003)',
+      'Placement at Chapel End High School (URN 100004)',
+    ]);
+
+    const result = await commitUpload(database, scitt, checked.id, { skipErrors: true, today });
+    assert.deepEqual(result, { state: 'committed', committed: 5 });
+    assert.deepEqual(
+      (await placementsOf(trnOf(0))).map((p) => [p.school_urn, p.added_by_upload]),
+      [
+        ['100003', checked.id],
+        ['100004', checked.id],
+      ],
+    );
+    const byName = await placementsOf(trnOf(1));
+    assert.deepEqual(
+      byName.map((p) => [p.school_urn, p.school_name, p.school_postcode]),
+      [[null, 'St Mary’s Hospital School', 'LS1 4AB']],
+    );
+    assert.equal((await placementsOf(trnOf(8))).length, 1, 'the identical placement was not added again');
+    assert.equal((await placementsOf(trnOf(9))).length, 1, 'the repeated placement was added once');
+    assert.equal((await placementsOf(trnOf(10))).length, 2, 'the split site was added');
+    assert.equal((await placementsOf(trnOf(12))).length, 0);
+    const events = await database.db
+      .selectFrom('events')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('action', '=', 'placement added')
+      .where('via', '=', `upload ${checked.id}`)
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(events.n), 6, 'one event for each placement added');
+  });
+
+  it('refuses a file without the placement columns, and one that finds no trainee column', async () => {
+    await assert.rejects(upload(['TRN', 'Last name'], [['2000001', 'Smith']]), /Placement 1 URN/);
+    await assert.rejects(
+      upload(['Last name', 'Placement 1 URN'], [['Smith', '100003']]),
+      /"TRN" or "Provider trainee ID"/,
+    );
+  });
+
+  it('turns a row into an error at commit when its placement was recorded since the check', async () => {
+    const { headers, rows, col } = await template();
+    const pick = rows
+      .filter((row) => row[col('Placements recorded')] === '')
+      .slice(40, 42)
+      .map((row) => [...row]);
+    for (const row of pick) row[col('Placement 1 URN')] = '100009';
+    const checked = await upload(headers, pick);
+    assert.equal(checked.change_count, 2);
+    await database.db
+      .insertInto('placements')
+      .values({
+        trainee_id: await traineeId(pick[0][col('TRN')]),
+        provider_id: scitt.organisation.id,
+        school_urn: '100009',
+      })
+      .execute();
+    const result = await commitUpload(database, scitt, checked.id, { skipErrors: false, today });
+    assert.deepEqual(result, { state: 'checked', stale: 1 });
+    assert.equal((await placementsOf(pick[1][col('TRN')])).length, 0, 'nothing was added');
+    const again = await commitUpload(database, scitt, checked.id, { skipErrors: true, today });
+    assert.deepEqual(again, { state: 'committed', committed: 1 });
+    assert.equal((await placementsOf(pick[0][col('TRN')])).length, 1, 'not added twice');
+  });
+});
