@@ -6,11 +6,11 @@
 // placements gone and the upload "Undone". Once with JavaScript, once without.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO } from '../../src/demo-data.ts';
-import { chooseFile, type DownloadedFile, download, expectPage, pathOf, signIn, textOf } from './support/pages.ts';
+import { chooseFile, download, expectPage, pathOf, signIn, textOf } from './support/pages.ts';
 import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
+import { Sheet } from './support/sheet.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const ACTION_TIMEOUT_MS = 15_000;
@@ -20,7 +20,6 @@ const KIND_TITLE = 'Add placements for your trainees';
 const RECORDED = 'Placements recorded';
 const UPLOAD = /^\/uploads\/([0-9a-f-]{36})$/;
 const TRAINEE = /^\/trainees\/[0-9a-f-]{36}$/;
-const BOM = '\uFEFF';
 const SHEET_NAME = 'rollbook-demo-scitt-placements-fewer-than-2';
 
 /** Schools of the demo register (data/demo-schools.csv). */
@@ -34,52 +33,6 @@ const SCHOOLS = {
 const UNKNOWN_URN = '999999';
 /** A school without a URN, given by name and postcode (as typed: the postcode is tidied). */
 const NURSERY = { name: 'Little Acorns Nursery', typedPostcode: 'ls1 4ab', postcode: 'LS1 4AB' };
-
-/** A CSV sheet as the user sees it in a spreadsheet: a heading row and rows of cells. */
-class Sheet {
-  readonly headers: string[];
-  readonly rows: string[][];
-  private readonly bom: boolean;
-
-  constructor(headers: string[], rows: string[][], bom: boolean) {
-    this.headers = headers;
-    this.rows = rows;
-    this.bom = bom;
-  }
-
-  static read(file: DownloadedFile): Sheet {
-    const text = file.bytes.toString('utf8');
-    const bom = text.startsWith(BOM);
-    const [headers, ...rows] = Papa.parse<string[]>(bom ? text.slice(1) : text, { skipEmptyLines: true }).data;
-    return new Sheet(headers, rows, bom);
-  }
-
-  column(header: string): number {
-    const index = this.headers.indexOf(header);
-    assert.notEqual(index, -1, `the sheet has a "${header}" column`);
-    return index;
-  }
-
-  cell(row: string[], header: string): string {
-    return row[this.column(header)];
-  }
-
-  set(row: string[], header: string, value: string) {
-    row[this.column(header)] = value;
-  }
-
-  /** The row for a TRN. */
-  find(trn: string): string[] {
-    const row = this.rows.find((r) => this.cell(r, 'TRN') === trn);
-    assert.ok(row, `the sheet has a row for TRN ${trn}`);
-    return row;
-  }
-
-  toFile(name: string) {
-    const text = Papa.unparse([this.headers, ...this.rows]);
-    return { name, mimeType: 'text/csv', buffer: Buffer.from(`${this.bom ? BOM : ''}${text}`, 'utf8') };
-  }
-}
 
 /** The id of the upload whose page is showing. */
 function uploadIdOf(page: Page): string {

@@ -13,10 +13,10 @@ import { academicYearName, today } from '../../src/domain/dates.ts';
 import { signOffYear } from '../../src/domain/placements/sign-off.ts';
 import { download, expectPage, signIn, textOf } from './support/pages.ts';
 import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
+import { BOM } from './support/sheet.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const ACTION_TIMEOUT_MS = 15_000;
-const BOM = '\uFEFF';
 
 describe('performance profile sign-off in the browser', () => {
   const year = signOffYear(today());

@@ -5,11 +5,10 @@
 // Once with JavaScript, once without.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEMO } from '../../src/demo-data.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
-import { chooseFile, type DownloadedFile, download, expectPage, pathOf, signIn, textOf } from './support/pages.ts';
+import { chooseFile, download, expectPage, pathOf, signIn, textOf } from './support/pages.ts';
 import {
   expectNoAxeViolations,
   launchBrowser,
@@ -17,6 +16,7 @@ import {
   type RunningServer,
   startServer,
 } from './support/server.ts';
+import { Sheet } from './support/sheet.ts';
 
 const TEST_TIMEOUT_MS = 120_000;
 const ACTION_TIMEOUT_MS = 15_000;
@@ -25,7 +25,6 @@ const START = '/bulk/qts-recommendations';
 const KIND_TITLE = 'Recommend trainees for QTS or EYTS';
 const DATE_COLUMN = 'Date QTS or EYTS standards met';
 const UPLOAD = /^\/uploads\/([0-9a-f-]{36})$/;
-const BOM = '\uFEFF';
 
 /** yyyy-mm-dd → d/m/yyyy, as a person types a date. */
 const typed = (iso: string) => {
@@ -38,52 +37,6 @@ const iso = (sheetDate: string) => {
   const [d, m, y] = sheetDate.split('/');
   return `${y}-${m.padStart(2, '0')}-${d.padStart(2, '0')}`;
 };
-
-/** A CSV sheet as the user sees it in a spreadsheet: a heading row and rows of cells. */
-class Sheet {
-  readonly headers: string[];
-  readonly rows: string[][];
-  private readonly bom: boolean;
-
-  constructor(headers: string[], rows: string[][], bom: boolean) {
-    this.headers = headers;
-    this.rows = rows;
-    this.bom = bom;
-  }
-
-  static read(file: DownloadedFile): Sheet {
-    const text = file.bytes.toString('utf8');
-    const bom = text.startsWith(BOM);
-    const [headers, ...rows] = Papa.parse<string[]>(bom ? text.slice(1) : text, { skipEmptyLines: true }).data;
-    return new Sheet(headers, rows, bom);
-  }
-
-  column(header: string): number {
-    const index = this.headers.indexOf(header);
-    assert.notEqual(index, -1, `the sheet has a "${header}" column`);
-    return index;
-  }
-
-  cell(row: string[], header: string): string {
-    return row[this.column(header)];
-  }
-
-  set(row: string[], header: string, value: string) {
-    row[this.column(header)] = value;
-  }
-
-  /** The row for a TRN. */
-  find(trn: string): string[] {
-    const row = this.rows.find((r) => this.cell(r, 'TRN') === trn);
-    assert.ok(row, `the sheet has a row for TRN ${trn}`);
-    return row;
-  }
-
-  toFile(name: string) {
-    const text = Papa.unparse([this.headers, ...this.rows]);
-    return { name, mimeType: 'text/csv', buffer: Buffer.from(`${this.bom ? BOM : ''}${text}`, 'utf8') };
-  }
-}
 
 /**
  * n rows of the sheet that can take today's date as the standards date (an ITT start on or before
