@@ -85,10 +85,15 @@ export class Agent {
     );
   }
 
-  /** Posts a form with the CSRF token from the last page seen (fetching one if none yet). */
-  async post(url: string, form: Record<string, string> = {}, { csrf = true } = {}) {
+  /**
+   * Posts a form with the CSRF token from the last page seen (fetching one if none yet). Fields as
+   * pairs when a name repeats, as ticked checkboxes send it.
+   */
+  async post(url: string, form: Record<string, string> | [string, string][] = {}, { csrf = true } = {}) {
     if (csrf && !this.csrfToken) await this.get('/cookies');
-    const body = new URLSearchParams({ ...(csrf ? { _csrf: this.csrfToken ?? '' } : {}), ...form }).toString();
+    const fields: [string, string][] = Array.isArray(form) ? [...form] : Object.entries(form);
+    if (csrf) fields.unshift(['_csrf', this.csrfToken ?? '']);
+    const body = new URLSearchParams(fields).toString();
     return this.remember(
       await this.app.inject({
         method: 'POST',

@@ -2,7 +2,6 @@
 // assigning and removing a provider (with emails to its users), what providers see, and isolation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { academicYearName } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createOrganisation, findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
@@ -144,7 +143,7 @@ describe('offered placements', () => {
     });
     assert.match(noYearGroup.body, /Select the year group the trainee would teach/);
 
-    const both = await postForm(school, `${LIST}/new`, [
+    const both = await school.post(`${LIST}/new`, [
       ['phase', 'primary'],
       ['yearGroup', 'year-3'],
       ['academicYear', String(NEXT)],
@@ -177,7 +176,7 @@ describe('offered placements', () => {
   });
 
   it('adds a placement once there is a contact, all three terms stored as any time, and lists it', async () => {
-    const response = await postForm(school, `${LIST}/new`, [
+    const response = await school.post(`${LIST}/new`, [
       ['phase', 'secondary'],
       ['subject', 'mathematics'],
       ['yearGroup', 'year-3'],
@@ -219,7 +218,7 @@ describe('offered placements', () => {
     const form = await school.get(`${LIST}/${placementId}/edit`);
     assert.equal(form.statusCode, 200);
     assert.match(form.body, /value="any" checked/);
-    const response = await postForm(school, `${LIST}/${placementId}/edit`, [
+    const response = await school.post(`${LIST}/${placementId}/edit`, [
       ['phase', 'secondary'],
       ['subject', 'physics'],
       ['academicYear', String(NEXT)],
@@ -434,27 +433,3 @@ describe('offered placements', () => {
     assert.deepEqual((event.changes as Record<string, { from: unknown }>).subject, { from: 'physics' });
   });
 });
-
-/**
- * Posts a form with a field repeated (checkboxes), as a browser does. The shared test agent sends
- * one value a field, so this sends the agent's cookies and CSRF token itself.
- */
-async function postForm(agent: Agent, url: string, entries: [string, string][]) {
-  const inner = agent as unknown as {
-    app: FastifyInstance;
-    cookies: Map<string, string>;
-    csrfToken: string | undefined;
-    address: string;
-  };
-  if (!inner.csrfToken) await agent.get('/cookies');
-  return inner.app.inject({
-    method: 'POST',
-    url,
-    payload: new URLSearchParams([['_csrf', inner.csrfToken ?? ''], ...entries]).toString(),
-    headers: {
-      cookie: [...inner.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    remoteAddress: inner.address,
-  });
-}
