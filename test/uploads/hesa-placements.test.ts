@@ -125,8 +125,28 @@ describe('HESA placements upload', () => {
       ],
     );
     assert.equal((await placementsOf(2)).length, 1);
+    // One event per trainee, naming every placement their rows added.
+    const eventsVia = (via: string) =>
+      database.db.selectFrom('events').select(['subject_id', 'action', 'changes']).where('via', '=', via).execute();
+    const added = await eventsVia(`upload ${upload.id}`);
+    assert.deepEqual(added.map((e) => e.subject_id).sort(), [trainees[0].id, trainees[1].id].sort());
+    assert.ok(added.every((e) => e.action === 'placements added'));
+    assert.deepEqual(added.find((e) => e.subject_id === trainees[0].id)?.changes, {
+      placements: {
+        to: 'Willow Green High School (URN 100003), starting 2025-09-02; Chapel End High School (URN 100004)',
+      },
+    });
 
     assert.equal((await undoUpload(database, university, upload.id)).state, 'undone');
+    const removed = await eventsVia(`undo of upload ${upload.id}`);
+    assert.equal(removed.length, 2);
+    // The undo names the same placements as the commit did.
+    const addedTo = added.find((e) => e.subject_id === trainees[1].id)?.changes as
+      | { placements: { to: string } }
+      | undefined;
+    assert.deepEqual(removed.find((e) => e.subject_id === trainees[1].id)?.changes, {
+      placements: { from: addedTo?.placements.to },
+    });
     assert.equal((await placementsOf(0)).length, 0);
     assert.equal((await placementsOf(1)).length, 0);
     assert.equal((await placementsOf(2)).length, 1, 'the placement recorded before stays');

@@ -5,10 +5,12 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import type { Database } from '../../src/db/database.ts';
+import { inTransaction } from '../../src/db/transaction.ts';
 import { loadDemoData } from '../../src/demo-data.ts';
 import { today as todayInEngland, traineeAcademicYear } from '../../src/domain/dates.ts';
 import { DomainError } from '../../src/domain/errors.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
+import { placements } from '../../src/uploads/kinds/placements.ts';
 import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
 import { errorReport } from '../../src/uploads/report.ts';
 import { reviewChanges } from '../../src/uploads/review.ts';
@@ -227,11 +229,19 @@ describe('bulk placements upload', () => {
     assert.equal((await placementsOf(trnOf(12))).length, 0);
     const events = await database.db
       .selectFrom('events')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('action', '=', 'placement added')
+      .select(['subject_type', 'subject_id', 'action', 'changes', 'actor_user_id'])
       .where('via', '=', `upload ${checked.id}`)
-      .executeTakeFirstOrThrow();
-    assert.equal(Number(events.n), 6, 'one event for each placement added');
+      .execute();
+    assert.equal(events.length, 5, 'one event for each trainee given placements');
+    assert.ok(events.every((e) => e.action === 'placements added' && e.actor_user_id === scitt.userId));
+    const eventOf = async (i: number) => {
+      const id = await traineeId(trnOf(i));
+      return events.find((e) => e.subject_type === 'trainee' && e.subject_id === id)?.changes;
+    };
+    assert.deepEqual(await eventOf(0), {
+      placements: { to: 'Willow Green High School (URN 100003); Chapel End High School (URN 100004)' },
+    });
+    assert.deepEqual(await eventOf(1), { placements: { to: 'St Mary’s Hospital School (LS1 4AB)' } });
   });
 
   it('refuses a file without the placement columns, and one that finds no trainee column', async () => {
@@ -265,5 +275,89 @@ describe('bulk placements upload', () => {
     const again = await commitUpload(database, scitt, checked.id, { skipErrors: true, today });
     assert.deepEqual(again, { state: 'committed', committed: 1 });
     assert.equal((await placementsOf(pick[0][col('TRN')])).length, 1, 'not added twice');
+  });
+
+  it('re-checks at commit: a trainee gone, or an identical placement recorded meanwhile, but not another one', async () => {
+    const { headers, rows, col } = await template();
+    const pick = rows
+      .filter((row) => row[col('Placements recorded')] === '')
+      .slice(50, 54)
+      .map((row) => [...row]);
+    for (const row of pick) {
+      row[col('Placement 1 URN')] = '100010';
+      row[col('Placement 2 school name')] = 'Hill Top Farm School';
+      row[col('Placement 2 postcode')] = 'LS2 9JT';
+    }
+    const checked = await upload(headers, pick);
+    assert.equal(checked.change_count, 4);
+    const [gone, sameName, splitSite] = await Promise.all(pick.slice(0, 3).map((row) => traineeId(row[col('TRN')])));
+    await database.db
+      .insertInto('placements')
+      .values({ trainee_id: gone, provider_id: scitt.organisation.id, school_urn: '100012' })
+      .execute();
+    await database.db.deleteFrom('trainees').where('id', '=', gone).execute();
+    const left = await database.db.selectFrom('placements').select('id').where('trainee_id', '=', gone).execute();
+    assert.deepEqual(left, [], 'a trainee’s placements go with them');
+    await database.db
+      .insertInto('placements')
+      .values([
+        // The same school by name and postcode, in other capitals: identical.
+        {
+          trainee_id: sameName,
+          provider_id: scitt.organisation.id,
+          school_name: 'HILL TOP FARM SCHOOL',
+          school_postcode: 'LS2 9JT',
+        },
+        // The same URN with a start date: another placement (a split site), so the row still stands.
+        { trainee_id: splitSite, provider_id: scitt.organisation.id, school_urn: '100010', start_date: '2025-09-01' },
+      ])
+      .execute();
+
+    assert.deepEqual(await commitUpload(database, scitt, checked.id, { skipErrors: false, today }), {
+      state: 'checked',
+      stale: 2,
+    });
+    const report = parse((await errorReport(database.db, scitt, checked.id)).body);
+    assert.match(report[1].at(-1) ?? '', /record has gone since the file was checked/);
+    assert.match(
+      report[2].at(-1) ?? '',
+      /has had the placement at Hill Top Farm School \(LS2 9JT\) recorded since the file was checked/,
+    );
+    assert.equal(report[3].at(-2), 'Passed');
+    assert.equal((await placementsOf(pick[3][col('TRN')])).length, 0, 'nothing was added');
+
+    assert.deepEqual(await commitUpload(database, scitt, checked.id, { skipErrors: true, today }), {
+      state: 'committed',
+      committed: 2,
+    });
+    assert.equal((await placementsOf(pick[2][col('TRN')])).length, 3, 'the split site and the two rows’ placements');
+    assert.equal((await placementsOf(pick[3][col('TRN')])).length, 2);
+  });
+
+  it('adds nothing when an identical placement is recorded between the re-check and the insert', async () => {
+    const { headers, rows, col } = await template();
+    const pick = rows
+      .filter((row) => row[col('Placements recorded')] === '')
+      .slice(60, 62)
+      .map((row) => [...row]);
+    for (const row of pick) row[col('Placement 1 URN')] = '100011';
+    const checked = await upload(headers, pick);
+    assert.equal(checked.change_count, 2);
+    await database.db
+      .insertInto('placements')
+      .values({
+        trainee_id: await traineeId(pick[1][col('TRN')]),
+        provider_id: scitt.organisation.id,
+        school_urn: '100011',
+      })
+      .execute();
+    // The insert itself, as if the placement had come just after the re-check.
+    await assert.rejects(
+      inTransaction(database.db, (tx) =>
+        placements.apply(tx, { db: tx, actor: scitt, today, uploadId: checked.id, expected: 2 }),
+      ),
+      /recorded while it was being submitted, so nothing was added/,
+    );
+    assert.equal((await placementsOf(pick[0][col('TRN')])).length, 0, 'nothing was added');
   });
 });

@@ -83,10 +83,17 @@ describe('undoing an upload', () => {
     assert.equal(await placementCount(), before - 6);
     const events = await database.db
       .selectFrom('events')
-      .select(['action', 'subject_type'])
+      .select(['action', 'subject_type', 'changes'])
       .where('via', '=', `undo of upload ${id}`)
       .execute();
-    assert.equal(events.filter((e) => e.action === 'placement removed').length, 6);
+    assert.equal(events.length, 3, 'one event for each of the 3 trainees');
+    for (const event of events) {
+      assert.equal(event.action, 'placements removed');
+      assert.equal(event.subject_type, 'trainee');
+      assert.deepEqual(event.changes, {
+        placements: { from: 'Willow Green High School (URN 100003); Chapel End High School (URN 100004)' },
+      });
+    }
     const uploadEvent = await database.db
       .selectFrom('events')
       .select('action')

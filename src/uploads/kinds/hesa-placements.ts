@@ -5,7 +5,6 @@
 import { sql } from 'kysely';
 import type { Trainee } from '../../db/schema.ts';
 import { normaliseUrn } from '../../domain/identifiers.ts';
-import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { parseDate } from '../cells/cells.ts';
 import type { ColumnSpec } from '../headers.ts';
 import type { RowError, UploadKind } from './kind.ts';
@@ -20,6 +19,7 @@ import {
   type RegisterSchool,
   recheckPlacements,
   removeUploadedPlacements,
+  stagePlacement,
 } from './placement-changes.ts';
 import { hesaDigits } from './trainee-identity.ts';
 
@@ -158,7 +158,7 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
       return { outcome: 'error', errors, ...(trainee ? { recordKey: trainee.id } : {}) };
     }
 
-    const placement = { urn, school: null, postcode: null, start, label: placementLabel(urn, school) };
+    const placement = { urn, school: null, postcode: null, start };
     const key = `${trainee.id}|${placementKey(placement)}`;
     if (lookup.recorded.get(trainee.id)?.has(placementKey(placement))) {
       return { outcome: 'skip', reason: 'Already recorded: nothing to add', recordKey: trainee.id };
@@ -172,11 +172,11 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
       outcome: 'change',
       recordKey: trainee.id,
       change: {
-        traineeId: trainee.id,
-        name: `${trainee.first_names} ${trainee.last_name}`,
-        trn: trainee.trn ?? '',
-        route: trainingRoute(trainee.route).name,
-        placements: [placement],
+        t: trainee.id,
+        n: `${trainee.first_names} ${trainee.last_name}`,
+        ...(trainee.trn ? { trn: trainee.trn } : {}),
+        r: trainee.route,
+        p: [stagePlacement(placement, placementLabel(urn, school))],
       },
     };
   },

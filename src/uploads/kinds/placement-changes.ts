@@ -1,31 +1,36 @@
 // What the two placement kinds (placements, hesa-placements) share: the schools and the recorded
 // placements a file is checked against (one query each), the rule for an identical placement, and
 // the set-based commit and undo from the staged rows, with their audit events.
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatIsoDate } from '../../domain/dates.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
+import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import type { CommitContext, ReviewLine } from './kind.ts';
 
-/** One placement to add, as staged in upload_rows.change (short keys: 100,000 rows of them). */
+/**
+ * One placement to add, as staged in upload_rows.change. Short keys, and none for an empty
+ * detail: a large file stages 200,000 of these, and the commit reads them back in SQL.
+ */
 export interface StagedPlacement {
-  /** The register's URN, or null for a school without one. */
-  urn: string | null;
+  /** The register's URN; none for a school without one. */
+  u?: string;
   /** For a school without a URN: its name and postcode, as stored. */
-  school: string | null;
-  postcode: string | null;
-  start: string | null;
-  /** How the review page names the school. */
-  label: string;
+  s?: string;
+  c?: string;
+  /** The start date, yyyy-mm-dd, when given. */
+  d?: string;
+  /** How the review page, messages and the audit log name the school. */
+  l: string;
 }
 
-/** The staged change of a row: one trainee, the placements it adds. */
+/** The staged change of a row: one trainee (t: id; n: name; trn; r: route code), the placements it adds. */
 export interface PlacementsChange {
-  traineeId: string;
-  name: string;
-  trn: string;
-  route: string;
-  placements: StagedPlacement[];
+  t: string;
+  n: string;
+  trn?: string;
+  r: string;
+  p: StagedPlacement[];
 }
 
 export interface RegisterSchool {
@@ -33,18 +38,48 @@ export interface RegisterSchool {
   postcode: string | null;
 }
 
-/**
- * Two placements are identical when every detail is (the database's own unique rule): the same
- * URN at another site, or with other dates, is a different placement (split sites).
- */
-export function placementKey(p: {
+/** A placement as the check gives it, before it is staged. */
+export interface NewPlacementDetails {
   urn: string | null;
   school: string | null;
   postcode: string | null;
   start: string | null;
-  end?: string | null;
-}): string {
+}
+
+/**
+ * Two placements are identical when every detail is (the database's own unique rule): the same
+ * URN at another site, or with other dates, is a different placement (split sites).
+ */
+export function placementKey(p: NewPlacementDetails & { end?: string | null }): string {
   return [p.urn ?? '', (p.school ?? '').toLowerCase(), p.postcode ?? '', p.start ?? '', p.end ?? ''].join('|');
+}
+
+/** How a placement is named on the review page, in messages and in the audit log. */
+export function placementLabel(urn: string | null, school: RegisterSchool | string, postcode?: string | null): string {
+  if (typeof school === 'string') return `${school} (${postcode})`;
+  return `${school.name} (URN ${urn})`;
+}
+
+/** The same name in SQL, for a placement `p` joined to the register as `s` (template, undo). */
+export function placementLabelSql(p: string, s: string): RawBuilder<string> {
+  const [placement, school] = [sql.ref(p), sql.ref(s)];
+  return sql<string>`coalesce(${school}.name || ' (URN ' || ${placement}.school_urn || ')',
+    ${placement}.school_name || ' (' || ${placement}.school_postcode || ')', 'URN ' || ${placement}.school_urn)`;
+}
+
+/** The placement as staged: only the details it has. */
+export function stagePlacement(details: NewPlacementDetails, label: string): StagedPlacement {
+  const staged: StagedPlacement = { l: label };
+  if (details.urn) staged.u = details.urn;
+  if (details.school) staged.s = details.school;
+  if (details.postcode) staged.c = details.postcode;
+  if (details.start) staged.d = details.start;
+  return staged;
+}
+
+/** The key of a staged placement (placementKey). */
+export function stagedKey(p: StagedPlacement): string {
+  return placementKey({ urn: p.u ?? null, school: p.s ?? null, postcode: p.c ?? null, start: p.d ?? null });
 }
 
 /** The schools of the register with these URNs: one query. */
@@ -90,46 +125,41 @@ export async function lookUpRecordedPlacements(
   return recorded;
 }
 
-/** How a staged placement is named on the review page and in messages. */
-export function placementLabel(urn: string | null, school: RegisterSchool | string, postcode?: string | null): string {
-  if (typeof school === 'string') return `${school} (${postcode})`;
-  return `${school.name} (URN ${urn})`;
+/** A row's staged placements as a relation p(u, s, c, d, l, position), for a lateral join on `u`. */
+const rowPlacements = sql`rows from (jsonb_to_recordset(u.change->'p') as (u text, s text, c text, d date, l text))
+  with ordinality as p(u, s, c, d, l, position)`;
+
+/** The staged rows that make a change, as `u`. */
+function changeRows(uploadId: string) {
+  return sql`(select row_number, change from upload_rows where upload_id = ${uploadId} and outcome = 'change') as u`;
 }
 
 /**
- * The staged placements as a relation n(trainee_id, row_number, position, urn, school, postcode,
- * start), read in SQL: position is the placement's place within its row.
- */
-function stagedPlacements(uploadId: string) {
-  return sql`(
-    select (u.change->>'traineeId')::uuid as trainee_id, u.row_number, u.change->>'name' as name,
-      p.urn, p.school, p.postcode, p.start, p.label, p.position
-    from upload_rows u
-    cross join lateral rows from (jsonb_to_recordset(u.change->'placements')
-      as (urn text, school text, postcode text, start date, label text))
-      with ordinality as p(urn, school, postcode, start, label, position)
-    where u.upload_id = ${uploadId} and u.outcome = 'change'
-  )`;
-}
-
-/**
- * In the commit transaction: rows whose trainee has gone, or which would add a placement that
- * has been recorded (identically) since the file was checked.
+ * In the commit transaction: rows whose trainee has gone (or is no longer the provider's), or
+ * which would add a placement identical to one recorded since the file was checked (the check
+ * left out those already recorded, so only a newer one can match). One statement over every
+ * staged placement, which the planner may answer by probing the unique rule's index or by
+ * hashing the placements table once.
  */
 export async function recheckPlacements(tx: Transaction<DB>, { actor, uploadId }: CommitContext) {
   const { rows } = await sql<{ row_number: number; name: string; gone: boolean; label: string | null }>`
-    select n.row_number, n.name, t.id is null as gone, min(n.label) as label
-    from ${stagedPlacements(uploadId)} as n
+    select n.row_number, min(n.name) as name, t.id is null as gone, min(n.l) as label
+    from (
+      select (u.change->>'t')::uuid as trainee_id, u.row_number, u.change->>'n' as name, p.u, p.s, p.c, p.d, p.l
+      from ${changeRows(uploadId)}
+      cross join lateral ${rowPlacements}
+    ) n
     left join trainees t on t.id = n.trainee_id and t.provider_id = ${actor.organisation.id}
     where t.id is null or exists (
-      select 1 from placements x
+      -- The unique rule's own expressions.
+      select from placements x
       where x.trainee_id = n.trainee_id
-        and coalesce(x.school_urn, '') = coalesce(n.urn, '')
-        and coalesce(lower(x.school_name), '') = coalesce(lower(n.school), '')
-        and coalesce(x.school_postcode, '') = coalesce(n.postcode, '')
-        and coalesce(x.start_date, '-infinity'::date) = coalesce(n.start, '-infinity'::date)
-        and x.end_date is null)
-    group by n.row_number, n.name, t.id
+        and coalesce(x.school_urn, '') = coalesce(n.u, '')
+        and coalesce(lower(x.school_name), '') = coalesce(lower(n.s), '')
+        and coalesce(x.school_postcode, '') = coalesce(n.c, '')
+        and coalesce(x.start_date, '-infinity'::date) = coalesce(n.d, '-infinity'::date)
+        and coalesce(x.end_date, '-infinity'::date) = '-infinity'::date)
+    group by n.row_number, t.id
   `.execute(tx);
   const stale = new Map<number, string>();
   for (const row of rows) {
@@ -143,64 +173,74 @@ export async function recheckPlacements(tx: Transaction<DB>, { actor, uploadId }
   return stale;
 }
 
+/** A unique index refused a row: PostgreSQL's unique_violation. */
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown })?.code === '23505';
+
 /**
- * In the commit transaction: adds every staged placement in one statement, marked with the
- * upload (so undo removes exactly these), with a 'placement added' event on each trainee, as
- * adding one on the trainee's page writes. All or nothing: if any could not be added (recorded
- * meanwhile), throws and the transaction rolls back.
+ * In the commit transaction, after the re-check: adds every staged placement in one statement,
+ * marked with the upload (so undo removes exactly these), then one 'placements added' event per
+ * trainee naming them. All or nothing: a placement recorded between the re-check and the insert
+ * breaks the unique rule, and the transaction rolls back. Returns how many were added.
  */
 export async function addStagedPlacements(
   tx: Transaction<DB>,
   { actor, uploadId }: CommitContext,
   via: string,
 ): Promise<number> {
-  const { rows } = await sql<{ expected: string; added: string }>`
-    with new as (select * from ${stagedPlacements(uploadId)} as n),
-    inserted as (
-      insert into placements (trainee_id, provider_id, school_urn, school_name, school_postcode, start_date,
+  const provider = actor.organisation.id;
+  let added: number;
+  try {
+    const result = await sql`
+      insert into placements (id, trainee_id, provider_id, school_urn, school_name, school_postcode, start_date,
         added_by_upload, created_at, updated_at)
-      select n.trainee_id, t.provider_id, n.urn, n.school, n.postcode, n.start, ${uploadId}::uuid, n.added_at,
-        n.added_at
-      -- A trainee's page lists placements in the order they were added: microseconds apart, they keep
-      -- the file's order (row, then column; a row has at most 5) rather than the random order of their ids.
-      from (select *, now() + (row_number * 10 + position) * interval '1 microsecond' as added_at from new) n
-      join trainees t on t.id = n.trainee_id and t.provider_id = ${actor.organisation.id}
-      on conflict do nothing
-      returning id, trainee_id, provider_id, school_urn, school_name, school_postcode, start_date
-    ),
-    audit as (
-      insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
-      select ${actor.userId}::uuid, ${actor.organisation.id}::uuid, i.provider_id, 'trainee', i.trainee_id::text,
-        'placement added', ${placementChanges('to')}, ${via}
-      from inserted i
-    )
-    select (select count(*) from new) as expected, (select count(*) from inserted) as added
-  `.execute(tx);
-  const expected = Number(rows[0]?.expected ?? 0);
-  const added = Number(rows[0]?.added ?? 0);
-  if (added !== expected) {
-    throw new Error(`${expected - added} of the placements could not be added: they were recorded meanwhile`);
+      -- In trainee order, with ids counting up under one random prefix, so that both the unique rule's
+      -- index and the primary key are written in order rather than at 200,000 random places.
+      select (run.prefix || lpad(to_hex(row_number() over (order by n.trainee_id, n.row_number, n.position)), 12, '0'))::uuid,
+        n.trainee_id, ${provider}::uuid, n.u, n.s, n.c, n.d, ${uploadId}::uuid, n.added_at, n.added_at
+      from (
+        -- A trainee's page lists placements in the order they were added: microseconds apart, they
+        -- keep the file's order (row, then column; a row has at most 5).
+        select (u.change->>'t')::uuid as trainee_id, u.row_number, p.position, p.u, p.s, p.c, p.d,
+          now() + (u.row_number * 10 + p.position) * interval '1 microsecond' as added_at
+        from ${changeRows(uploadId)}
+        cross join lateral ${rowPlacements}
+      ) n
+      cross join (select substr(gen_random_uuid()::text, 1, 24) as prefix) run
+      order by n.trainee_id, n.row_number, n.position
+    `.execute(tx);
+    added = Number(result.numAffectedRows ?? 0);
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    throw new Error(
+      'A placement in this upload was recorded while it was being submitted, so nothing was added. Submit it again',
+    );
   }
+  await sql`
+    insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
+    select ${actor.userId}::uuid, ${provider}::uuid, ${provider}::uuid, 'trainee', r.trainee_id, 'placements added',
+      jsonb_build_object('placements', jsonb_build_object('to', string_agg(r.placements, '; ' order by r.row_number))),
+      ${via}
+    from (
+      select u.change->>'t' as trainee_id, u.row_number, (
+        select string_agg(p.l || coalesce(', starting ' || to_char(p.d, 'YYYY-MM-DD'), ''), '; ' order by p.position)
+        from ${rowPlacements}
+      ) as placements
+      from ${changeRows(uploadId)}
+    ) r
+    -- One event per trainee, even when a file gives them in several rows; written in trainee order.
+    group by r.trainee_id
+    order by r.trainee_id
+  `.execute(tx);
   return added;
-}
-
-/** An event's changes for a placement row `i`, added ('to') or removed ('from'). */
-function placementChanges(direction: 'to' | 'from') {
-  const side = sql.raw(`'${direction}'`);
-  return sql`jsonb_strip_nulls(jsonb_build_object(
-    'placement_id', jsonb_build_object(${side}, i.id),
-    'school_urn', case when i.school_urn is null then null else jsonb_build_object(${side}, i.school_urn) end,
-    'school_name', case when i.school_name is null then null else jsonb_build_object(${side}, i.school_name) end,
-    'school_postcode', case when i.school_postcode is null then null else jsonb_build_object(${side}, i.school_postcode) end,
-    'start_date', case when i.start_date is null then null else jsonb_build_object(${side}, i.start_date) end))`;
 }
 
 /** The most placements an undo refusal lists one by one. */
 const REASONS_LISTED = 20;
 
 /**
- * Undo: removes exactly the placements the upload added, with a 'placement removed' event each,
- * unless one of them has been changed since; then removes nothing and says which.
+ * Undo: removes exactly the placements the upload added, with one 'placements removed' event per
+ * trainee naming them, unless one of them has been changed since; then removes nothing and says
+ * which.
  */
 export async function removeUploadedPlacements(
   tx: Transaction<DB>,
@@ -208,10 +248,7 @@ export async function removeUploadedPlacements(
   via: string,
 ): Promise<string[]> {
   const changed = await sql<{ first_names: string; last_name: string; label: string; updated_at: Date; n: string }>`
-    select t.first_names, t.last_name, p.updated_at,
-      coalesce(s.name || ' (URN ' || p.school_urn || ')', p.school_name || ' (' || p.school_postcode || ')',
-        'URN ' || p.school_urn) as label,
-      count(*) over () as n
+    select t.first_names, t.last_name, p.updated_at, ${placementLabelSql('p', 's')} as label, count(*) over () as n
     from placements p
     join trainees t on t.id = p.trainee_id
     left join schools s on s.urn = p.school_urn
@@ -230,28 +267,33 @@ export async function removeUploadedPlacements(
     return reasons;
   }
   await sql`
-    with i as (
+    with removed as (
       delete from placements
       where added_by_upload = ${uploadId} and provider_id = ${actor.organisation.id}
-      returning id, trainee_id, provider_id, school_urn, school_name, school_postcode, start_date
+      returning trainee_id, provider_id, school_urn, school_name, school_postcode, start_date, created_at
     )
     insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
-    select ${actor.userId}::uuid, ${actor.organisation.id}::uuid, i.provider_id, 'trainee', i.trainee_id::text,
-      'placement removed', ${placementChanges('from')}, ${via}
-    from i
+    select ${actor.userId}::uuid, ${actor.organisation.id}::uuid, r.provider_id, 'trainee', r.trainee_id::text,
+      'placements removed',
+      jsonb_build_object('placements', jsonb_build_object('from', string_agg(
+        ${placementLabelSql('r', 's')} || coalesce(', starting ' || to_char(r.start_date, 'YYYY-MM-DD'), ''),
+        '; ' order by r.created_at))),
+      ${via}
+    from removed r
+    left join schools s on s.urn = r.school_urn
+    group by r.trainee_id, r.provider_id
+    order by r.trainee_id
   `.execute(tx);
   return [];
 }
 
 export function describePlacements(change: PlacementsChange): ReviewLine {
   return {
-    group: change.route,
-    title: change.name,
+    group: trainingRoute(change.r).name,
+    title: change.n,
     details: [
       ...(change.trn ? [`TRN ${change.trn}`] : []),
-      ...change.placements.map(
-        (p) => `Placement at ${p.label}${p.start ? `, starting ${formatIsoDate(p.start)}` : ''}`,
-      ),
+      ...change.p.map((p) => `Placement at ${p.l}${p.d ? `, starting ${formatIsoDate(p.d)}` : ''}`),
     ],
   };
 }

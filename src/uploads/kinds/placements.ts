@@ -6,7 +6,6 @@ import { sql } from 'kysely';
 import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../domain/dates.ts';
 import { normaliseUrn } from '../../domain/identifiers.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
-import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { parsePostcode } from '../cells/cells.ts';
 import type { ColumnSpec } from '../headers.ts';
 import type { RowError, TemplateOptions, UploadKind } from './kind.ts';
@@ -15,13 +14,16 @@ import {
   describePlacements,
   lookUpRecordedPlacements,
   lookUpSchools,
+  type NewPlacementDetails,
   type PlacementsChange,
   placementKey,
   placementLabel,
+  placementLabelSql,
   type RegisterSchool,
   recheckPlacements,
   removeUploadedPlacements,
   type StagedPlacement,
+  stagePlacement,
 } from './placement-changes.ts';
 import {
   addTraineeKeys,
@@ -54,6 +56,8 @@ const numbers = Array.from({ length: NEW_PLACEMENTS_PER_ROW }, (_, i) => i + 1);
 const urnKey = (n: number) => `placement${n}Urn`;
 const nameKey = (n: number) => `placement${n}Name`;
 const postcodeKey = (n: number) => `placement${n}Postcode`;
+/** Each new placement's column keys, made once rather than for each of 100,000 rows. */
+const slots = numbers.map((n) => ({ n, urn: urnKey(n), name: nameKey(n), postcode: postcodeKey(n) }));
 
 const COLUMNS: ColumnSpec[] = [
   ...TRAINEE_COLUMNS,
@@ -109,10 +113,7 @@ function templateTrainees(actor: Actor, options: TemplateOptions) {
     select t.id, t.version, t.trn, t.hesa_id, t.provider_trainee_id, t.first_names, t.last_name, t.route, t.subject,
       to_char(t.itt_start_date, 'YYYY-MM-DD') as itt_start_date,
       to_char(t.expected_end_date, 'YYYY-MM-DD') as expected_end_date,
-      string_agg(
-        coalesce(s.name || ' (URN ' || p.school_urn || ')', p.school_name || ' (' || p.school_postcode || ')',
-          'URN ' || p.school_urn),
-        '; ' order by p.created_at, p.id) as recorded
+      string_agg(${placementLabelSql('p', 's')}, '; ' order by p.created_at, p.id) as recorded
     from trainees t
     left join placements p on p.trainee_id = t.id
     left join schools s on s.urn = p.school_urn
@@ -122,23 +123,28 @@ function templateTrainees(actor: Actor, options: TemplateOptions) {
   `;
 }
 
+/** A new placement a row gives, with how the review page names it. */
+type GivenPlacement = NewPlacementDetails & { label: string };
+
 /** The new placements a row gives, in its numbered columns, or the errors in them. */
 function rowPlacements(
   cells: Record<string, string>,
   schools: Map<string, RegisterSchool>,
-): { placements: StagedPlacement[]; errors: RowError[] } {
-  const placements: StagedPlacement[] = [];
+): { placements: GivenPlacement[]; errors: RowError[] } {
+  const placements: GivenPlacement[] = [];
   const errors: RowError[] = [];
-  for (const n of numbers) {
-    const urnText = cells[urnKey(n)] ?? '';
-    const name = (cells[nameKey(n)] ?? '').replace(/\s+/g, ' ');
-    const postcodeText = cells[postcodeKey(n)] ?? '';
+  for (const { n, urn: urnColumn, name: nameColumn, postcode: postcodeColumn } of slots) {
+    const urnText = cells[urnColumn] ?? '';
+    const nameText = cells[nameColumn] ?? '';
+    const postcodeText = cells[postcodeColumn] ?? '';
+    // Most of a sheet's placement columns are empty.
+    if (!urnText && !nameText && !postcodeText) continue;
     const label = `Placement ${n}`;
     if (urnText) {
       const urn = normaliseUrn(urnText);
       if (!urn) {
         errors.push({
-          column: urnKey(n),
+          column: urnColumn,
           message: `${label} URN: "${urnText}" is not a URN. A URN is 6 digits, like 100001`,
         });
         continue;
@@ -146,13 +152,13 @@ function rowPlacements(
       const school = schools.get(urn);
       if (!school) {
         errors.push({
-          column: urnKey(n),
+          column: urnColumn,
           message: `${label} URN: there is no school with URN ${urn} in the register. Check the URN, or for a school without one leave it empty and give the school’s name and postcode`,
         });
       }
       for (const [key, what] of [
-        [nameKey(n), 'school name'],
-        [postcodeKey(n), 'postcode'],
+        [nameColumn, 'school name'],
+        [postcodeColumn, 'postcode'],
       ] as const) {
         if (cells[key]) {
           errors.push({
@@ -161,23 +167,23 @@ function rowPlacements(
           });
         }
       }
-      if (school && !name && !postcodeText) {
+      if (school && !nameText && !postcodeText) {
         placements.push({ urn, school: null, postcode: null, start: null, label: placementLabel(urn, school) });
       }
       continue;
     }
-    if (!name && !postcodeText) continue;
+    const name = nameText.replace(/\s+/g, ' ');
     let ok = true;
     if (!name) {
       ok = false;
       errors.push({
-        column: nameKey(n),
+        column: nameColumn,
         message: `${label} school name: empty. Enter the name of the school as well as its postcode, or its URN instead`,
       });
     } else if (name.length > SCHOOL_NAME_MAX) {
       ok = false;
       errors.push({
-        column: nameKey(n),
+        column: nameColumn,
         message: `${label} school name: longer than ${SCHOOL_NAME_MAX} characters. Shorten it`,
       });
     }
@@ -185,7 +191,7 @@ function rowPlacements(
     if (!postcodeText) {
       ok = false;
       errors.push({
-        column: postcodeKey(n),
+        column: postcodeColumn,
         message: `${label} postcode: empty. Enter the school’s postcode as well as its name, or its URN instead`,
       });
     } else {
@@ -193,7 +199,7 @@ function rowPlacements(
       if (parsed.ok) postcode = parsed.value;
       else {
         ok = false;
-        errors.push({ column: postcodeKey(n), message: `${label} postcode: ${parsed.message}` });
+        errors.push({ column: postcodeColumn, message: `${label} postcode: ${parsed.message}` });
       }
     }
     if (ok)
@@ -292,8 +298,10 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
     const urns = new Set<string>();
     for (const row of rows) {
       addTraineeKeys(keys, row);
-      for (const n of numbers) {
-        const urn = normaliseUrn(row.cells[urnKey(n)] ?? '');
+      for (const slot of slots) {
+        const text = row.cells[slot.urn];
+        if (!text) continue;
+        const urn = normaliseUrn(text);
         if (urn) urns.add(urn);
       }
     }
@@ -314,13 +322,14 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
     const errors = [...identityErrors(row, trainee), ...given.errors];
     if (errors.length) return { outcome: 'error', errors, recordKey: trainee.id };
     // Identical to one recorded, or repeated in the row: left out, not an error.
-    const seen = new Set(lookup.recorded.get(trainee.id));
+    const recorded = lookup.recorded.get(trainee.id);
+    const seen = new Set<string>();
     const added: StagedPlacement[] = [];
     for (const placement of given.placements) {
       const key = placementKey(placement);
-      if (seen.has(key)) continue;
+      if (recorded?.has(key) || seen.has(key)) continue;
       seen.add(key);
-      added.push(placement);
+      added.push(stagePlacement(placement, placement.label));
     }
     if (added.length === 0) {
       return {
@@ -335,11 +344,11 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
       outcome: 'change',
       recordKey: trainee.id,
       change: {
-        traineeId: trainee.id,
-        name: `${trainee.first_names} ${trainee.last_name}`,
-        trn: trainee.trn ?? '',
-        route: trainingRoute(trainee.route).name,
-        placements: added,
+        t: trainee.id,
+        n: `${trainee.first_names} ${trainee.last_name}`,
+        ...(trainee.trn ? { trn: trainee.trn } : {}),
+        r: trainee.route,
+        p: added,
       },
     };
   },
