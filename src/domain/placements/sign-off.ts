@@ -18,8 +18,6 @@ import type { Actor } from '../organisations/actor.ts';
 import { ValidationErrors } from '../organisations/users.ts';
 import { PLACEMENTS_NEEDED } from '../trainees/trainees.ts';
 
-/** The number of placements a trainee needs before QTS or EYTS: the one rule, kept with trainees. */
-export const MINIMUM_PLACEMENTS = PLACEMENTS_NEEDED;
 export const SIGN_OFF_PAGE_SIZE = 25;
 export const PROVIDERS_PAGE_SIZE = 50;
 
@@ -48,7 +46,7 @@ const placementCount = sql<number>`(select count(*)::int from placements where p
 /** Awarded, on a route with placements, and fewer than the minimum recorded: what needs fixing. */
 const needsPlacements = sql<boolean>`(trainees.state = 'awarded'
   and trainees.route not in (${sql.join(ASSESSMENT_ONLY_ROUTES)})
-  and ${placementCount} < ${MINIMUM_PLACEMENTS})`;
+  and ${placementCount} < ${PLACEMENTS_NEEDED})`;
 
 function providerId(actor: Actor): string {
   if (actor.organisation.type !== 'provider') throw new NotFoundError('Page');

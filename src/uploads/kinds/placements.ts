@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../domain/dates.ts';
 import { normaliseUrn } from '../../domain/identifiers.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
+import { PLACEMENTS_NEEDED } from '../../domain/trainees/trainees.ts';
 import { parsePostcode } from '../cells/cells.ts';
 import type { ColumnSpec } from '../headers.ts';
 import type { RowError, TemplateOptions, UploadKind } from './kind.ts';
@@ -39,8 +40,6 @@ import {
 
 /** New placements a row can add. */
 export const NEW_PLACEMENTS_PER_ROW = 5;
-/** Trainees need at least this many placements before QTS: the default template lists those with fewer. */
-export const PLACEMENTS_NEEDED = 2;
 /** The longest school name accepted for a school without a URN. */
 const SCHOOL_NAME_MAX = 200;
 

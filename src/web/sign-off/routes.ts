@@ -1,4 +1,5 @@
 // Providers' yearly performance-profile sign-off, and support's view of who has signed off.
+
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Services } from '../../app.ts';
 import { academicYearName, formatIsoDate, today } from '../../domain/dates.ts';
@@ -8,7 +9,6 @@ import {
   checkReminder,
   listOutcomeTrainees,
   listProviderSignOffs,
-  MINIMUM_PLACEMENTS,
   PROVIDERS_PAGE_SIZE,
   personaliseReminder,
   type ReminderInput,
@@ -20,6 +20,7 @@ import {
   signOffYear,
   signOffYearData,
 } from '../../domain/placements/sign-off.ts';
+import { PLACEMENTS_NEEDED } from '../../domain/trainees/trainees.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { attachmentHeader } from '../../uploads/report.ts';
 import { errorsFrom, field, pageNumber, pagination } from '../forms.ts';
@@ -64,7 +65,7 @@ export async function signOffRoutes(app: FastifyInstance, { database, notify }: 
         signOff: describeSignOff(summary.signOff),
         showAll,
         total,
-        minimum: MINIMUM_PLACEMENTS,
+        minimum: PLACEMENTS_NEEDED,
         trainees: trainees.map((t) => {
           const described = describeTrainee(t);
           return {
