@@ -125,7 +125,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(schoolRoutes, { database, notify: services.notify });
   await app.register(traineePlacementRoutes, { database, notify: services.notify });
   await app.register(schoolPlacementRoutes, { database, notify: services.notify });
-  await app.register(signOffRoutes, { database, notify: services.notify });
+  await app.register(signOffRoutes, { database, notify: services.notify, baseUrl: config.baseUrl });
 
   return app;
 }

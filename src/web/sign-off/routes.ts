@@ -39,7 +39,10 @@ function describeSignOff(signOff: SignOffRecord | undefined) {
   };
 }
 
-export async function signOffRoutes(app: FastifyInstance, { database, notify }: Pick<Services, 'database' | 'notify'>) {
+export async function signOffRoutes(
+  app: FastifyInstance,
+  { database, notify, baseUrl }: Pick<Services, 'database' | 'notify'> & { baseUrl: string },
+) {
   const db = database.db;
 
   // --- Providers -------------------------------------------------------------------------------
@@ -167,7 +170,7 @@ export async function signOffRoutes(app: FastifyInstance, { database, notify }: 
         const recipients = await reminderRecipients(db, year);
         return reply.viewAsync(`${VIEW}/reminders.njk`, {
           ...reminderForm(academicYearName(year), recipients.length),
-          values: defaultReminder(academicYearName(year)),
+          values: defaultReminder(academicYearName(year), baseUrl),
         });
       });
 
@@ -214,7 +217,7 @@ export async function signOffRoutes(app: FastifyInstance, { database, notify }: 
 }
 
 /** The reminder as it starts on the page; support can change any of it. */
-function defaultReminder(yearName: string): ReminderInput {
+function defaultReminder(yearName: string, baseUrl: string): ReminderInput {
   return {
     subject: `Sign off your ${yearName} trainee data by ((deadline))`,
     body: [
@@ -224,7 +227,7 @@ function defaultReminder(yearName: string): ReminderInput {
       '',
       'The data goes into the yearly initial teacher training performance profiles, so it needs to be complete and right.',
       '',
-      'Sign in to Rollbook and choose “Performance profile sign-off”. On that page:',
+      `Sign in to Rollbook and choose “Performance profile sign-off” (${baseUrl}/sign-off). On that page:`,
       '',
       `1. check that every trainee awarded QTS or EYTS in ${yearName} has at least 2 placements (trainees on assessment-only routes need none)`,
       '2. export your trainee data and check it',
