@@ -341,6 +341,7 @@ describe('performance profile sign-off', () => {
     const form = await support.get('/support/sign-offs/reminders');
     assert.equal(form.statusCode, 200);
     assert.match(form.body, /\(\(first_name\)\)/);
+    assert.match(form.body, /http:\/\/localhost:\d+\/sign-off/, 'the message links to the sign-off page');
     const refused = await support.post('/support/sign-offs/reminders', {
       action: 'preview',
       subject: '',
