@@ -15,16 +15,12 @@ import { findKind } from './kinds/index.ts';
 import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
 import { readSheet } from './sheets/read-sheet.ts';
 import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
+import { UploadConflict } from './upload-conflict.ts';
+
+// Pages and the API catch it from here.
+export { UploadConflict };
 
 export const MAX_FILE_BYTES = 50 * 1024 * 1024;
-
-/** The request cannot be done in the upload's current state (HTTP 409). */
-export class UploadConflict extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UploadConflict';
-  }
-}
 
 export const UPLOAD_STATE_NAMES: Record<UploadState, string> = {
   received: 'Received',

@@ -1,5 +1,6 @@
 // Bulk placements (upload kind placements), below the pages: the template and its choices, every
 // row rule, the counts, the set-based commit with its audit events, and a recheck at commit.
+
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
@@ -15,6 +16,7 @@ import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
 import { errorReport } from '../../src/uploads/report.ts';
 import { reviewChanges } from '../../src/uploads/review.ts';
 import { templateFile } from '../../src/uploads/template.ts';
+import { UploadConflict } from '../../src/uploads/upload-conflict.ts';
 import { actorFor } from '../support/actors.ts';
 import { testDatabase } from '../support/database.ts';
 
@@ -356,7 +358,10 @@ describe('bulk placements upload', () => {
       inTransaction(database.db, (tx) =>
         placements.apply(tx, { db: tx, actor: scitt, today, uploadId: checked.id, expected: 2 }),
       ),
-      /recorded while it was being submitted, so nothing was added/,
+      (error: Error) =>
+        error instanceof UploadConflict &&
+        /recorded while it was being submitted, so nothing was added/.test(error.message),
+      'a conflict the page and the API report (409), not a server error',
     );
     assert.equal((await placementsOf(pick[0][col('TRN')])).length, 0, 'nothing was added');
   });

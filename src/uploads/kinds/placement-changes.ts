@@ -1,11 +1,13 @@
 // What the two placement kinds (placements, hesa-placements) share: the schools and the recorded
 // placements a file is checked against (one query each), the rule for an identical placement, and
 // the set-based commit and undo from the staged rows, with their audit events.
+
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatIsoDate } from '../../domain/dates.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { UploadConflict } from '../upload-conflict.ts';
 import type { CommitContext, ReviewLine } from './kind.ts';
 
 /**
@@ -211,7 +213,7 @@ export async function addStagedPlacements(
     added = Number(result.numAffectedRows ?? 0);
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
-    throw new Error(
+    throw new UploadConflict(
       'A placement in this upload was recorded while it was being submitted, so nothing was added. Submit it again',
     );
   }
