@@ -311,7 +311,8 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
             kindTitle: kind.title,
             uploadedBy: upload.uploaded_by_name ?? 'Unknown',
             counts: [
-              `${upload.state === 'committed' ? headings.changed : headings.change}: ${n(upload.change_count)}`,
+              // An undone upload did make its changes (its state says they were reversed).
+              `${upload.state === 'committed' || upload.state === 'undone' ? headings.changed : headings.change}: ${n(upload.change_count)}`,
               `${headings.skip}: ${n(upload.skip_count)}`,
               `${headings.error}: ${n(upload.error_count)}`,
             ],
