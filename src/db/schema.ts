@@ -58,6 +58,8 @@ export interface SessionsTable {
   id_hash: string;
   user_id: string;
   organisation_id: string | null;
+  /** Set while a support user acts for another organisation (a provider) through this support organisation. */
+  support_organisation_id: string | null;
   created_at: Generated<Date>;
   last_seen_at: Timestamp;
   flash: Json | null;

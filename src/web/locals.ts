@@ -22,6 +22,10 @@ export function registerLocals(app: FastifyInstance, db: Kysely<DB>) {
       actor,
       navigation: navigationFor(actor?.organisation.type, request.url),
       canSwitchOrganisation: Number(memberships?.n ?? 0) > 1,
+      // A support user acting for a provider sees that on every page, with a way to stop.
+      supportActing: actor?.support
+        ? { organisationName: actor.organisation.name, supportName: actor.support.organisationName }
+        : undefined,
       csrfToken: reply.generateCsrf(),
       cspNonce: reply.cspNonce?.script,
       flash: request.method === 'GET' ? await request.takeFlash() : null,

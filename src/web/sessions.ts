@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Kysely, sql } from 'kysely';
-import type { DB } from '../db/schema.ts';
+import type { DB, OrganisationType, Role } from '../db/schema.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { hashToken, newToken } from '../domain/organisations/passwords.ts';
 
@@ -33,25 +33,70 @@ declare module 'fastify' {
   }
 }
 
+interface SessionRow {
+  user_id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  support_organisation_id: string | null;
+  role: Role | null;
+  member_of_type: OrganisationType | null;
+  member_of_name: string | null;
+  organisation_id: string | null;
+  organisation_type: OrganisationType | null;
+  organisation_name: string | null;
+}
+
+/**
+ * The actor a session gives, if any. A support user acting for a provider is its admin only while
+ * still a member of a support organisation; otherwise no actor (they choose again), never a
+ * provider actor by accident.
+ */
+function actorOfSession(row: SessionRow): Actor | undefined {
+  if (!row.role || !row.organisation_id || !row.organisation_type || !row.organisation_name) return undefined;
+  const person = { userId: row.user_id, email: row.email, firstName: row.first_name, lastName: row.last_name };
+  const organisation = { id: row.organisation_id, type: row.organisation_type, name: row.organisation_name };
+  if (!row.support_organisation_id) return { ...person, organisation, role: row.role };
+  if (row.member_of_type !== 'support' || !row.member_of_name || organisation.type !== 'provider') return undefined;
+  return {
+    ...person,
+    organisation,
+    role: 'admin',
+    support: { organisationId: row.support_organisation_id, organisationName: row.member_of_name },
+  };
+}
+
 async function loadSession(db: Kysely<DB>, token: string): Promise<SessionState | undefined> {
   const idHash = hashToken(token);
+  // The membership that lets the user act: for the organisation itself, or, while a support user
+  // acts for a provider, for the support organisation they act through.
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .leftJoin('memberships', (join) =>
       join
         .onRef('memberships.user_id', '=', 'sessions.user_id')
-        .onRef('memberships.organisation_id', '=', 'sessions.organisation_id'),
+        .on((eb) =>
+          eb(
+            'memberships.organisation_id',
+            '=',
+            eb.fn.coalesce('sessions.support_organisation_id', 'sessions.organisation_id'),
+          ),
+        ),
     )
-    .leftJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .leftJoin('organisations as member_of', 'member_of.id', 'memberships.organisation_id')
+    .leftJoin('organisations', 'organisations.id', 'sessions.organisation_id')
     .select([
       'sessions.user_id',
       'sessions.last_seen_at',
       'sessions.flash',
+      'sessions.support_organisation_id',
       'users.email',
       'users.first_name',
       'users.last_name',
       'memberships.role',
+      'member_of.type as member_of_type',
+      'member_of.name as member_of_name',
       'organisations.id as organisation_id',
       'organisations.type as organisation_type',
       'organisations.name as organisation_name',
@@ -67,17 +112,7 @@ async function loadSession(db: Kysely<DB>, token: string): Promise<SessionState 
   if (idleMs > TOUCH_AFTER_MS) {
     await db.updateTable('sessions').set({ last_seen_at: new Date() }).where('id_hash', '=', idHash).execute();
   }
-  const actor: Actor | undefined =
-    row.organisation_id && row.organisation_type && row.organisation_name && row.role
-      ? {
-          userId: row.user_id,
-          email: row.email,
-          firstName: row.first_name,
-          lastName: row.last_name,
-          organisation: { id: row.organisation_id, type: row.organisation_type, name: row.organisation_name },
-          role: row.role,
-        }
-      : undefined;
+  const actor = actorOfSession(row);
   return {
     idHash,
     userId: row.user_id,
@@ -150,16 +185,24 @@ export const sessions = fp(async (app: FastifyInstance, { db, secure }: SessionO
     return flash;
   });
 
-  app.decorateReply('actFor', async function (this: FastifyReply, organisationId: string) {
-    const session = this.request.session;
-    if (session) {
-      await db
-        .updateTable('sessions')
-        .set({ organisation_id: organisationId })
-        .where('id_hash', '=', session.idHash)
-        .execute();
-    }
-  });
+  /**
+   * Act for an organisation: one the user belongs to (the organisation switcher), or, for a support
+   * user, a provider through their support organisation. Both are set together, so choosing an
+   * organisation always ends acting through support.
+   */
+  app.decorateReply(
+    'actFor',
+    async function (this: FastifyReply, organisationId: string, supportOrganisationId: string | null = null) {
+      const session = this.request.session;
+      if (session) {
+        await db
+          .updateTable('sessions')
+          .set({ organisation_id: organisationId, support_organisation_id: supportOrganisationId })
+          .where('id_hash', '=', session.idHash)
+          .execute();
+      }
+    },
+  );
 });
 
 declare module 'fastify' {
@@ -167,7 +210,7 @@ declare module 'fastify' {
     startSession(userId: string, organisationId: string | null, flash?: Flash): Promise<void>;
     endSession(): Promise<void>;
     setFlash(flash: Flash): Promise<void>;
-    actFor(organisationId: string): Promise<void>;
+    actFor(organisationId: string, supportOrganisationId?: string | null): Promise<void>;
   }
   interface FastifyRequest {
     takeFlash(): Promise<Flash | null>;

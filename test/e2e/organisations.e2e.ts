@@ -131,6 +131,18 @@ describe('organisations in the browser', () => {
     assert.match(events, /demo data/);
     assert.match(events, /university@example\.com|Tom/);
 
+    // Acting for the university: its pages, with a banner to stop; stopping returns to support.
+    await page.getByRole('link', { name: 'Back' }).click();
+    await page.getByRole('button', { name: 'Act for this provider' }).click();
+    await expectPage(page, { path: '/', heading: DEMO.university.name });
+    const banner = page.getByRole('region', { name: 'Support' });
+    assert.match(
+      await textOf(banner),
+      new RegExp(`You are acting for ${DEMO.university.name} as ${DEMO.support.name}`),
+    );
+    await banner.getByRole('button', { name: `Stop acting for ${DEMO.university.name}` }).click();
+    await expectPage(page, { path: '/', heading: DEMO.support.name });
+
     await signOut(page);
   });
 });

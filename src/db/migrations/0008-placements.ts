@@ -129,12 +129,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         primary key (provider_id, academic_year)
       )
     `,
+    // A support user acting for a provider: the support organisation they act through, so the
+    // session ends (and the audit log names it) when their support membership goes.
+    sql`alter table sessions add column support_organisation_id uuid references organisations (id) on delete cascade`,
   ];
   for (const statement of statements) await statement.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   const statements = [
+    sql`alter table sessions drop column support_organisation_id`,
     sql`drop table performance_sign_offs, offered_placements, school_contacts, placements`,
     sql`drop function school_contacts_kept`,
     sql`drop trigger trainees_delete_placements on trainees`,

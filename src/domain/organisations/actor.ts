@@ -9,6 +9,11 @@ export interface Actor {
   lastName: string;
   organisation: { id: string; type: OrganisationType; name: string };
   role: Role;
+  /**
+   * Set when a support user acts for another organisation (a provider): the support organisation
+   * they act through. They act as an admin of `organisation`, and the audit log names this one.
+   */
+  support?: { organisationId: string; organisationName: string };
 }
 
 /** The command line and demo data act as the system, with no user behind them. */
@@ -26,8 +31,12 @@ export function canManageUsers(actor: ActorOrSystem, organisationId: string): bo
   return actor.organisation.id === organisationId && actor.role === 'admin';
 }
 
+/**
+ * Who really acted, for the audit log: the user and the organisation they belong to. A support
+ * user acting for a provider is named with their support organisation, not the provider.
+ */
 export function actorIds(actor: ActorOrSystem): { actorUserId: string | null; actorOrganisationId: string | null } {
   return actor === SYSTEM
     ? { actorUserId: null, actorOrganisationId: null }
-    : { actorUserId: actor.userId, actorOrganisationId: actor.organisation.id };
+    : { actorUserId: actor.userId, actorOrganisationId: actor.support?.organisationId ?? actor.organisation.id };
 }

@@ -2,7 +2,7 @@
 import { type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { DomainError } from '../errors.ts';
-import type { Actor } from '../organisations/actor.ts';
+import { type Actor, actorIds } from '../organisations/actor.ts';
 import { isEligible } from './eligibility.ts';
 import { TRAINING_ROUTES } from './training-routes.ts';
 
@@ -69,7 +69,7 @@ export async function recommendTrainees(
     ),
     audit as (
       insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
-      select ${actor.userId}::uuid, ${actor.organisation.id}::uuid, updated.provider_id, 'trainee', updated.id::text,
+      select ${actor.userId}::uuid, ${actorIds(actor).actorOrganisationId}::uuid, updated.provider_id, 'trainee', updated.id::text,
         'recommended for award',
         jsonb_build_object(
           'state', jsonb_build_object('from', 'trn_received', 'to', 'recommended'),

@@ -5,7 +5,7 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatIsoDate } from '../../domain/dates.ts';
-import type { Actor } from '../../domain/organisations/actor.ts';
+import { type Actor, actorIds } from '../../domain/organisations/actor.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { UploadConflict } from '../upload-conflict.ts';
 import type { CommitContext, ReviewLine } from './kind.ts';
@@ -219,7 +219,7 @@ export async function addStagedPlacements(
   }
   await sql`
     insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
-    select ${actor.userId}::uuid, ${provider}::uuid, ${provider}::uuid, 'trainee', r.trainee_id, 'placements added',
+    select ${actor.userId}::uuid, ${actorIds(actor).actorOrganisationId}::uuid, ${provider}::uuid, 'trainee', r.trainee_id, 'placements added',
       jsonb_build_object('placements', jsonb_build_object('to', string_agg(r.placements, '; ' order by r.row_number))),
       ${via}
     from (
@@ -275,7 +275,7 @@ export async function removeUploadedPlacements(
       returning trainee_id, provider_id, school_urn, school_name, school_postcode, start_date, created_at
     )
     insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
-    select ${actor.userId}::uuid, ${actor.organisation.id}::uuid, r.provider_id, 'trainee', r.trainee_id::text,
+    select ${actor.userId}::uuid, ${actorIds(actor).actorOrganisationId}::uuid, r.provider_id, 'trainee', r.trainee_id::text,
       'placements removed',
       jsonb_build_object('placements', jsonb_build_object('from', string_agg(
         ${placementLabelSql('r', 's')} || coalesce(', starting ' || to_char(r.start_date, 'YYYY-MM-DD'), ''),

@@ -1,5 +1,5 @@
 // Support users: find and open any organisation, manage its users, read its audit log,
-// add organisations, and read the emails sent. Everyone else gets 404 here.
+// add organisations, act for a provider, and read the emails sent. Everyone else gets 404 here.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppropriateBodyType, DB, OrganisationType, ProviderType } from '../../db/schema.ts';
@@ -17,6 +17,7 @@ import { errorsFrom, field, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor, requireSupport } from '../guards.ts';
 import { organisationPage } from '../organisation/organisation-page.ts';
 import { userManagementRoutes } from '../organisation/user-management.ts';
+import { beginActingFor, stopActingRoutes } from './acting.ts';
 
 const VIEW = 'support/views';
 const NAME_FIELDS: Partial<Record<OrganisationType, string>> = {
@@ -25,10 +26,20 @@ const NAME_FIELDS: Partial<Record<OrganisationType, string>> = {
   support: 'supportName',
 };
 
-export async function supportRoutes(
-  app: FastifyInstance,
-  { db, notify, baseUrl }: { db: Kysely<DB>; notify: Notify; baseUrl: string },
-) {
+interface SupportDependencies {
+  db: Kysely<DB>;
+  notify: Notify;
+  baseUrl: string;
+}
+
+export async function supportRoutes(app: FastifyInstance, { db, notify, baseUrl }: SupportDependencies) {
+  // Stopping acting for a provider is for a support user while acting for it, so it sits beside
+  // the support-only pages rather than under their hooks.
+  await app.register(stopActingRoutes, { db });
+  await app.register(supportOnlyRoutes, { db, notify, baseUrl });
+}
+
+async function supportOnlyRoutes(app: FastifyInstance, { db, notify, baseUrl }: SupportDependencies) {
   app.addHook('preHandler', requireActor);
   app.addHook('preHandler', requireSupport);
 
@@ -88,7 +99,13 @@ export async function supportRoutes(
       ...(await organisationPage(db, actorOf(request), organisation.id, basePath)),
       title: organisation.name,
       backLink: '/support/organisations',
+      canActFor: organisation.type === 'provider',
     });
+  });
+
+  app.post('/organisations/:id/act-for', async (request, reply) => {
+    await beginActingFor(db, reply, actorOf(request), await organisationOf(request));
+    return reply.redirect('/', 303);
   });
 
   app.get('/organisations/:id/events', async (request, reply) => {
