@@ -174,6 +174,24 @@ describe('support acting for a provider', () => {
     assert.equal((await agent.get('/trainees')).statusCode, 404);
   });
 
+  it('lets support check the sign-off data but not declare it for the provider', async () => {
+    const agent = await actingForUniversity();
+    const page = await agent.get('/sign-off');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Only the provider’s own users can sign off its data/);
+    assert.doesNotMatch(page.body, /href="\/sign-off\/declaration"/);
+    const declared = await agent.post('/sign-off/declaration', { confirmed: 'yes', name: 'Sam Reid', role: 'Support' });
+    assert.equal(declared.statusCode, 400);
+    assert.match(declared.body, /Only the provider’s own users can sign off its data/);
+    const signOffs = await t.database.db
+      .selectFrom('performance_sign_offs')
+      .select('provider_id')
+      .where('provider_id', '=', universityId)
+      .execute();
+    assert.equal(signOffs.length, 0, 'nothing was signed off');
+    await agent.post('/support/stop-acting');
+  });
+
   it('refuses anyone but support, and any organisation but a provider, with 404', async () => {
     const countBegan = async () =>
       Number(

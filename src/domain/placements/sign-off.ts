@@ -195,6 +195,9 @@ export interface Declaration {
 const MAX_TEXT = 200;
 
 /** Records the provider's declaration for the year, once: who declared, as whom, and when. */
+export const SUPPORT_CANNOT_DECLARE =
+  'Only the provider’s own users can sign off its data. Stop acting for the provider, and ask one of its users to sign off';
+
 export async function signOffYearData(
   db: Kysely<DB>,
   actor: Actor,
@@ -202,6 +205,8 @@ export async function signOffYearData(
   declaration: Declaration,
 ): Promise<void> {
   const provider = providerId(actor);
+  // The declaration is the provider's own word: support may check and fix its data, not vouch for it.
+  if (actor.support) throw new DomainError(SUPPORT_CANNOT_DECLARE, 'confirmed');
   const name = declaration.name.trim();
   const role = declaration.role.trim();
   const errors: DomainError[] = [];

@@ -15,6 +15,7 @@ import {
   reminderRecipients,
   SIGN_OFF_PAGE_SIZE,
   type SignOffRecord,
+  SUPPORT_CANNOT_DECLARE,
   sendSignOffReminders,
   signOffSummary,
   signOffYear,
@@ -66,6 +67,7 @@ export async function signOffRoutes(
       return reply.viewAsync(`${VIEW}/sign-off.njk`, {
         summary,
         signOff: describeSignOff(summary.signOff),
+        supportCannotDeclare: actorOf(request).support ? SUPPORT_CANNOT_DECLARE : undefined,
         showAll,
         total,
         minimum: PLACEMENTS_NEEDED,
