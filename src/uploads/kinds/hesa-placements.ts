@@ -16,6 +16,7 @@ import {
   type PlacementsChange,
   placementKey,
   placementLabel,
+  placementsChange,
   type RegisterSchool,
   recheckPlacements,
   removeUploadedPlacements,
@@ -171,13 +172,7 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
     return {
       outcome: 'change',
       recordKey: trainee.id,
-      change: {
-        t: trainee.id,
-        n: `${trainee.first_names} ${trainee.last_name}`,
-        ...(trainee.trn ? { trn: trainee.trn } : {}),
-        r: trainee.route,
-        p: [stagePlacement(placement, placementLabel(urn, school))],
-      },
+      change: placementsChange(trainee, [stagePlacement(placement, placementLabel(urn, school))]),
     };
   },
 

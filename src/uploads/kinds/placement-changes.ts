@@ -35,6 +35,20 @@ export interface PlacementsChange {
   p: StagedPlacement[];
 }
 
+/** The change a row stages: the placements it adds to this trainee. */
+export function placementsChange(
+  trainee: { id: string; first_names: string; last_name: string; trn: string | null; route: string },
+  placements: StagedPlacement[],
+): PlacementsChange {
+  return {
+    t: trainee.id,
+    n: `${trainee.first_names} ${trainee.last_name}`,
+    ...(trainee.trn ? { trn: trainee.trn } : {}),
+    r: trainee.route,
+    p: placements,
+  };
+}
+
 export interface RegisterSchool {
   name: string;
   postcode: string | null;

@@ -20,6 +20,7 @@ import {
   placementKey,
   placementLabel,
   placementLabelSql,
+  placementsChange,
   type RegisterSchool,
   recheckPlacements,
   removeUploadedPlacements,
@@ -342,13 +343,7 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
     return {
       outcome: 'change',
       recordKey: trainee.id,
-      change: {
-        t: trainee.id,
-        n: `${trainee.first_names} ${trainee.last_name}`,
-        ...(trainee.trn ? { trn: trainee.trn } : {}),
-        r: trainee.route,
-        p: added,
-      },
+      change: placementsChange(trainee, added),
     };
   },
 
