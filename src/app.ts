@@ -17,6 +17,7 @@ import { apiTokenRoutes } from './web/api-tokens/routes.ts';
 import { registerErrorHandlers } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { homeRoutes } from './web/home/routes.ts';
+import { registerInputCleaning } from './web/input.ts';
 import { registerLocals } from './web/locals.ts';
 import { organisationRoutes } from './web/organisation/routes.ts';
 import { pageRoutes } from './web/pages/routes.ts';
@@ -72,6 +73,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody);
   await registerSecurity(app, { secure });
+  registerInputCleaning(app);
   await registerViews(app, config);
   await app.register(sessions, { db, secure });
   registerLocals(app, db);

@@ -10,6 +10,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { recordEvents } from '../domain/audit/events.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
+import { isUuid } from '../domain/organisations/organisations.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import { findKind } from './kinds/index.ts';
 import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
@@ -41,7 +42,7 @@ export function kindFor(actor: Actor, kindId: string): UploadKind {
 }
 
 export async function findUpload(db: Kysely<DB>, actor: Actor, id: string): Promise<Upload> {
-  const upload = /^[0-9a-f-]{36}$/i.test(id)
+  const upload = isUuid(id)
     ? await db
         .selectFrom('uploads')
         .selectAll()
@@ -113,7 +114,7 @@ export async function listUploads(
 /** The stored file of an upload, read again (for a background check, or for its report). */
 export async function readStoredFile(database: Pick<Database, 'db' | 'pool'>, kind: UploadKind, uploadId: string) {
   // The id is inlined (COPY takes no parameters): only ever a UUID here.
-  if (!/^[0-9a-f-]{36}$/i.test(uploadId)) throw new NotFoundError('Upload file');
+  if (!isUuid(uploadId)) throw new NotFoundError('Upload file');
   const stored = await readBytes(database, `select content from upload_files where upload_id = '${uploadId}'`);
   if (!stored) throw new NotFoundError('Upload file');
   return readUploadFile(kind, stored);

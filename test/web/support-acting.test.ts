@@ -192,6 +192,40 @@ describe('support acting for a provider', () => {
     await agent.post('/support/stop-acting');
   });
 
+  it('makes no API token for the provider while acting: a token would outlive the acting', async () => {
+    const agent = await actingForUniversity();
+    const organisation = await agent.get('/organisation');
+    assert.doesNotMatch(organisation.body, /href="\/organisation\/api-tokens"/);
+    assert.equal((await agent.get('/organisation/api-tokens/new')).statusCode, 404);
+    assert.equal((await agent.post('/organisation/api-tokens/new', { name: 'Mine' })).statusCode, 404);
+    const tokens = await t.database.db
+      .selectFrom('api_tokens')
+      .select('id')
+      .where('organisation_id', '=', universityId)
+      .execute();
+    assert.equal(tokens.length, 0);
+    await agent.post('/support/stop-acting');
+  });
+
+  it('audits the end of acting however it ends: choosing another organisation, or signing out', async () => {
+    const stops = async () =>
+      (
+        await t.database.db
+          .selectFrom('events')
+          .select('id')
+          .where('organisation_id', '=', universityId)
+          .where('action', '=', 'support stopped acting for')
+          .execute()
+      ).length;
+    const before = await stops();
+    const switching = await actingForUniversity();
+    assert.equal((await switching.post('/organisations', { organisationId: supportId })).statusCode, 303);
+    assert.equal(await stops(), before + 1, 'choosing another organisation ends acting, audited');
+    const leaving = await actingForUniversity();
+    assert.equal((await leaving.post('/sign-out')).statusCode, 303);
+    assert.equal(await stops(), before + 2, 'signing out ends acting, audited');
+  });
+
   it('refuses anyone but support, and any organisation but a provider, with 404', async () => {
     const countBegan = async () =>
       Number(

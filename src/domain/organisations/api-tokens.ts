@@ -19,6 +19,8 @@ const TOUCH_AFTER_MS = 60_000;
 export function canManageTokens(actor: ActorOrSystem, organisationId: string): boolean {
   if (actor === SYSTEM) return true;
   if (isSupport(actor)) return true;
+  // A token outlives the session: support acting for a provider must not leave one behind.
+  if (actor.support) return false;
   return actor.organisation.id === organisationId && actor.role === 'admin';
 }
 

@@ -1,8 +1,10 @@
 // What the organisation page shows, for its own users and for support users alike.
+
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { type Actor, canManageUsers } from '../../domain/organisations/actor.ts';
+import { canManageTokens } from '../../domain/organisations/api-tokens.ts';
 import {
   APPROPRIATE_BODY_TYPE_NAMES,
   findOrganisationDetails,
@@ -47,6 +49,7 @@ export async function organisationPage(db: Kysely<DB>, actor: Actor, organisatio
     details,
     users: users.map((user) => ({ ...user, roleName: ROLE_NAMES[user.role], isYou: user.id === actor.userId })),
     canManage: canManageUsers(actor, organisation.id),
+    canManageTokens: canManageTokens(actor, organisation.id),
     basePath,
   };
 }

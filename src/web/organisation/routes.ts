@@ -1,4 +1,5 @@
 // Choosing which organisation to act for, and "Your organisation".
+
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -8,6 +9,7 @@ import { listMemberships } from '../../domain/organisations/users.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
 import { field, formErrors } from '../forms.ts';
 import { actorOf, requireActor, safeReturnTo } from '../guards.ts';
+import { recordStoppedActing } from '../support/acting.ts';
 import { organisationPage } from './organisation-page.ts';
 import { userManagementRoutes } from './user-management.ts';
 
@@ -44,6 +46,7 @@ export async function organisationRoutes(
     }
     const membership = memberships.find((m) => m.organisationId === chosen);
     if (!membership) throw new NotFoundError('Organisation');
+    await recordStoppedActing(db, request.session?.actor);
     await reply.actFor(membership.organisationId);
     await reply.setFlash({ success: `You are now acting for ${membership.organisationName}` });
     return reply.redirect(safeReturnTo(field(request.body, 'returnTo')), 303);

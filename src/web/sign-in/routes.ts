@@ -1,4 +1,5 @@
 // Sign in with email and password, sign out, and set a password from a one-time link.
+
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -8,6 +9,7 @@ import { findUserBySetupToken, listMemberships, setPasswordWithToken } from '../
 import type { SignInAdapter } from '../../integrations/sign-in/sign-in.ts';
 import { errorsFrom, field, formErrors } from '../forms.ts';
 import { safeReturnTo } from '../guards.ts';
+import { recordStoppedActing } from '../support/acting.ts';
 
 const VIEW = 'sign-in/views';
 
@@ -48,7 +50,8 @@ export async function signInRoutes(app: FastifyInstance, { db, signIn }: { db: K
     return reply.redirect(memberships.length === 1 ? returnTo : '/organisations', 303);
   });
 
-  app.post('/sign-out', async (_request, reply) => {
+  app.post('/sign-out', async (request, reply) => {
+    await recordStoppedActing(db, request.session?.actor);
     await reply.endSession();
     return reply.redirect('/signed-out', 303);
   });

@@ -30,6 +30,22 @@ export async function beginActingFor(
 }
 
 /**
+ * Audits the end of acting for a provider, however it ends: the stop button, choosing another
+ * organisation, or signing out. Does nothing for an actor who is not acting.
+ */
+export async function recordStoppedActing(db: Kysely<DB>, actor: Actor | undefined): Promise<void> {
+  if (!actor?.support) return;
+  await recordEvents(db, actor, 'page', [
+    {
+      organisationId: actor.organisation.id,
+      subjectType: 'organisation',
+      subjectId: actor.organisation.id,
+      action: 'support stopped acting for',
+    },
+  ]);
+}
+
+/**
  * POST /support/stop-acting: only while acting for a provider (the support pages themselves are
  * for support organisations, so this sits outside their scope).
  */
@@ -38,14 +54,7 @@ export async function stopActingRoutes(app: FastifyInstance, { db }: { db: Kysel
   app.post('/stop-acting', async (request: FastifyRequest, reply) => {
     const actor = actorOf(request);
     if (!actor.support) throw new NotFoundError('Page');
-    await recordEvents(db, actor, 'page', [
-      {
-        organisationId: actor.organisation.id,
-        subjectType: 'organisation',
-        subjectId: actor.organisation.id,
-        action: 'support stopped acting for',
-      },
-    ]);
+    await recordStoppedActing(db, actor);
     await reply.actFor(actor.support.organisationId);
     await reply.setFlash({ success: `You have stopped acting for ${actor.organisation.name}` });
     return reply.redirect('/', 303);
