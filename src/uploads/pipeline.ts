@@ -212,6 +212,19 @@ function parsedRow(row: SheetRow, match: HeaderMatch, kind: UploadKind): ParsedR
   return { rowNumber: row.rowNumber, cells, has: (key: string) => match.indexes.has(key) };
 }
 
+/** The other rows of a repeated record, for its message: the first few, then how many more. */
+const OTHER_ROWS_LISTED = 10;
+function otherRows(numbers: number[], number: number): string {
+  // Only the first few are looked at, so a record repeated 20,000 times costs 20,000 short lists.
+  const listed: number[] = [];
+  for (const n of numbers) {
+    if (listed.length === OTHER_ROWS_LISTED) break;
+    if (n !== number) listed.push(n);
+  }
+  const more = numbers.length - 1 - listed.length;
+  return more > 0 ? `${listed.join(', ')} and ${more.toLocaleString('en-GB')} more` : listed.join(', ');
+}
+
 /** A background check records how far it has got every this many rows. */
 const PROGRESS_EVERY = 5_000;
 const OUTCOMES = ['change', 'skip', 'error'] as const;
@@ -265,7 +278,11 @@ async function checkAndStage(
         const packed = row.rowNumber * 4 + OUTCOMES.indexOf(outcome.outcome);
         const first = firstRowOf.get(outcome.recordKey);
         if (first === undefined) firstRowOf.set(outcome.recordKey, packed);
-        else rowsOfRepeated.set(outcome.recordKey, [...(rowsOfRepeated.get(outcome.recordKey) ?? [first]), packed]);
+        else {
+          const repeated = rowsOfRepeated.get(outcome.recordKey);
+          if (repeated) repeated.push(packed);
+          else rowsOfRepeated.set(outcome.recordKey, [first, packed]);
+        }
       }
       const errors =
         outcome.outcome === 'error'
@@ -284,7 +301,7 @@ async function checkAndStage(
   for (const packedRows of rowsOfRepeated.values()) {
     const numbers = packedRows.map((packed) => Math.floor(packed / 4));
     for (const [i, number] of numbers.entries()) {
-      const others = numbers.filter((n) => n !== number).join(', ');
+      const others = otherRows(numbers, number);
       duplicates.push({
         rowNumber: number,
         message: `The same record is also in row ${others}. Keep one row for it and delete the others`,
@@ -393,15 +410,8 @@ export async function commitUpload(
   return result;
 }
 
-async function commitInTransaction(
-  database: Database,
-  actor: Actor,
-  uploadId: string,
-  { skipErrors, today, via }: { skipErrors: boolean; today: string; via: string },
-): Promise<CommitResult> {
-  const db = database.db;
-  const upload = await findUpload(db, actor, uploadId);
-  if (upload.state === 'committed') return { state: 'committed', committed: upload.change_count };
+/** Throws the reason an upload in this state cannot be submitted, if there is one. */
+function refuseCommit(upload: Upload, skipErrors: boolean): void {
   if (upload.state !== 'checked') {
     throw new UploadConflict(
       `This upload is ${UPLOAD_STATE_NAMES[upload.state].toLowerCase()}, so it cannot be submitted`,
@@ -417,22 +427,36 @@ async function commitInTransaction(
       'Some rows have errors. Upload a fixed file, or choose to continue without the rows with errors',
     );
   }
+}
+
+async function commitInTransaction(
+  database: Database,
+  actor: Actor,
+  uploadId: string,
+  { skipErrors, today, via }: { skipErrors: boolean; today: string; via: string },
+): Promise<CommitResult> {
+  const db = database.db;
+  const upload = await findUpload(db, actor, uploadId);
+  if (upload.state === 'committed') return { state: 'committed', committed: upload.change_count };
+  refuseCommit(upload, skipErrors);
   const kind = kindFor(actor, upload.kind);
   return inTransaction(db, async (tx) => {
-    // The guard: only one request moves the upload out of "checked", so it is applied once.
+    // The guard: only one request moves the upload out of "checked", so it is applied once; and
+    // only while what was read above still holds (another submit may have found stale rows since).
     const locked = await tx
       .updateTable('uploads')
       .set({ state: 'committing' })
       .where('id', '=', uploadId)
       .where('state', '=', 'checked')
+      .where('change_count', '>', 0)
+      .where((eb) => (skipErrors ? eb.lit(true) : eb('error_count', '=', 0)))
       .returning('id')
       .executeTakeFirst();
     if (!locked) {
       const now = await findUpload(tx, actor, uploadId);
       if (now.state === 'committed') return { state: 'committed', committed: now.change_count };
-      throw new UploadConflict(
-        `This upload is ${UPLOAD_STATE_NAMES[now.state].toLowerCase()}, so it cannot be submitted`,
-      );
+      refuseCommit(now, skipErrors);
+      throw new UploadConflict('This upload could not be submitted. Try again');
     }
     const ctx = { db: tx, actor, today, uploadId };
     const stale = await kind.recheck(tx, ctx);

@@ -168,4 +168,28 @@ describe('HESA placements upload', () => {
       /"PLMNTSCH"/,
     );
   });
+  it('refuses a HUSID that two of the provider’s trainees share, naming them, rather than guess', async () => {
+    const [first, second] = [trainees[20], trainees[21]];
+    await database.db.updateTable('trainees').set({ hesa_id: first.hesa_id }).where('id', '=', second.id).execute();
+    try {
+      const checked = await receiveUpload(
+        database,
+        university,
+        KIND,
+        {
+          name: 'hesa.csv',
+          bytes: csv([
+            ['HUSID', 'PLMNTSCH'],
+            [first.hesa_id ?? '', '100004'],
+          ]),
+        },
+        today,
+      );
+      assert.equal(checked.error_count, 1);
+      const report = (await errorReport(database.db, university, checked.id)).body.toString('utf8');
+      assert.match(report, /is the HESA ID of more than one of your trainees/);
+    } finally {
+      await database.db.updateTable('trainees').set({ hesa_id: second.hesa_id }).where('id', '=', second.id).execute();
+    }
+  });
 });

@@ -365,4 +365,36 @@ describe('bulk placements upload', () => {
     );
     assert.equal((await placementsOf(pick[0][col('TRN')])).length, 0, 'nothing was added');
   });
+  it('fails every row of a trainee repeated many times, each naming a few of the others', async () => {
+    const { headers, rows, col } = await template();
+    const row = [...rows.filter((r) => r[col('Placements recorded')] === '')[70]];
+    row[col('Placement 1 URN')] = '100012';
+    const checked = await upload(
+      headers,
+      Array.from({ length: 300 }, () => [...row]),
+    );
+    assert.equal(checked.error_count, 300);
+    const staged = await database.db
+      .selectFrom('upload_rows')
+      .select('errors')
+      .where('upload_id', '=', checked.id)
+      .where('row_number', '=', 2)
+      .executeTakeFirstOrThrow();
+    const message = (staged.errors as { message: string }[]).map((e) => e.message).join(' ');
+    assert.match(message, /also in row 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 and 289 more\./);
+  });
+
+  it('adds a school without a URN once when a row names it twice in different capitals (İ)', async () => {
+    const { headers, rows, col } = await template();
+    const row = [...rows.filter((r) => r[col('Placements recorded')] === '')[80]];
+    row[col('Placement 1 school name')] = 'İlkokul Nursery';
+    row[col('Placement 1 postcode')] = 'LS1 4AB';
+    row[col('Placement 2 school name')] = 'ilkokul nursery';
+    row[col('Placement 2 postcode')] = 'LS1 4AB';
+    const checked = await upload(headers, [row]);
+    assert.equal(checked.change_count, 1);
+    const result = await commitUpload(database, scitt, checked.id, { skipErrors: false, today });
+    assert.equal(result.state, 'committed');
+    assert.equal((await placementsOf(row[col('TRN')])).length, 1);
+  });
 });

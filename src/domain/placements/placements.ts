@@ -342,7 +342,7 @@ export async function changePlacement(
     if (await isDuplicate(tx, current.traineeId, details, current.id)) {
       throw new DomainError(DUPLICATE_PLACEMENT_MESSAGE, 'form');
     }
-    await tx
+    const updated = await tx
       .updateTable('placements')
       .set((eb) => ({
         school_urn: details.urn,
@@ -354,7 +354,10 @@ export async function changePlacement(
         updated_at: sql<Date>`now()`,
       }))
       .where('id', '=', current.id)
-      .execute();
+      .returning('id')
+      .executeTakeFirst();
+    // Removed meanwhile (by a colleague, or an upload's undo): nothing to change, nothing audited.
+    if (!updated) throw new NotFoundError('Placement');
     await recordEvents(tx, actor, via, [
       {
         organisationId: providerId(actor),
@@ -377,7 +380,8 @@ export async function removePlacement(
 ): Promise<PlacementView> {
   return inTransaction(db, async (tx) => {
     const current = await findPlacement(tx, actor, traineeId, placementId);
-    await tx.deleteFrom('placements').where('id', '=', current.id).execute();
+    const removed = await tx.deleteFrom('placements').where('id', '=', current.id).returning('id').executeTakeFirst();
+    if (!removed) throw new NotFoundError('Placement');
     await recordEvents(tx, actor, via, [
       {
         organisationId: providerId(actor),

@@ -28,6 +28,8 @@ type HesaTrainee = Pick<Trainee, 'id' | 'trn' | 'hesa_id' | 'first_names' | 'las
 
 interface Lookup {
   byHesaId: Map<string, HesaTrainee>;
+  /** HESA IDs held by more than one of the provider's trainees (a student on two courses), with their names. */
+  sharedHesaIds: Map<string, string[]>;
   schools: Map<string, RegisterSchool>;
   recorded: Map<string, Set<string>>;
   /**
@@ -62,6 +64,8 @@ const COLUMNS: ColumnSpec[] = [
     hint: 'When the placement started, if known, like 2/9/2025 or 2025-09-02. Optional.',
   },
 ];
+
+const traineeName = (t: HesaTrainee) => `${t.first_names} ${t.last_name}`;
 
 export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
   id: 'hesa-placements',
@@ -103,13 +107,23 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
         : Promise.resolve([]),
       lookUpSchools(db, urns),
     ]);
-    const byHesaId = new Map(trainees.map((t) => [hesaDigits(t.hesa_id ?? ''), t]));
+    const byHesaId = new Map<string, HesaTrainee>();
+    const sharedHesaIds = new Map<string, string[]>();
+    for (const trainee of trainees) {
+      const key = hesaDigits(trainee.hesa_id ?? '');
+      const other = byHesaId.get(key);
+      if (other) {
+        const names = sharedHesaIds.get(key) ?? [traineeName(other)];
+        sharedHesaIds.set(key, [...names, traineeName(trainee)]);
+      }
+      byHesaId.set(key, trainee);
+    }
     const recorded = await lookUpRecordedPlacements(
       db,
       actor,
       trainees.map((t) => t.id),
     );
-    return { byHesaId, schools, recorded, firstRow: new Map() };
+    return { byHesaId, sharedHesaIds, schools, recorded, firstRow: new Map() };
   },
 
   check(row, lookup) {
@@ -123,6 +137,12 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
       errors.push({
         column: 'husid',
         message: `HUSID: "${husidText}" is not a HUSID. A HUSID is 13 digits, like 2401123456789`,
+      });
+    } else if (lookup.sharedHesaIds.has(husid)) {
+      // Which record the placement belongs to cannot be told from the HUSID alone.
+      errors.push({
+        column: 'husid',
+        message: `HUSID: ${husid} is the HESA ID of more than one of your trainees (${lookup.sharedHesaIds.get(husid)?.join(', ')}). Add this placement on the right trainee’s page instead`,
       });
     } else {
       trainee = lookup.byHesaId.get(husid);

@@ -4,7 +4,7 @@
 
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
-import { formatIsoDate } from '../../domain/dates.ts';
+import { formatIsoDate, today } from '../../domain/dates.ts';
 import { type Actor, actorIds } from '../../domain/organisations/actor.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { UploadConflict } from '../upload-conflict.ts';
@@ -67,7 +67,16 @@ export interface NewPlacementDetails {
  * URN at another site, or with other dates, is a different placement (split sites).
  */
 export function placementKey(p: NewPlacementDetails & { end?: string | null }): string {
-  return [p.urn ?? '', (p.school ?? '').toLowerCase(), p.postcode ?? '', p.start ?? '', p.end ?? ''].join('|');
+  return [p.urn ?? '', foldName(p.school ?? ''), p.postcode ?? '', p.start ?? '', p.end ?? ''].join('|');
+}
+
+/**
+ * A school name folded at least as far as the database's lower() folds it (the unique rule), so
+ * two names it would count as the same are never both staged: accents and marks dropped (İ, é),
+ * final sigma as sigma, then lower case.
+ */
+function foldName(name: string): string {
+  return name.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase().replaceAll('ς', 'σ');
 }
 
 /** How a placement is named on the review page, in messages and in the audit log. */
@@ -263,6 +272,11 @@ export async function removeUploadedPlacements(
   { actor, uploadId }: CommitContext,
   via: string,
 ): Promise<string[]> {
+  // Locked first, so a change made on a trainee's page cannot slip in between the check and the delete.
+  await sql`
+    select id from placements where added_by_upload = ${uploadId} and provider_id = ${actor.organisation.id}
+    for update
+  `.execute(tx);
   const changed = await sql<{ first_names: string; last_name: string; label: string; updated_at: Date; n: string }>`
     select t.first_names, t.last_name, p.updated_at, ${placementLabelSql('p', 's')} as label, count(*) over () as n
     from placements p
@@ -276,7 +290,7 @@ export async function removeUploadedPlacements(
   if (changed.rows.length > 0) {
     const reasons = changed.rows.map(
       (row) =>
-        `${row.first_names} ${row.last_name}: the placement at ${row.label} was changed on ${formatIsoDate(new Date(row.updated_at).toISOString().slice(0, 10))}`,
+        `${row.first_names} ${row.last_name}: the placement at ${row.label} was changed on ${formatIsoDate(today(new Date(row.updated_at)))}`,
     );
     const more = Number(changed.rows[0].n) - changed.rows.length;
     if (more > 0) reasons.push(`${more} more ${more === 1 ? 'placement was' : 'placements were'} changed too`);
