@@ -147,6 +147,23 @@ describe('undoing an upload', () => {
     assert.equal(await placementCount(id), 4, 'nothing was removed');
   });
 
+  it('undoes nothing when a placement it added has been removed since', async () => {
+    const id = await submitted(2);
+    const gone = await database.db
+      .selectFrom('placements')
+      .select('id')
+      .where('added_by_upload', '=', id)
+      .executeTakeFirstOrThrow();
+    await database.db.deleteFrom('placements').where('id', '=', gone.id).execute();
+    await assert.rejects(undoUpload(database, scitt, id), (error) => {
+      assert.ok(error instanceof UndoBlocked);
+      assert.deepEqual(error.reasons, ['1 placement this upload added has been removed since']);
+      return true;
+    });
+    assert.equal(await state(id), 'committed');
+    assert.equal(await placementCount(id), 3, 'the others are kept');
+  });
+
   it('can be undone for 7 days only', async () => {
     const id = await submitted(1);
     const later = new Date(Date.now() + 8 * DAY_MS);

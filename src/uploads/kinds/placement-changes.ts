@@ -263,6 +263,22 @@ export async function addStagedPlacements(
 const REASONS_LISTED = 20;
 
 /**
+ * Placements the upload added that have been removed since (on trainees' pages): a change too, so
+ * the undo is refused. Counted against the upload's staged placements, while they are kept.
+ */
+async function removedSince(tx: Transaction<DB>, uploadId: string, remaining: number): Promise<string[]> {
+  const { rows } = await sql<{ added: number }>`
+    select coalesce(sum(jsonb_array_length(change->'p')), 0)::int as added
+    from upload_rows where upload_id = ${uploadId} and outcome = 'change'
+  `.execute(tx);
+  const removed = (rows[0]?.added ?? 0) - remaining;
+  if (removed <= 0) return [];
+  return [
+    `${removed} ${removed === 1 ? 'placement' : 'placements'} this upload added ${removed === 1 ? 'has' : 'have'} been removed since`,
+  ];
+}
+
+/**
  * Undo: removes exactly the placements the upload added, with one 'placements removed' event per
  * trainee naming them, unless one of them has been changed since; then removes nothing and says
  * which.
@@ -273,10 +289,11 @@ export async function removeUploadedPlacements(
   via: string,
 ): Promise<string[]> {
   // Locked first, so a change made on a trainee's page cannot slip in between the check and the delete.
-  await sql`
+  const locked = await sql`
     select id from placements where added_by_upload = ${uploadId} and provider_id = ${actor.organisation.id}
     for update
   `.execute(tx);
+  const reasons = [...(await removedSince(tx, uploadId, locked.rows.length))];
   const changed = await sql<{ first_names: string; last_name: string; label: string; updated_at: Date; n: string }>`
     select t.first_names, t.last_name, p.updated_at, ${placementLabelSql('p', 's')} as label, count(*) over () as n
     from placements p
@@ -287,15 +304,14 @@ export async function removeUploadedPlacements(
     order by lower(t.last_name), lower(t.first_names), p.id
     limit ${REASONS_LISTED}
   `.execute(tx);
-  if (changed.rows.length > 0) {
-    const reasons = changed.rows.map(
-      (row) =>
-        `${row.first_names} ${row.last_name}: the placement at ${row.label} was changed on ${formatIsoDate(today(new Date(row.updated_at)))}`,
+  for (const row of changed.rows) {
+    reasons.push(
+      `${row.first_names} ${row.last_name}: the placement at ${row.label} was changed on ${formatIsoDate(today(new Date(row.updated_at)))}`,
     );
-    const more = Number(changed.rows[0].n) - changed.rows.length;
-    if (more > 0) reasons.push(`${more} more ${more === 1 ? 'placement was' : 'placements were'} changed too`);
-    return reasons;
   }
+  const more = changed.rows.length ? Number(changed.rows[0].n) - changed.rows.length : 0;
+  if (more > 0) reasons.push(`${more} more ${more === 1 ? 'placement was' : 'placements were'} changed too`);
+  if (reasons.length > 0) return reasons;
   await sql`
     with removed as (
       delete from placements
