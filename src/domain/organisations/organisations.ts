@@ -1,6 +1,7 @@
 // Organisations: providers, schools, appropriate bodies and support.
 
 import type { Kysely } from 'kysely';
+import { containing } from '../../db/like.ts';
 import type { AppropriateBodyType, DB, Organisation, OrganisationType, ProviderType } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
@@ -189,7 +190,7 @@ export async function searchOrganisations(
   let q = db.selectFrom('organisations');
   const text = query?.trim();
   if (text) {
-    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containing(text);
     q = q.where((eb) =>
       eb.or([
         eb('name', 'ilike', like),

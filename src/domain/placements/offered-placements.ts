@@ -1,6 +1,8 @@
 // Placements a school offers to teacher training providers: added, changed and deleted by the
 // school, assigned to one provider, and seen by that provider with the school's placement contact.
+
 import { type Kysely, sql } from 'kysely';
+import { containing } from '../../db/like.ts';
 import type { DB, OfferedPlacement, Organisation, Phase, SchoolContact } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { type Changes, recordEvents } from '../audit/events.ts';
@@ -254,7 +256,7 @@ export async function searchProviders(db: Kysely<DB>, query: string): Promise<Or
   if (!text) {
     throw new DomainError('Enter a provider’s name, UKPRN or postcode', 'q');
   }
-  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const like = containing(text);
   const compact = text.replace(/\s+/g, '').toUpperCase();
   const postcode = normalisePostcode(text);
   return db
@@ -349,17 +351,6 @@ export async function removeProvider(db: Kysely<DB>, actor: Actor, id: string): 
     ]);
     return { placement, provider: undefined, previous, contact, changed: true };
   });
-}
-
-/** Every user of an organisation, in one query: who to email about its placements. */
-export async function organisationUsers(db: Kysely<DB>, organisationId: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.email', 'users.first_name', 'users.last_name'])
-    .where('memberships.organisation_id', '=', organisationId)
-    .orderBy('users.email')
-    .execute();
 }
 
 export interface AssignedFilters {

@@ -1,7 +1,9 @@
 // Finding schools in the register by URN, name or postcode: one query, at most 25 matches, the
 // best first. The register holds about 50,000 schools, small enough to scan, over names and
 // postcodes folded once when stored (schools.search_name and search_postcode, migration 0008).
+
 import { type Kysely, sql } from 'kysely';
+import { containing, escapeLike } from '../../db/like.ts';
 import type { DB } from '../../db/schema.ts';
 
 export const SCHOOL_SEARCH_LIMIT = 25;
@@ -38,8 +40,6 @@ function foldName(value: string): string {
 const foldedNameSql = sql.ref('search_name');
 const compactPostcodeSql = sql.ref('search_postcode');
 
-const likeEscape = (value: string) => value.replace(/[\\%_]/g, (c) => `\\${c}`);
-
 /** Why a search cannot be run (too short), or undefined when it can. */
 export function schoolSearchProblem(query: string): string | undefined {
   if (query.trim().length < SCHOOL_SEARCH_MIN_LENGTH) {
@@ -70,14 +70,14 @@ export async function searchSchools(db: Kysely<DB>, query: string): Promise<Scho
   const urn = /^\d{6}$/.test(compact) ? compact : undefined;
   const { rows } = await sql<SchoolRow>`
     select urn, name, postcode, phase, status from schools
-    where ${foldedNameSql} like ${`%${likeEscape(name)}%`}
+    where ${foldedNameSql} like ${containing(name)}
       ${urn ? sql`or urn = ${urn}` : sql``}
       ${postcode ? sql`or ${compactPostcodeSql} like ${`${postcode}%`}` : sql``}
     order by
       case
         when urn = ${urn ?? ''} then 0
         when ${postcode ? sql`${compactPostcodeSql} like ${`${postcode}%`}` : sql`false`} then 1
-        when ${foldedNameSql} like ${`${likeEscape(name)}%`} then 2
+        when ${foldedNameSql} like ${`${escapeLike(name)}%`} then 2
         else 3
       end,
       coalesce(status, '') ilike 'closed%',

@@ -1,5 +1,7 @@
 // Trainee records, always read within the provider that owns them.
+
 import { type Kysely, sql } from 'kysely';
+import { containing } from '../../db/like.ts';
 import type { DB, Trainee, TraineeState } from '../../db/schema.ts';
 import { traineeAcademicYearDates } from '../dates.ts';
 import { NotFoundError } from '../errors.ts';
@@ -47,7 +49,7 @@ export async function listTrainees(
   }
   const search = filters.search?.trim();
   if (search) {
-    const like = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containing(search);
     query = query.where((eb) =>
       eb.or([
         eb('trn', '=', search),

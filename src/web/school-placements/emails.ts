@@ -3,7 +3,8 @@
 import type { Kysely } from 'kysely';
 import type { DB, OfferedPlacement, Organisation, SchoolContact } from '../../db/schema.ts';
 import { academicYearName } from '../../domain/dates.ts';
-import { organisationUsers, termsText } from '../../domain/placements/offered-placements.ts';
+import { listOrganisationUsers } from '../../domain/organisations/users.ts';
+import { termsText } from '../../domain/placements/offered-placements.ts';
 import { contactName } from '../../domain/placements/school-contacts.ts';
 import { placementTitle } from '../../domain/placements/subjects.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
@@ -48,9 +49,9 @@ export async function tellProviderUsers(db: Kysely<DB>, notify: Notify, news: Pl
           contactLine,
           'Email them if you did not expect this.',
         ];
-  const users = await organisationUsers(db, provider.id);
+  const users = await listOrganisationUsers(db, provider.id);
   for (const user of users) {
-    await notify.send(db, { to: user.email, subject, body: [`Dear ${user.first_name},`, ...lines].join('\n\n') });
+    await notify.send(db, { to: user.email, subject, body: [`Dear ${user.firstName},`, ...lines].join('\n\n') });
   }
   return users.length;
 }
