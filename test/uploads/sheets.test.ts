@@ -435,6 +435,91 @@ describe('reading XLSX', () => {
   });
 });
 
+describe('reading the workbook part of a hostile XLSX', () => {
+  const COULD_NOT_OPEN = /^The file could not be opened as an Excel workbook\. Open it in your spreadsheet/;
+  const RELATIONSHIPS = `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${WORKSHEET_TYPE}" Target="worksheets/sheet1.xml"/></Relationships>`;
+  const ONE_SHEET = `<?xml version="1.0"?><workbook ${MAIN} ${RELS}><sheets><sheet name="Recommendations" sheetId="1" r:id="rId1"/></sheets></workbook>`;
+
+  /** A workbook of one worksheet (a TRN and one row), with these workbook and relationships parts. */
+  function workbookOf(workbookXml: string, relationshipsXml = RELATIONSHIPS): Buffer {
+    return zip([
+      { name: 'xl/workbook.xml', data: workbookXml },
+      { name: 'xl/_rels/workbook.xml.rels', data: relationshipsXml },
+      {
+        name: 'xl/worksheets/sheet1.xml',
+        data: `<worksheet ${MAIN}><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>TRN</t></is></c></row><row r="2"><c r="A2" t="inlineStr"><is><t>1234567</t></is></c></row></sheetData></worksheet>`,
+      },
+    ]);
+  }
+
+  it('reads the well-formed workbook these tests start from', async () => {
+    const sheet = await readXlsx(workbookOf(ONE_SHEET), LIMITS);
+    assert.equal(sheet.sheetName, 'Recommendations');
+    assert.deepEqual([...sheet.rows], [{ rowNumber: 2, cells: ['1234567'] }]);
+  });
+
+  // Under the zip ratio check's 1 MB floor, so only the XML reader stands between it and the
+  // server: a regular expression took about two minutes over it, a parser a moment. The timeout is
+  // not a benchmark, only there so the test fails rather than stalls should it ever be slow again.
+  it('refuses a workbook part of 120,000 unclosed sheet tags, at once', { timeout: 20_000 }, async () => {
+    const workbookXml = `<?xml version="1.0"?><workbook ${MAIN} ${RELS}><sheets>${'<sheet r'.repeat(120_000)}`;
+    assert.ok(workbookXml.length > 950_000 && workbookXml.length < 1024 * 1024);
+    await refusal(readXlsx(workbookOf(workbookXml), LIMITS), COULD_NOT_OPEN);
+  });
+
+  it('refuses a DOCTYPE in a workbook part: entities, external or expanding, are never read', async () => {
+    const laughs = Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i};`.repeat(10)}">`).join('');
+    const billionLaughs = `<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY lol0 "lol">${laughs}]><workbook ${MAIN} ${RELS}><sheets><sheet name="&lol9;" sheetId="1" r:id="rId1"/></sheets></workbook>`;
+    await refusal(readXlsx(workbookOf(billionLaughs), LIMITS), COULD_NOT_OPEN);
+    const external = `<?xml version="1.0"?><!DOCTYPE workbook [<!ENTITY secret SYSTEM "file:///etc/passwd">]><workbook ${MAIN} ${RELS}><sheets><sheet name="&secret;" sheetId="1" r:id="rId1"/></sheets></workbook>`;
+    await refusal(readXlsx(workbookOf(external), LIMITS), COULD_NOT_OPEN);
+    // Even a DOCTYPE declaring nothing: Excel never writes one.
+    const bare = ONE_SHEET.replace('<workbook', '<!DOCTYPE workbook><workbook');
+    await refusal(readXlsx(workbookOf(bare), LIMITS), COULD_NOT_OPEN);
+    const inRelationships = RELATIONSHIPS.replace('<Relationships', '<!DOCTYPE Relationships><Relationships');
+    await refusal(readXlsx(workbookOf(ONE_SHEET, inRelationships), LIMITS), COULD_NOT_OPEN);
+  });
+
+  it('refuses workbook parts that are not well-formed XML', async () => {
+    for (const workbookXml of [
+      ONE_SHEET.replace('</workbook>', ''), // never closed
+      ONE_SHEET.replace('</sheets>', '</sheet>'), // closed out of order
+      ONE_SHEET.replace('name="Recommendations"', 'name="Recommendations'), // an unclosed quote
+      ONE_SHEET.replace('sheetId="1"', 'sheetId=1'), // an unquoted value
+      ONE_SHEET.replace('Recommendations', 'Tom & Jerry'), // a bare ampersand
+      ONE_SHEET.replace('Recommendations', '&nbsp;'), // an entity XML does not define
+      `${ONE_SHEET}<workbook/>`, // two roots
+      '', // nothing at all
+      'PK\u0003\u0004 not XML',
+    ]) {
+      await refusal(readXlsx(workbookOf(workbookXml), LIMITS), COULD_NOT_OPEN);
+    }
+    const relationships = RELATIONSHIPS.replace('</Relationships>', '<Relationship');
+    await refusal(readXlsx(workbookOf(ONE_SHEET, relationships), LIMITS), COULD_NOT_OPEN);
+  });
+
+  it('decodes entities and character references in attributes, and reads any namespace prefix', async () => {
+    const name = 'Tom &amp; Jerry&#x2019;s &lt;list&gt; &quot;2024&quot; &#233;';
+    const prefixed = `<?xml version="1.0" encoding="UTF-8"?>
+      <x:workbook xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:rel="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
+        <!-- a comment --><x:workbookPr date1904="true"/>
+        <x:sheets><x:sheet name="Hidden" sheetId="2" state="hidden" rel:id="rId2"/><x:sheet name='${name}' sheetId="1" rel:id="rId1"/></x:sheets>
+      </x:workbook>`;
+    const relationships = RELATIONSHIPS.replace(
+      '</Relationships>',
+      `<Relationship Id="rId2" Type="${WORKSHEET_TYPE}" Target="/xl/worksheets/sheet1.xml"/></Relationships>`,
+    );
+    const sheet = await readXlsx(workbookOf(prefixed, relationships), {
+      maxRows: 10,
+      sheetName: 'Tom & Jerry’s <list> "2024" é',
+    });
+    assert.equal(sheet.sheetName, 'Tom & Jerry’s <list> "2024" é');
+    assert.deepEqual([...sheet.rows], [{ rowNumber: 2, cells: ['1234567'] }]);
+    // With no name asked for, the first visible sheet, passing over the hidden one.
+    assert.equal((await readXlsx(workbookOf(prefixed, relationships), { maxRows: 10 })).sheetName, sheet.sheetName);
+  });
+});
+
 describe('writing XLSX', () => {
   const headers = ['TRN', 'Provider trainee ID', 'Last name', 'Errors'];
   const rows = [
