@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { MAX_FAILURES_PER_ACCOUNT } from '../../src/integrations/sign-in/throttle.ts';
+import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from '../../src/integrations/sign-in/throttle.ts';
 import { Agent, startTestApp, type TestContext } from '../support/app.ts';
 
 describe('signing in and out', () => {
@@ -141,5 +142,94 @@ describe('client addresses', () => {
     } finally {
       await t.close();
     }
+  });
+});
+
+describe('sign-in attempts sent at once', () => {
+  let t: TestContext;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  /** One agent per attempt, each with its sign-in page open, then every form posted together. */
+  async function burst(attempts: { email: string; password: string; address: string }[]) {
+    const agents = attempts.map((attempt) => new Agent(t.app, attempt.address));
+    for (const agent of agents) await agent.get('/sign-in');
+    return Promise.all(
+      agents.map((agent, i) => agent.post('/sign-in', { email: attempts[i].email, password: attempts[i].password })),
+    );
+  }
+  const statuses = (responses: { statusCode: number }[]) => responses.map((r) => r.statusCode);
+  const count = (list: number[], status: number) => list.filter((s) => s === status).length;
+
+  it('checks at most 5 passwords for one account however many arrive together', async () => {
+    const responses = statuses(
+      await burst(
+        Array.from({ length: 30 }, (_, i) => ({
+          email: 'university@example.com',
+          password: `wrong-${i}`,
+          address: `198.51.100.${i + 1}`,
+        })),
+      ),
+    );
+    assert.equal(count(responses, 400), MAX_FAILURES_PER_ACCOUNT, `checked: ${responses.join(' ')}`);
+    assert.equal(count(responses, 429), 30 - MAX_FAILURES_PER_ACCOUNT);
+  });
+
+  it('lets the right password in a burst through only as one of the 5 checked', async () => {
+    const attempts = Array.from({ length: 31 }, (_, i) => ({
+      email: 'provider@example.com',
+      password: i === 30 ? DEMO_PASSWORD : `guess-${i}`,
+      address: `198.51.101.${i + 1}`,
+    }));
+    const responses = statuses(await burst(attempts));
+    const checked = count(responses, 400) + count(responses, 303);
+    assert.equal(checked, MAX_FAILURES_PER_ACCOUNT, `checked: ${responses.join(' ')}`);
+  });
+
+  it('refuses the right password sent among a burst after 5 failures', async () => {
+    const failures = statuses(
+      await burst(
+        Array.from({ length: MAX_FAILURES_PER_ACCOUNT }, (_, i) => ({
+          email: 'school@example.com',
+          password: `wrong-${i}`,
+          address: `198.51.102.${i + 1}`,
+        })),
+      ),
+    );
+    assert.deepEqual(failures, Array(MAX_FAILURES_PER_ACCOUNT).fill(400));
+    const attempts = Array.from({ length: 31 }, (_, i) => ({
+      email: 'school@example.com',
+      password: i === 15 ? DEMO_PASSWORD : `guess-${i}`,
+      address: `198.51.102.${i + 10}`,
+    }));
+    assert.deepEqual(statuses(await burst(attempts)), Array(31).fill(429));
+  });
+
+  it('checks at most 20 passwords from one address however many arrive together', async () => {
+    const responses = statuses(
+      await burst(
+        Array.from({ length: 30 }, (_, i) => ({
+          email: `someone${i}@example.com`,
+          password: 'guess',
+          address: '198.51.103.1',
+        })),
+      ),
+    );
+    assert.equal(count(responses, 400), MAX_FAILURES_PER_ADDRESS, `checked: ${responses.join(' ')}`);
+    assert.equal(count(responses, 429), 30 - MAX_FAILURES_PER_ADDRESS);
+  });
+
+  it('still signs in at once with the right password, and a success restarts the account’s count', async () => {
+    const agent = new Agent(t.app, '198.51.104.1');
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT - 1; i++) {
+      assert.equal((await agent.signIn('multi@example.com', `wrong-${i}`)).statusCode, 400);
+    }
+    assert.equal((await agent.signIn('multi@example.com')).statusCode, 303);
+    for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT - 1; i++) {
+      assert.equal((await new Agent(t.app, '198.51.104.2').signIn('multi@example.com', 'wrong')).statusCode, 400);
+    }
+    assert.equal((await new Agent(t.app, '198.51.104.3').signIn('multi@example.com')).statusCode, 303);
   });
 });
