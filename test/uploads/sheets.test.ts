@@ -498,6 +498,24 @@ describe('reading the workbook part of a hostile XLSX', () => {
     await refusal(readXlsx(workbookOf(ONE_SHEET, relationships), LIMITS), COULD_NOT_OPEN);
   });
 
+  it('finds a worksheet whose target differs in case from its part name', async () => {
+    const relationships = RELATIONSHIPS.replace('worksheets/sheet1.xml', 'Worksheets/Sheet1.XML');
+    assert.equal((await readXlsx(workbookOf(ONE_SHEET, relationships), LIMITS)).sheetName, 'Recommendations');
+  });
+
+  // Every sheet names a part that is not there, in a zip of as many parts as allowed: looking
+  // through every part's name for each sheet was 2 billion comparisons (most of a minute). As
+  // above, the timeout is there so the test fails rather than stalls.
+  it('refuses, at once, 200,000 sheets naming a missing part among 10,000 parts', { timeout: 20_000 }, async () => {
+    const sheets = Array.from({ length: 200_000 }, (_, i) => `<sheet name="Sheet ${i}" sheetId="${i}" r:id="rId1"/>`);
+    const bytes = zip([
+      { name: 'xl/workbook.xml', data: `<workbook ${MAIN} ${RELS}><sheets>${sheets.join('')}</sheets></workbook>` },
+      { name: 'xl/_rels/workbook.xml.rels', data: RELATIONSHIPS.replace('sheet1.xml', 'missing.xml') },
+      ...Array.from({ length: MAX_ZIP_ENTRIES - 2 }, (_, i) => ({ name: `xl/media/image${i}.png`, data: 'x' })),
+    ]);
+    await refusal(readXlsx(bytes, LIMITS), /^The workbook has no worksheets/);
+  });
+
   it('decodes entities and character references in attributes, and reads any namespace prefix', async () => {
     const name = 'Tom &amp; Jerry&#x2019;s &lt;list&gt; &quot;2024&quot; &#233;';
     const prefixed = `<?xml version="1.0" encoding="UTF-8"?>

@@ -104,12 +104,23 @@ function partName(target: string): string {
   return segments.join('/');
 }
 
-function findEntry(entries: Map<string, ZipEntry>, name: string): ZipEntry | undefined {
-  const exact = entries.get(name);
-  if (exact) return exact;
-  const lower = name.toLowerCase();
-  for (const [key, entry] of entries) if (key.toLowerCase() === lower) return entry;
-  return undefined;
+/**
+ * Finds parts by name, else by name in any case (part names are case-insensitive). The names in
+ * lower case are listed once, when first needed: a workbook part can name a missing part for each
+ * of hundreds of thousands of sheets, and looking through every entry for each took minutes.
+ */
+function entryFinder(entries: Map<string, ZipEntry>): (name: string) => ZipEntry | undefined {
+  let byLowerCase: Map<string, ZipEntry> | undefined;
+  return (name) => {
+    const exact = entries.get(name);
+    if (exact) return exact;
+    if (!byLowerCase) {
+      byLowerCase = new Map();
+      for (const [key, entry] of entries)
+        if (!byLowerCase.has(key.toLowerCase())) byLowerCase.set(key.toLowerCase(), entry);
+    }
+    return byLowerCase.get(name.toLowerCase());
+  };
 }
 
 function readWorkbookInfo(bytes: Uint8Array, entries: Map<string, ZipEntry>): WorkbookInfo {
@@ -125,11 +136,12 @@ function readWorkbookInfo(bytes: Uint8Array, entries: Map<string, ZipEntry>): Wo
     }
   }
   const workbook = elements(workbookXml, ['sheet', 'workbookPr']);
+  const findEntry = entryFinder(entries);
   const worksheets: WorksheetPart[] = [];
   for (const sheet of workbook.get('sheet') ?? []) {
     const target = targets.get(sheet.get(':id') ?? '');
     // Chart sheets and dialog sheets have no worksheet relationship: not sheets of rows.
-    const entry = target ? findEntry(entries, target) : undefined;
+    const entry = target ? findEntry(target) : undefined;
     if (entry) {
       worksheets.push({
         name: sheet.get('name') ?? '',
