@@ -109,7 +109,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { database });
   await app.register(pageRoutes);
-  await app.register(signInRoutes, { db, signIn: services.signIn });
+  await app.register(signInRoutes, { db, signIn: services.signIn, baseUrl: config.baseUrl });
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(traineeRoutes, { prefix: '/trainees', db });

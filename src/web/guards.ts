@@ -22,8 +22,3 @@ export function actorOf(request: FastifyRequest): Actor {
   if (!actor) throw new NotFoundError('Page');
   return actor;
 }
-
-/** Only the same site's paths are followed after sign-in, never another host. */
-export function safeReturnTo(value: string): string {
-  return /^\/(?![/\\])/.test(value) ? value : '/';
-}

@@ -233,3 +233,72 @@ describe('sign-in attempts sent at once', () => {
     assert.equal((await new Agent(t.app, '198.51.104.3').signIn('multi@example.com')).statusCode, 303);
   });
 });
+
+describe('where sign-in returns to', () => {
+  let t: TestContext;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  async function signInReturningTo(returnTo: string, email = 'provider@example.com') {
+    const agent = new Agent(t.app, `192.0.2.${Math.floor(Math.random() * 200) + 20}`);
+    const page = await agent.get(`/sign-in?returnTo=${encodeURIComponent(returnTo)}`);
+    assert.equal(page.statusCode, 200);
+    const shown = /name="returnTo" value="([^"]*)"/.exec(page.body)?.[1];
+    const response = await agent.post('/sign-in', { email, password: DEMO_PASSWORD, returnTo });
+    return { shown, response };
+  }
+
+  it('returns to the page that asked for sign-in', async () => {
+    const { shown, response } = await signInReturningTo('/trainees?page=2');
+    assert.equal(shown, '/trainees?page=2');
+    assert.equal(response.statusCode, 303);
+    assert.equal(response.headers.location, '/trainees?page=2');
+  });
+
+  for (const hostile of [
+    '/\t/evil.example',
+    '/\\evil.example',
+    '//evil.example',
+    '/\n/evil.example',
+    'https://evil.example/',
+    'javascript:alert(1)',
+  ]) {
+    it(`goes to the home page, never another site, for ${JSON.stringify(hostile)}`, async () => {
+      const { shown, response } = await signInReturningTo(hostile);
+      assert.equal(shown, '/');
+      assert.equal(response.statusCode, 303);
+      assert.equal(response.headers.location, '/');
+    });
+  }
+
+  for (const odd of ['/trainees\r\nSet-Cookie: x=1', '/\u000b', '/\f', '/\u3000trainees', '/\u0085', '/é']) {
+    it(`never fails on ${JSON.stringify(odd)}`, async () => {
+      const { response } = await signInReturningTo(odd);
+      assert.equal(response.statusCode, 303);
+      assert.equal(response.headers['set-cookie']?.toString().includes('x=1'), false);
+      assert.match(String(response.headers.location), /^\/[\x21-\x7e]*$/);
+    });
+  }
+
+  it('goes back only to our own pages after choosing an organisation', async () => {
+    const agent = new Agent(t.app, '192.0.2.230');
+    await agent.signIn('multi@example.com');
+    const page = await agent.get('/organisations');
+    const id = /name="organisationId"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="organisationId"/.exec(page.body);
+    const organisationId = id?.[1] ?? id?.[2] ?? '';
+    assert.ok(organisationId);
+    const hostile = await agent.post('/organisations', { organisationId, returnTo: '/\t/evil.example' });
+    assert.equal(hostile.statusCode, 303);
+    assert.equal(hostile.headers.location, '/');
+    await agent.get('/organisations');
+    const broken = await agent.post('/organisations', { organisationId, returnTo: '/x\r\ny' });
+    assert.equal(broken.statusCode, 303);
+    const own = await (async () => {
+      await agent.get('/organisations');
+      return agent.post('/organisations', { organisationId, returnTo: '/trainees' });
+    })();
+    assert.equal(own.headers.location, '/trainees');
+  });
+});

@@ -8,7 +8,8 @@ import { findOrganisation } from '../../domain/organisations/organisations.ts';
 import { listMemberships } from '../../domain/organisations/users.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
 import { field, formErrors } from '../forms.ts';
-import { actorOf, requireActor, safeReturnTo } from '../guards.ts';
+import { actorOf, requireActor } from '../guards.ts';
+import { safeReturnTo } from '../return-to.ts';
 import { recordStoppedActing } from '../support/acting.ts';
 import { organisationPage } from './organisation-page.ts';
 import { userManagementRoutes } from './user-management.ts';
@@ -49,7 +50,7 @@ export async function organisationRoutes(
     await recordStoppedActing(db, request.session?.actor);
     await reply.actFor(membership.organisationId);
     await reply.setFlash({ success: `You are now acting for ${membership.organisationName}` });
-    return reply.redirect(safeReturnTo(field(request.body, 'returnTo')), 303);
+    return reply.redirect(safeReturnTo(field(request.body, 'returnTo'), baseUrl), 303);
   });
 
   await app.register(async (scoped) => {

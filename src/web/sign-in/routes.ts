@@ -8,21 +8,26 @@ import { MIN_PASSWORD_LENGTH } from '../../domain/organisations/passwords.ts';
 import { findUserBySetupToken, listMemberships, setPasswordWithToken } from '../../domain/organisations/users.ts';
 import type { SignInAdapter } from '../../integrations/sign-in/sign-in.ts';
 import { errorsFrom, field, formErrors } from '../forms.ts';
-import { safeReturnTo } from '../guards.ts';
+import { safeReturnTo } from '../return-to.ts';
 import { recordStoppedActing } from '../support/acting.ts';
 
 const VIEW = 'sign-in/views';
 
-export async function signInRoutes(app: FastifyInstance, { db, signIn }: { db: Kysely<DB>; signIn: SignInAdapter }) {
+export async function signInRoutes(
+  app: FastifyInstance,
+  { db, signIn, baseUrl }: { db: Kysely<DB>; signIn: SignInAdapter; baseUrl: string },
+) {
   app.get('/sign-in', async (request, reply) => {
     if (request.session) return reply.redirect('/', 303);
-    return reply.viewAsync(`${VIEW}/sign-in.njk`, { returnTo: safeReturnTo(field(request.query, 'returnTo')) });
+    return reply.viewAsync(`${VIEW}/sign-in.njk`, {
+      returnTo: safeReturnTo(field(request.query, 'returnTo'), baseUrl),
+    });
   });
 
   app.post('/sign-in', async (request, reply) => {
     const email = field(request.body, 'email').trim();
     const password = field(request.body, 'password');
-    const returnTo = safeReturnTo(field(request.body, 'returnTo'));
+    const returnTo = safeReturnTo(field(request.body, 'returnTo'), baseUrl);
     const show = (status: number, errors: DomainError[]) =>
       reply.code(status).viewAsync(`${VIEW}/sign-in.njk`, { email, returnTo, errors: formErrors(errors) });
 
