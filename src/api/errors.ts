@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { MAX_FILE_BYTES, UploadConflict } from '../uploads/pipeline.ts';
 import { FileRefusal } from '../uploads/sheets/sheet.ts';
+import { clientWentAway, isMalformedMultipart, MALFORMED_MULTIPART_API_MESSAGE } from '../web/request-body.ts';
 
 export interface ErrorBody {
   errors: { message: string }[];
@@ -57,6 +58,7 @@ function statusAndMessage(error: FastifyError): { status: number; message: strin
     return { status: 422, message: error.issues.map((issue) => issue.message).join('. ') };
   }
   if (error.code && MULTIPART_REFUSALS[error.code]) return { status: 422, message: MULTIPART_REFUSALS[error.code] };
+  if (isMalformedMultipart(error)) return { status: 400, message: MALFORMED_MULTIPART_API_MESSAGE };
   if (error.code?.startsWith('FST_ERR_CTP_INVALID_JSON') || error instanceof SyntaxError) {
     return { status: 400, message: 'The body is not valid JSON' };
   }
@@ -76,6 +78,10 @@ export async function apiErrorHandler(error: FastifyError, request: FastifyReque
       ...(error instanceof ApiProblem ? error.extra : {}),
     };
     return reply.code(known.status).type('application/json; charset=utf-8').send(body);
+  }
+  if (clientWentAway(request, error)) {
+    request.log.info({ code: error.code }, 'the client went away before its request was read');
+    return reply.code(400).send();
   }
   request.log.error({ err: error, reference: request.id }, 'request failed');
   return reply

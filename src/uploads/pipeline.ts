@@ -1,6 +1,7 @@
 // The shared bulk-upload pipeline: read → match headers → check → stage → report → commit.
 // Every kind goes through here; a kind only supplies its columns and row rules (kinds/kind.ts).
 
+import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { copyRows, readBytes } from '../db/copy.ts';
@@ -14,7 +15,7 @@ import { isUuid } from '../domain/organisations/organisations.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import { findKind } from './kinds/index.ts';
 import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
-import { readSheet } from './sheets/read-sheet.ts';
+import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
 import { UploadConflict } from './upload-conflict.ts';
 
@@ -127,7 +128,8 @@ async function readUploadFile(kind: UploadKind, bytes: Uint8Array): Promise<{ sh
       `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`,
     );
   }
-  const sheet = await readSheet(bytes, { maxRows: kind.maxRows, sheetName: kind.sheetName });
+  // In a worker thread: reading a large or hostile file never holds up anyone else's request.
+  const sheet = await readSheetInWorker(bytes, { maxRows: kind.maxRows, sheetName: kind.sheetName });
   const match = matchHeaders(sheet.headers, kind.columns);
   if (kind.requiredOneOf && !kind.requiredOneOf.some((key) => match.indexes.has(key))) {
     const names = kind.requiredOneOf.map((key) => `"${kind.columns.find((c) => c.key === key)?.header}"`);
@@ -139,6 +141,22 @@ async function readUploadFile(kind: UploadKind, bytes: Uint8Array): Promise<{ sh
     throw new FileRefusal('The file has column headings but no rows. Add a row for each record and upload it again');
   }
   return { sheet, match };
+}
+
+/**
+ * The name to keep for an uploaded file: the browser's name without any folder path, control
+ * characters (PostgreSQL cannot store NUL) or broken surrogates, at most 255 characters; or a
+ * plain one when nothing is left.
+ */
+export function uploadFileName(name: string, format: string): string {
+  const cleaned = name
+    .replace(/\p{Cc}/gu, '')
+    .replace(/^.*[\\/]/, '')
+    .trim()
+    .slice(0, 255)
+    .toWellFormed()
+    .trim();
+  return cleaned || `upload.${format}`;
 }
 
 export interface ReceivedFile {
@@ -170,7 +188,7 @@ export async function receiveUpload(
         organisation_id: actor.organisation.id,
         kind: kind.id,
         state: 'received',
-        file_name: file.name.slice(0, 255) || `upload.${sheet.format}`,
+        file_name: uploadFileName(file.name, sheet.format),
         file_format: sheet.format,
         file_size: file.bytes.length,
         encoding: sheet.encoding ?? null,
@@ -228,6 +246,8 @@ function otherRows(numbers: number[], number: number): string {
 /** A background check records how far it has got every this many rows. */
 const PROGRESS_EVERY = 5_000;
 const OUTCOMES = ['change', 'skip', 'error'] as const;
+/** The check gives other requests a turn every this many rows. */
+const YIELD_EVERY = 500;
 
 /** Items in arrays of `size` (the last one shorter). */
 export function* inBatches<T>(items: Iterable<T>, size: number): Generator<T[]> {
@@ -292,6 +312,8 @@ async function checkAndStage(
             : [];
       yield [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
       if (++checked % PROGRESS_EVERY === 0 && onProgress) await onProgress(checked);
+      // Let other requests in between batches of rows, however long the file.
+      if (checked % YIELD_EVERY === 0) await yieldToOthers();
     }
   };
   await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], checkedRows());

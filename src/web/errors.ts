@@ -2,6 +2,7 @@
 // reference that is also in the log, so support can find what happened.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../domain/errors.ts';
+import { clientWentAway, isMalformedMultipart, MALFORMED_FORM_MESSAGE } from './request-body.ts';
 
 interface ErrorPage {
   status: number;
@@ -21,6 +22,9 @@ const NOT_FOUND: ErrorPage = {
 
 function pageFor(error: FastifyError): ErrorPage | undefined {
   if (error instanceof NotFoundError) return NOT_FOUND;
+  if (isMalformedMultipart(error)) {
+    return { status: 400, title: 'Your file could not be sent', paragraphs: [`${MALFORMED_FORM_MESSAGE}.`] };
+  }
   if (error.code?.startsWith('FST_CSRF')) {
     return {
       status: 403,
@@ -59,6 +63,10 @@ export function registerErrorHandlers(app: FastifyInstance) {
     if (page) {
       request.log.info({ code: error.code, status: page.status }, error.message);
       return send(request, reply, page);
+    }
+    if (clientWentAway(request, error)) {
+      request.log.info({ code: error.code }, 'the client went away before its request was read');
+      return reply.code(400).send();
     }
     request.log.error({ err: error, reference: request.id }, 'request failed');
     return send(

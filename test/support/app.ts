@@ -1,6 +1,6 @@
 // The real app on a fresh database, driven through Fastify's inject (no network), with a small
 // agent that keeps cookies and sends the CSRF token as a browser form would.
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
@@ -140,6 +140,17 @@ export class Agent {
           cookie: this.cookieHeader(),
           'content-type': `multipart/form-data; boundary=${boundary}`,
         },
+        remoteAddress: this.address,
+      }),
+    );
+  }
+
+  /** Sends a request built by hand (a broken body, say) with this agent's cookies and address. */
+  async inject({ headers = {}, ...options }: InjectOptions & { method: 'GET' | 'POST'; url: string }) {
+    return this.remember(
+      await this.app.inject({
+        ...options,
+        headers: { ...this.headers, cookie: this.cookieHeader(), ...headers },
         remoteAddress: this.address,
       }),
     );

@@ -7,6 +7,7 @@ import iconv from 'iconv-lite';
 import Papa from 'papaparse';
 import { readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
 import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
+import { readSheetInWorker } from '../../src/uploads/sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type ReadLimits, SheetRows } from '../../src/uploads/sheets/sheet.ts';
 import { readXlsx, streamXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
 import { MAX_ZIP_ENTRIES, readZipDirectory } from '../../src/uploads/sheets/zip.ts';
@@ -684,20 +685,55 @@ describe('reading and writing CSV, streaming', () => {
   });
 
   it('keeps rows compactly and gives them back any number of times, however long a row is', () => {
-    const long = 'x'.repeat(1_500_000);
+    // 1.5 million characters in one row, each cell within a spreadsheet's limit.
+    const long = Array.from({ length: 50 }, (_, i) => String(i).repeat(30_000 / String(i).length));
     const kept = new SheetRows();
     kept.push({ rowNumber: 2, cells: ['a', '', 'Zoë 😀'] });
-    kept.push({ rowNumber: 4, cells: [long, 'b'] });
+    kept.push({ rowNumber: 4, cells: [...long, 'b'] });
     kept.push({ rowNumber: 5, cells: ['has\u0000nul'] });
     const expected = [
       { rowNumber: 2, cells: ['a', '', 'Zoë 😀'] },
-      { rowNumber: 4, cells: [long, 'b'] },
+      { rowNumber: 4, cells: [...long, 'b'] },
       { rowNumber: 5, cells: ['hasnul'] },
     ];
     assert.equal(kept.length, 3);
     assert.deepEqual([...kept], expected);
     assert.deepEqual([...kept], expected, 'a second pass');
     assert.deepEqual([...kept.slice(1, 2)], [expected[1]]);
+    assert.deepEqual([...SheetRows.from(kept.parts())], expected, 'rebuilt from its parts, as after a worker thread');
+  });
+
+  it('refuses a file with a cell longer than a spreadsheet cell can hold, naming the row', async () => {
+    const rows = new SheetRows();
+    assert.throws(() => rows.push({ rowNumber: 7, cells: ['ok', 'x'.repeat(32_768)] }), {
+      name: 'FileRefusal',
+      message: /^Row 7 has a cell longer than 32,767 characters/,
+    });
+    // A lost closing quote swallows the rest of a CSV into one cell.
+    const csv = `a,b\n1,"2\n${'3,4\n'.repeat(10_000)}`;
+    await assert.rejects(readSheet(Buffer.from(csv), { maxRows: 100_000 }), {
+      name: 'FileRefusal',
+      message: /^Row 2 has a cell longer than 32,767 characters.*closing one/,
+    });
+  });
+
+  it('reads in a worker thread what it reads in the same thread, refusals included', async () => {
+    const csv = Buffer.from(
+      `Name;Date\r\n${Array.from({ length: 3_000 }, (_, i) => `Zoë ${i};1/2/2025`).join('\r\n')}`,
+    );
+    const here = await readSheet(csv, { maxRows: 5_000 });
+    const there = await readSheetInWorker(csv, { maxRows: 5_000 });
+    assert.deepEqual({ ...there, rows: [...there.rows] }, { ...here, rows: [...here.rows] });
+    await assert.rejects(readSheetInWorker(csv, { maxRows: 10 }), {
+      name: 'FileRefusal',
+      message: /more than 10 rows/,
+    });
+    await assert.rejects(readSheetInWorker(csv, { maxRows: 5_000 }, { timeLimitMs: 1 }), {
+      name: 'FileRefusal',
+      message: /^The file took too long to read/,
+    });
+    // A worker ended for its time limit is replaced for the next file.
+    assert.equal((await readSheetInWorker(csv, { maxRows: 5_000 })).rows.length, 3_000);
   });
 
   it('streams the same file it writes in one go, in the same encoding and with one byte order mark', async () => {

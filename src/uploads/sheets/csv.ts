@@ -5,8 +5,10 @@ import iconv from 'iconv-lite';
 import Papa from 'papaparse';
 import { decodePieces, detectEncoding, type TextEncoding } from './encoding.ts';
 import {
+  cellTooLong,
   FileRefusal,
   isBlankRow,
+  MAX_CELL_CHARS,
   neutraliseFormula,
   type ReadLimits,
   restoreNeutralised,
@@ -57,6 +59,11 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
       step({ data: cells, meta }, parser) {
         if (refusal) return parser.abort();
         recordNumber++;
+        // Checked here rather than left to SheetRows.push, whose throw PapaParse would not pass on.
+        if (cells.some((cell) => cell.length > MAX_CELL_CHARS)) {
+          refusal = cellTooLong(recordNumber);
+          return parser.abort();
+        }
         if (isBlankRow(cells)) return;
         if (!headers) {
           if (DELIMITERS.includes(meta.delimiter)) delimiter = meta.delimiter;

@@ -47,7 +47,9 @@ export class SheetRows implements Iterable<SheetRow> {
     return this.#length;
   }
 
+  /** Adds a row; throws the file's refusal when a cell is longer than any spreadsheet makes. */
   push(row: SheetRow): void {
+    if (row.cells.some((cell) => cell.length > MAX_CELL_CHARS)) throw cellTooLong(row.rowNumber);
     const line = row.cells
       .map((cell) => (cell.includes(CELL_SEPARATOR) ? cell.replaceAll(CELL_SEPARATOR, '') : cell))
       .join(CELL_SEPARATOR);
@@ -77,6 +79,35 @@ export class SheetRows implements Iterable<SheetRow> {
     this.#length++;
   }
 
+  /**
+   * The rows' storage, to send to another thread without copying: the buffers go in the
+   * transfer list, and SheetRows.from() rebuilds the rows on the other side.
+   */
+  parts(): SheetRowsParts {
+    const n = this.#length;
+    return {
+      length: n,
+      blocks: this.#blocks.map((block) => new Uint8Array(block.buffer, block.byteOffset, block.byteLength)),
+      numbers: this.#numbers.subarray(0, n),
+      blockOf: this.#blockOf.subarray(0, n),
+      starts: this.#starts.subarray(0, n),
+      ends: this.#ends.subarray(0, n),
+    };
+  }
+
+  static from(parts: SheetRowsParts): SheetRows {
+    const rows = new SheetRows();
+    rows.#blocks = parts.blocks.map((block) => Buffer.from(block.buffer, block.byteOffset, block.byteLength));
+    rows.#length = parts.length;
+    // Whole arrays, so push() can go on after them.
+    rows.#numbers = Int32Array.from(parts.numbers);
+    rows.#blockOf = Int32Array.from(parts.blockOf);
+    rows.#starts = Int32Array.from(parts.starts);
+    rows.#ends = Int32Array.from(parts.ends);
+    rows.#used = parts.length > 0 ? rows.#ends[parts.length - 1] : BLOCK_BYTES;
+    return rows;
+  }
+
   /** The rows from index `from` up to (not including) `to`. */
   *slice(from = 0, to = this.#length): Generator<SheetRow> {
     for (let i = Math.max(0, from); i < Math.min(to, this.#length); i++) {
@@ -88,6 +119,28 @@ export class SheetRows implements Iterable<SheetRow> {
   [Symbol.iterator](): Iterator<SheetRow> {
     return this.slice();
   }
+}
+
+/** What SheetRows.parts() gives: plain typed arrays, transferable between threads. */
+export interface SheetRowsParts {
+  length: number;
+  blocks: Uint8Array[];
+  numbers: Int32Array;
+  blockOf: Int32Array;
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/**
+ * The most characters a cell may hold: Excel's own limit, so no spreadsheet can make a longer
+ * one. A longer cell (a lost closing quote swallowing the rest of a CSV, say) refuses the file.
+ */
+export const MAX_CELL_CHARS = 32_767;
+
+export function cellTooLong(rowNumber: number): FileRefusal {
+  return new FileRefusal(
+    `Row ${rowNumber.toLocaleString('en-GB')} has a cell longer than ${MAX_CELL_CHARS.toLocaleString('en-GB')} characters, more than a spreadsheet cell can hold. If the file is a CSV, check every opening quote mark has a closing one, then upload it again`,
+  );
 }
 
 export interface ReadLimits {

@@ -1,0 +1,161 @@
+// Reads uploaded files in worker threads, so that parsing a large or hostile file never holds the
+// web process's event loop: other people's pages (and /health) are answered while it is read.
+// Each read has a time limit and each worker a memory limit; a worker that overruns either is
+// ended and the file refused, and the next read starts a fresh one.
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { FileRefusal, type ReadLimits, type Sheet, SheetRows, type SheetRowsParts } from './sheet.ts';
+import type { ReadRequest } from './sheet-worker.ts';
+
+/** Files read at once; more wait their turn. One core is left for the web process. */
+const WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
+/** How long one file may take to read: the largest allowed file takes about 5 s on these machines. */
+export const READ_TIME_LIMIT_MS = 60_000;
+/** A worker's heap: a 50 MB file read into compact rows needs well under this. */
+const WORKER_HEAP_MB = 768;
+/** An idle worker is ended after this long, giving its memory back. */
+const IDLE_MS = 30_000;
+
+const TOO_SLOW =
+  'The file took too long to read. Check it is a spreadsheet saved as CSV or Excel workbook (.xlsx), or split it into smaller files and upload each one';
+const COULD_NOT_READ =
+  'The file could not be read. Check it is a spreadsheet saved as CSV or Excel workbook (.xlsx), or split it into smaller files and upload each one';
+
+interface Task {
+  bytes: Uint8Array;
+  limits: ReadLimits;
+  timeLimitMs: number;
+  resolve(sheet: Sheet): void;
+  reject(error: Error): void;
+}
+
+type Answer =
+  | { id: number; sheet: Omit<Sheet, 'rows'> & { rows: SheetRowsParts } }
+  | { id: number; error: { refusal: boolean; message: string; cause?: string; stack?: string } };
+
+class SheetWorker {
+  readonly #worker = new Worker(new URL('./sheet-worker.ts', import.meta.url), {
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+  });
+  #task: { id: number; task: Task; timer: NodeJS.Timeout } | undefined;
+  #idle: NodeJS.Timeout | undefined;
+  #nextId = 1;
+  #ended = false;
+
+  readonly onFree: (worker: SheetWorker) => void;
+
+  constructor(onFree: (worker: SheetWorker) => void) {
+    this.onFree = onFree;
+    this.#worker.unref();
+    this.#worker.on('message', (answer: Answer) => this.#answered(answer));
+    // A worker that stops (out of memory, say) fails its file; a new worker takes the next.
+    this.#worker.on('error', (error) => this.#end(couldNotRead(error)));
+    this.#worker.on('exit', () => this.#end(new FileRefusal(COULD_NOT_READ)));
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  read(task: Task): void {
+    clearTimeout(this.#idle);
+    const id = this.#nextId++;
+    const timer = setTimeout(() => this.#end(new FileRefusal(TOO_SLOW)), task.timeLimitMs);
+    this.#task = { id, task, timer };
+    // The bytes are copied: the caller keeps its own to store.
+    const request: ReadRequest = { id, bytes: task.bytes, limits: task.limits };
+    this.#worker.postMessage(request);
+  }
+
+  #answered(answer: Answer): void {
+    const current = this.#task;
+    if (!current || current.id !== answer.id) return;
+    clearTimeout(current.timer);
+    this.#task = undefined;
+    if ('sheet' in answer) current.task.resolve({ ...answer.sheet, rows: SheetRows.from(answer.sheet.rows) });
+    else current.task.reject(rebuilt(answer.error));
+    this.#idle = setTimeout(() => this.#end(), IDLE_MS);
+    this.#idle.unref();
+    this.onFree(this);
+  }
+
+  /** Ends the worker, failing its file if it had one. */
+  #end(error?: Error): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearTimeout(this.#idle);
+    const current = this.#task;
+    this.#task = undefined;
+    if (current) {
+      clearTimeout(current.timer);
+      current.task.reject(error ?? new FileRefusal(COULD_NOT_READ));
+    }
+    void this.#worker.terminate();
+    this.onFree(this);
+  }
+}
+
+function couldNotRead(cause: unknown): FileRefusal {
+  const refusal = new FileRefusal(COULD_NOT_READ);
+  refusal.cause = cause;
+  return refusal;
+}
+
+/** The worker's error, as the same kind of error on this side. */
+function rebuilt({
+  refusal,
+  message,
+  cause,
+  stack,
+}: {
+  refusal: boolean;
+  message: string;
+  cause?: string;
+  stack?: string;
+}) {
+  const error = refusal ? new FileRefusal(message) : new Error(message);
+  if (stack) error.stack = stack;
+  if (cause) error.cause = cause;
+  return error;
+}
+
+const idle: SheetWorker[] = [];
+const busy = new Set<SheetWorker>();
+const waiting: Task[] = [];
+
+/** A worker finished a file (it waits for the next) or ended (it is forgotten). */
+function freed(worker: SheetWorker): void {
+  busy.delete(worker);
+  const at = idle.indexOf(worker);
+  if (worker.ended && at >= 0) idle.splice(at, 1);
+  if (!worker.ended && at < 0) idle.push(worker);
+  next();
+}
+
+function next(): void {
+  while (waiting.length > 0) {
+    let worker = idle.pop();
+    if (!worker) {
+      if (busy.size >= WORKERS) return;
+      worker = new SheetWorker(freed);
+    }
+    const task = waiting.shift() as Task;
+    busy.add(worker);
+    worker.read(task);
+  }
+}
+
+/**
+ * Reads a CSV or XLSX file in a worker thread: the same answer as readSheet, and the same
+ * FileRefusal when the file cannot be used, or when it takes longer than the time limit.
+ */
+export function readSheetInWorker(
+  bytes: Uint8Array,
+  limits: ReadLimits,
+  { timeLimitMs = READ_TIME_LIMIT_MS }: { timeLimitMs?: number } = {},
+): Promise<Sheet> {
+  return new Promise((resolve, reject) => {
+    waiting.push({ bytes, limits, timeLimitMs, resolve, reject });
+    next();
+  });
+}
