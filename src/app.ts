@@ -31,6 +31,7 @@ import { signOffRoutes } from './web/sign-off/routes.ts';
 import { supportRoutes } from './web/support/routes.ts';
 import { traineeRoutes } from './web/trainees/routes.ts';
 import { uploadRoutes } from './web/uploads/routes.ts';
+import { UploadsInFlight } from './web/uploads-in-flight.ts';
 import { govukFrontendDir, registerViews } from './web/views.ts';
 
 export interface Services {
@@ -42,7 +43,16 @@ export interface Services {
   jobs: Jobs;
   /** Where the log goes; standard output unless a test wants to read it. */
   logStream?: NodeJS.WritableStream;
+  /** Shorter timeouts than HTTP_TIMEOUTS, for tests. */
+  httpTimeouts?: Partial<HttpTimeouts>;
 }
+
+/**
+ * How long a client may stay silent (a stalled upload is closed after this), take to send its
+ * headers, and take over a whole request: a 50 MB file needs 10 minutes only below 1 Mbit/s.
+ */
+export const HTTP_TIMEOUTS = { idleMs: 60_000, headersMs: 30_000, requestMs: 10 * 60_000 };
+export type HttpTimeouts = typeof HTTP_TIMEOUTS;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -50,6 +60,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   const { config, database } = services;
   const db = database.db;
   const secure = config.baseUrl.startsWith('https://');
+  const timeouts = { ...HTTP_TIMEOUTS, ...services.httpTimeouts };
 
   const app = Fastify({
     logger: {
@@ -68,7 +79,12 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     genReqId: () => randomBytes(5).toString('hex'),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
+    connectionTimeout: timeouts.idleMs,
+    requestTimeout: timeouts.requestMs,
+    http: { headersTimeout: timeouts.headersMs },
   });
+  // Each person's, token's and address's uploads in progress, pages and API together.
+  const uploadsInFlight = new UploadsInFlight();
 
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody);
@@ -113,7 +129,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(traineeRoutes, { prefix: '/trainees', db });
-  await app.register(uploadRoutes, { database, jobs: services.jobs });
+  await app.register(uploadRoutes, { database, jobs: services.jobs, uploadsInFlight });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(apiTokenRoutes, { prefix: '/organisation/api-tokens', db });
   await app.register(apiRoutes, {
@@ -121,6 +137,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     database,
     baseUrl: config.baseUrl,
     jobs: services.jobs,
+    uploadsInFlight,
   });
   await app.register(apiDocsRoutes, { baseUrl: config.baseUrl });
   // Placements: schools register search, trainees' placements, schools' offers, sign-off.

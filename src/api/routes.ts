@@ -2,7 +2,7 @@
 // token. The same pipeline functions as the upload pages, so a rule lives once.
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { UploadState } from '../db/schema.ts';
@@ -25,6 +25,7 @@ import {
 import { attachmentHeader, streamErrorReport } from '../uploads/report.ts';
 import { templateFile } from '../uploads/template.ts';
 import { UndoBlocked, undoUpload } from '../uploads/undo.ts';
+import type { UploadsInFlight } from '../web/uploads-in-flight.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { apiSchoolRoutes } from './schools.ts';
@@ -45,6 +46,8 @@ export interface ApiOptions {
   rateLimit?: RateLimit;
   /** Background work, as the pages use it; without it, every file is checked in the request. */
   jobs?: ApiJobs;
+  /** Counts uploads in progress; without it, none are counted. */
+  uploadsInFlight?: UploadsInFlight;
 }
 
 /** What the API asks of the job queue (src/jobs/jobs.ts). */
@@ -188,7 +191,14 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     return reply.type(file.contentType).header('content-disposition', attachmentHeader(file.fileName)).send(file.body);
   });
 
-  app.post('/uploads', async (request, reply) => {
+  // Counted after the token check above, before the body is read.
+  const countUpload = async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = request.apiActor?.tokenId;
+    const refusal = token ? options.uploadsInFlight?.enter(request, reply, `token ${token}`) : undefined;
+    if (refusal) throw new ApiProblem(429, refusal, { headers: { 'retry-after': '60' } });
+  };
+
+  app.post('/uploads', { onRequest: countUpload }, async (request, reply) => {
     const actor = actorOf(request);
     if (!request.isMultipart()) {
       throw new ApiProblem(415, 'Send the file as multipart/form-data, with the fields "kind" and "file"');

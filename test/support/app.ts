@@ -1,7 +1,7 @@
 // The real app on a fresh database, driven through Fastify's inject (no network), with a small
 // agent that keeps cookies and sends the CSRF token as a browser form would.
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.ts';
+import { buildApp, type Services } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { DEMO_PASSWORD, loadDemoData } from '../../src/demo-data.ts';
@@ -21,9 +21,11 @@ export interface TestContext {
 export async function startTestApp({
   demoData = true,
   logStream,
+  httpTimeouts,
 }: {
   demoData?: boolean;
   logStream?: NodeJS.WritableStream;
+  httpTimeouts?: Services['httpTimeouts'];
 } = {}): Promise<TestContext> {
   const database = await testDatabase();
   if (demoData) await loadDemoData(database.db);
@@ -32,7 +34,15 @@ export async function startTestApp({
     LOG_LEVEL: logStream ? 'info' : 'silent',
   });
   const jobs = inlineJobs({ database, teachingRecord: localTeachingRecord(today) });
-  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, jobs, logStream });
+  const app = await buildApp({
+    config,
+    database,
+    signIn: localAccounts(database.db),
+    notify: outbox,
+    jobs,
+    logStream,
+    httpTimeouts,
+  });
   await app.ready();
   return {
     app,

@@ -28,6 +28,7 @@ import { templateFile, templateOptions } from '../../uploads/template.ts';
 import { UndoBlocked, undoability, undoUpload } from '../../uploads/undo.ts';
 import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
+import type { UploadsInFlight } from '../uploads-in-flight.ts';
 import { pagesFor } from './kind-pages.ts';
 import { type ChosenFile, chosenFile, registerUploadForm } from './upload-form.ts';
 
@@ -135,9 +136,11 @@ export interface UploadRoutesOptions {
   database: Database;
   /** Without it, every file is checked in the request. */
   jobs?: UploadJobs;
+  /** Counts uploads in progress; without it, none are counted. */
+  uploadsInFlight?: UploadsInFlight;
 }
 
-export async function uploadRoutes(app: FastifyInstance, { database, jobs }: UploadRoutesOptions) {
+export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploadsInFlight }: UploadRoutesOptions) {
   const db = database.db;
 
   // Read a posted file only for someone who may post it: not for a stranger, nor for an
@@ -147,6 +150,14 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs }: Upl
     if (!request.session?.actor) return requireActor(request, reply);
     const kind = (request.params as { kind?: string }).kind;
     if (kind) kindFor(request.session.actor, kind);
+    const refusal = uploadsInFlight?.enter(request, reply, `user ${request.session.actor.userId}`);
+    if (refusal) {
+      reply.code(429).header('retry-after', '60');
+      return reply.viewAsync('layout/views/error.njk', {
+        title: 'Too many uploads at once',
+        paragraphs: [`${refusal}.`],
+      });
+    }
   });
   await registerUploadForm(app);
   app.addHook('preHandler', requireActor);
