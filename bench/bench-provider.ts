@@ -1,6 +1,5 @@
 // What every kind's benchmark set-up starts from: a provider, its admin and N trainees (all
 // eligible for recommendation, with HESA IDs), and a way to read the provider's template as rows.
-import { sql } from 'kysely';
 import Papa from 'papaparse';
 import type { Database } from '../src/db/database.ts';
 import { demoTrainees } from '../src/demo-trainees.ts';
@@ -37,7 +36,6 @@ export async function seedProviderWithTrainees(database: Database, rows: number,
       today,
     }),
   );
-  await sql`analyze trainees`.execute(database.db);
   return {
     userId: user.id,
     email: user.email,

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import { copyRows, readBytes } from '../db/copy.ts';
 import type { Database } from '../db/database.ts';
+import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../db/statistics.ts';
 import type { DB, Upload, UploadState } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordEvents } from '../domain/audit/events.ts';
@@ -318,6 +319,8 @@ async function checkAndStage(
   };
   await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], checkedRows());
   firstRowOf.clear();
+  // The review, the report and the commit join these rows to the records.
+  if (sheet.rows.length >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(database.db, ['upload_rows']);
 
   const duplicates: { rowNumber: number; message: string }[] = [];
   for (const packedRows of rowsOfRepeated.values()) {
@@ -423,12 +426,12 @@ export async function commitUpload(
   }: { skipErrors: boolean; today: string; afterCommit?: (kindId: string) => Promise<void>; via?: string },
 ): Promise<CommitResult> {
   const result = await commitInTransaction(database, actor, uploadId, { skipErrors, today, via });
+  if (result.state !== 'committed') return result;
+  const kind = kindFor(actor, (await findUpload(database.db, actor, uploadId)).kind);
+  if (result.committed >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(database.db, kind.writes);
   // Work that follows a commit (sending award requests) is signalled once the transaction is
   // done; a lost signal is caught by the job's regular sweep.
-  if (result.state === 'committed' && afterCommit) {
-    const { kind } = await findUpload(database.db, actor, uploadId);
-    await afterCommit(kind);
-  }
+  if (afterCommit) await afterCommit(kind.id);
   return result;
 }
 

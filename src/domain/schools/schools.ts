@@ -2,6 +2,7 @@
 
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
+import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../../db/statistics.ts';
 import { inTransaction } from '../../db/transaction.ts';
 
 export interface SchoolRecord {
@@ -47,6 +48,7 @@ export async function upsertSchools(
       for (const row of result.rows) row.inserted ? inserted++ : updated++;
     }
   });
+  if (schools.length >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(db, ['schools']);
   return { inserted, updated };
 }
 

@@ -2,6 +2,7 @@
 
 import { type Kysely, sql } from 'kysely';
 import { containing } from '../../db/like.ts';
+import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../../db/statistics.ts';
 import type { DB, Trainee, TraineeState } from '../../db/schema.ts';
 import { traineeAcademicYearDates } from '../dates.ts';
 import { NotFoundError } from '../errors.ts';
@@ -129,4 +130,5 @@ export async function insertTrainees(db: Kysely<DB>, trainees: NewTrainee[]): Pr
       )
     `.execute(db);
   }
+  if (trainees.length >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(db, ['trainees']);
 }

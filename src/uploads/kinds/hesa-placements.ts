@@ -198,6 +198,7 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
 
   recheck: (tx, ctx) => recheckPlacements(tx, ctx),
 
+  writes: ['placements', 'events'],
   async apply(tx, ctx) {
     await addStagedPlacements(tx, ctx, `upload ${ctx.uploadId}`);
   },

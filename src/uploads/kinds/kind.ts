@@ -103,6 +103,8 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   recheck(tx: Transaction<DB>, ctx: CommitContext): Promise<Map<number, string>>;
   /** In the commit transaction: make every staged change, set-based, with its audit events. */
   apply(tx: Transaction<DB>, ctx: CommitContext & { expected: number }): Promise<void>;
+  /** The tables apply() writes: their statistics are refreshed after a large commit. */
+  writes: readonly (keyof DB & string)[];
   describe(change: Change): ReviewLine;
   /**
    * Kinds that can be undone: in one transaction, removes exactly what the upload's commit made

@@ -349,6 +349,7 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
 
   recheck: (tx, ctx) => recheckPlacements(tx, ctx),
 
+  writes: ['placements', 'events'],
   async apply(tx, ctx) {
     await addStagedPlacements(tx, ctx, `upload ${ctx.uploadId}`);
   },

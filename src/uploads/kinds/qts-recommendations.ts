@@ -174,6 +174,7 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
     return stale;
   },
 
+  writes: ['trainees', 'award_requests', 'events'],
   async apply(tx, { actor, today, uploadId, expected }) {
     await recommendTrainees(tx, actor, { uploadId }, { today, via: `upload ${uploadId}`, expected });
   },

@@ -1,0 +1,90 @@
+// Bulk writes refresh the planner's statistics of what they wrote (PGlite has no autovacuum, and
+// PostgreSQL's comes too late for the next query): bulk-inserted trainees, staged upload rows and
+// the records a large commit wrote.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import Papa from 'papaparse';
+import type { Database } from '../../src/db/database.ts';
+import { demoTrainees } from '../../src/demo-trainees.ts';
+import { today } from '../../src/domain/dates.ts';
+import { type Actor, SYSTEM } from '../../src/domain/organisations/actor.ts';
+import { createOrganisation } from '../../src/domain/organisations/organisations.ts';
+import { insertTrainees } from '../../src/domain/trainees/trainees.ts';
+import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
+import { templateFile } from '../../src/uploads/template.ts';
+import { testDatabase } from '../support/database.ts';
+
+const TRAINEES = 1_500;
+
+/** What the planner believes a table holds: -1 until it has been analysed. */
+async function plannedRows(database: Database, table: string): Promise<number> {
+  const { rows } = await sql<{
+    n: number;
+  }>`select reltuples::int as n from pg_class where oid = ${table}::regclass`.execute(database.db);
+  return rows[0].n;
+}
+
+describe('statistics after bulk writes', () => {
+  let database: Database;
+  let actor: Actor;
+
+  before(async () => {
+    database = await testDatabase();
+    const provider = await createOrganisation(database.db, SYSTEM, {
+      type: 'provider',
+      providerType: 'scitt',
+      name: 'Statistics SCITT',
+      ukprn: '10088888',
+    });
+    actor = {
+      userId: null,
+      email: '',
+      firstName: 'Test',
+      lastName: '',
+      organisation: { id: provider.id, type: provider.type, name: provider.name },
+      role: 'admin',
+    };
+  });
+  after(() => database.close());
+
+  it('knows how many trainees a bulk insert added', async () => {
+    await insertTrainees(
+      database.db,
+      demoTrainees({
+        providerId: actor.organisation.id,
+        count: TRAINEES,
+        eligible: TRAINEES,
+        firstTrn: 6000000,
+        idPrefix: 'S',
+        routes: ['provider_led_postgrad'],
+        withHesaIds: false,
+        today: today(),
+      }),
+    );
+    assert.ok((await plannedRows(database, 'trainees')) >= TRAINEES);
+  });
+
+  it('knows how many rows an upload staged, and how many events its commit wrote', async () => {
+    const template = await templateFile(database.db, actor, 'qts-recommendations', 'csv', today());
+    const [headers, ...rows] = Papa.parse<string[]>(template.body.toString('utf8').replace(/^\uFEFF/, ''), {
+      skipEmptyLines: true,
+    }).data;
+    const [y, m, d] = today().split('-');
+    for (const row of rows) row[headers.length - 1] = `${d}/${m}/${y}`;
+    const upload = await receiveUpload(
+      database,
+      actor,
+      'qts-recommendations',
+      { name: 'all.csv', bytes: Buffer.from(Papa.unparse([headers, ...rows])) },
+      today(),
+    );
+    assert.equal(upload.change_count, TRAINEES);
+    assert.ok((await plannedRows(database, 'upload_rows')) >= TRAINEES);
+
+    const result = await commitUpload(database, actor, upload.id, { skipErrors: false, today: today() });
+    assert.deepEqual(result, { state: 'committed', committed: TRAINEES });
+    assert.ok((await plannedRows(database, 'events')) >= TRAINEES);
+    assert.ok((await plannedRows(database, 'award_requests')) >= TRAINEES);
+  });
+});
