@@ -175,6 +175,10 @@ export interface UploadsTable {
   ended_at: Timestamp | null;
   purged_at: Timestamp | null;
   undone_at: Timestamp | null;
+  /** While a check runs, touched every few seconds: a check that stopped is found by its age. */
+  check_heartbeat_at: Timestamp | null;
+  /** How many times a check of this upload has started. */
+  check_attempts: Generated<number>;
 }
 
 export interface UploadFilesTable {

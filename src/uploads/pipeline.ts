@@ -18,6 +18,7 @@ import { findKind } from './kinds/index.ts';
 import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
 import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
+import { heartbeatEvery, keepCheckAlive, STALLED_CHECK_RULES } from './stalled-checks.ts';
 import { UploadConflict } from './upload-conflict.ts';
 
 // Pages and the API catch it from here.
@@ -351,7 +352,10 @@ async function checkAndStage(
 
 /**
  * Checks a received upload and stages its rows (COPY). Used in the request for small files and
- * by the job for large ones; the state guard means only one of them checks it.
+ * by the job for large ones; the state guard means only one of them checks it. While it runs it
+ * keeps the upload's heartbeat fresh, so that a check whose process dies is found and started
+ * again (stalled-checks.ts); each start is counted, and only the latest attempt may write its
+ * result, so a check given up on and started again elsewhere can never finish it twice.
  */
 export async function checkUpload(
   database: Database,
@@ -359,17 +363,25 @@ export async function checkUpload(
   uploadId: string,
   today: string,
   read?: { sheet: Sheet; match: HeaderMatch },
+  { heartbeatEveryMs = heartbeatEvery(STALLED_CHECK_RULES.staleAfterMs) }: { heartbeatEveryMs?: number } = {},
 ): Promise<Upload> {
   const db = database.db;
   const kind = kindFor(actor, (await findUpload(db, actor, uploadId)).kind);
   const started = await db
     .updateTable('uploads')
-    .set({ state: 'checking' })
+    .set((eb) => ({ state: 'checking', check_attempts: eb('check_attempts', '+', 1), check_heartbeat_at: sql`now()` }))
     .where('id', '=', uploadId)
     .where('state', '=', 'received')
-    .returning('id')
+    .returning('check_attempts')
     .executeTakeFirst();
   if (!started) return findUpload(db, actor, uploadId);
+  const attempt = started.check_attempts;
+  const thisAttempt = db
+    .updateTable('uploads')
+    .where('id', '=', uploadId)
+    .where('state', '=', 'checking')
+    .where('check_attempts', '=', attempt);
+  const heartbeat = keepCheckAlive(db, uploadId, attempt, heartbeatEveryMs);
   try {
     const file = read ?? (await readStoredFile(database, kind, uploadId));
     const rowCount = file.sheet.rows.length;
@@ -377,11 +389,10 @@ export async function checkUpload(
     const onProgress = read
       ? undefined
       : async (rowsChecked: number) => {
-          await db.updateTable('uploads').set({ rows_checked: rowsChecked }).where('id', '=', uploadId).execute();
+          await thisAttempt.set({ rows_checked: rowsChecked, check_heartbeat_at: sql`now()` }).execute();
         };
     const counts = await checkAndStage(database, kind, { db, actor, today }, uploadId, file, onProgress);
-    return await db
-      .updateTable('uploads')
+    const checked = await thisAttempt
       .set({
         state: 'checked',
         rows_checked: rowCount,
@@ -390,21 +401,21 @@ export async function checkUpload(
         error_count: counts.error,
         checked_at: new Date(),
       })
-      .where('id', '=', uploadId)
-      .where('state', '=', 'checking')
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirst();
+    // Cancelled meanwhile (or given up on and started again): what it is now stands.
+    return checked ?? (await findUpload(db, actor, uploadId));
   } catch (error) {
-    await db
-      .updateTable('uploads')
+    await thisAttempt
       .set({
         state: 'failed',
         ended_at: new Date(),
         failure_message: error instanceof FileRefusal ? error.message : 'The file could not be checked',
       })
-      .where('id', '=', uploadId)
       .execute();
     throw error;
+  } finally {
+    heartbeat.stop();
   }
 }
 

@@ -9,6 +9,7 @@ import * as apiTokens from './0005-api-tokens.ts';
 import * as bulkWriteSpeed from './0006-bulk-write-speed.ts';
 import * as traineesRoomToUpdate from './0007-trainees-room-to-update.ts';
 import * as placements from './0008-placements.ts';
+import * as checkHeartbeat from './0009-check-heartbeat.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0006-bulk-write-speed': bulkWriteSpeed,
   '0007-trainees-room-to-update': traineesRoomToUpdate,
   '0008-placements': placements,
+  '0009-check-heartbeat': checkHeartbeat,
 };
