@@ -31,7 +31,9 @@ async function main() {
   if (config.demoData && (await isDatabaseEmpty(database.db))) await loadDemoData(database.db);
 
   const teachingRecord = localTeachingRecord(today);
-  const jobs = await startPgBoss({ database, teachingRecord }, (message, err) => console.error(message, err));
+  const jobs = await startPgBoss({ database, teachingRecord }, (message, err) =>
+    err === undefined ? console.error(message) : console.error(message, err),
+  );
   const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, jobs });
   const housekeeping = setInterval(() => {
     Promise.all([deleteExpiredSessions(database.db), deleteOldAttempts(database.db)]).catch((err) =>

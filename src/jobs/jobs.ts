@@ -1,12 +1,19 @@
-// Background work: checking large uploads, sending award requests to the Teaching Record System
-// and deleting old upload files. pg-boss in production (on PostgreSQL or the embedded PGlite);
-// "inline" runs the same handlers at once, in-process, for tests and the command line.
+// Background work: checking large uploads (and starting again checks that stopped), sending award
+// requests to the Teaching Record System and deleting old upload files. pg-boss in production (on
+// PostgreSQL or the embedded PGlite); "inline" runs the same handlers at once, in-process, for
+// tests and the command line.
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/dates.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
 import type { TeachingRecord } from '../integrations/teaching-record/teaching-record.ts';
 import { checkUpload, purgeOldUploads, uploadActor } from '../uploads/pipeline.ts';
+import {
+  heartbeatEvery,
+  STALLED_CHECK_RULES,
+  type StalledCheckRules,
+  sweepStalledChecks,
+} from '../uploads/stalled-checks.ts';
 
 export interface Jobs {
   /** Check a received upload in the background. */
@@ -22,11 +29,11 @@ export interface JobServices {
 }
 
 /** The handlers, the same whichever runner calls them. */
-function handlers({ database, teachingRecord }: JobServices) {
+function handlers({ database, teachingRecord }: JobServices, heartbeatEveryMs?: number) {
   return {
     async checkUpload(uploadId: string) {
       const actor = await uploadActor(database.db, uploadId);
-      await checkUpload(database, actor, uploadId, today());
+      await checkUpload(database, actor, uploadId, today(), undefined, { heartbeatEveryMs });
     },
     sendAwardRequests: () => sendAllAwardRequests(database.db, teachingRecord),
     purgeUploads: () => purgeOldUploads(database.db),
@@ -47,10 +54,19 @@ export function inlineJobs(services: JobServices): Jobs {
 
 const QUEUES = { check: 'check-upload', awards: 'send-award-requests', purge: 'purge-uploads' } as const;
 
+export interface JobOptions {
+  /** pg-boss's schema (tests use one per file). */
+  schema?: string;
+  /** When a check counts as stopped and how often it may stop (stalled-checks.ts); tests shorten them. */
+  stalledChecks?: StalledCheckRules;
+  /** How often this process sweeps for stopped checks. */
+  sweepEveryMs?: number;
+}
+
 export async function startPgBoss(
   services: JobServices,
   log: (message: string, error?: unknown) => void,
-  { schema = 'pgboss' }: { schema?: string } = {},
+  { schema = 'pgboss', stalledChecks = STALLED_CHECK_RULES, sweepEveryMs = 60_000 }: JobOptions = {},
 ): Promise<Jobs> {
   const { database } = services;
   const boss = database.pglite
@@ -59,7 +75,38 @@ export async function startPgBoss(
   boss.on('error', (error) => log('job queue error', error));
   await boss.start();
   for (const name of Object.values(QUEUES)) await boss.createQueue(name);
-  const run = handlers(services);
+  const run = handlers(services, heartbeatEvery(stalledChecks.staleAfterMs));
+  // At most one check of an upload waits in the queue (a sweep may ask again for one already
+  // waiting); a job whose process died does not count, as it is no longer waiting.
+  const queueCheck = (uploadId: string) =>
+    boss.upsert(QUEUES.check, { uploadId }, { singletonKey: uploadId, retryLimit: 0 }).then(() => {});
+
+  // Checks that stopped (their process died) are started again, or failed after too many tries.
+  // Every process sweeps, at start-up and every minute: the moves are guarded UPDATEs, so each
+  // upload is moved and queued once however many sweep. On PGlite this is the only process, so at
+  // start-up, before it takes any job, every check still "checking" has stopped: no need to wait.
+  const sweep = async (rules: StalledCheckRules) => {
+    try {
+      const { resume, failed } = await sweepStalledChecks(database.db, rules);
+      for (const uploadId of resume) await queueCheck(uploadId);
+      if (resume.length || failed.length) {
+        log(`checks queued again: ${resume.length}; failed after ${rules.maxAttempts} tries: ${failed.length}`);
+      }
+    } catch (error) {
+      log('sweep for stopped checks failed', error);
+    }
+  };
+  await sweep(database.pglite ? { ...stalledChecks, staleAfterMs: 0, receivedAfterMs: 0 } : stalledChecks);
+  let sweeping = false;
+  const sweeper = setInterval(() => {
+    if (sweeping) return;
+    sweeping = true;
+    void sweep(stalledChecks).finally(() => {
+      sweeping = false;
+    });
+  }, sweepEveryMs);
+  sweeper.unref();
+
   await boss.work<{ uploadId: string }>(QUEUES.check, async ([job]) => run.checkUpload(job.data.uploadId));
   await boss.work(QUEUES.awards, async () => run.sendAwardRequests());
   await boss.work(QUEUES.purge, async () => run.purgeUploads());
@@ -68,13 +115,14 @@ export async function startPgBoss(
   await boss.schedule(QUEUES.awards, '* * * * *');
   await boss.schedule(QUEUES.purge, '30 2 * * *');
   return {
-    async checkUpload(uploadId) {
-      await boss.send(QUEUES.check, { uploadId }, { retryLimit: 0 });
-    },
+    checkUpload: queueCheck,
     async uploadCommitted(kindId) {
       // Recommendations leave award requests to send to the Teaching Record System.
       if (kindId === 'qts-recommendations') await boss.send(QUEUES.awards, {}, { retryLimit: 3 });
     },
-    stop: () => boss.stop({ graceful: true, timeout: 10_000 }),
+    async stop() {
+      clearInterval(sweeper);
+      await boss.stop({ graceful: true, timeout: 10_000 });
+    },
   };
 }

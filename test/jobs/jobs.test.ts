@@ -1,7 +1,6 @@
 // Background work through the real queue (pg-boss), on whichever database the suite runs on.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import type { Database } from '../../src/db/database.ts';
 import { loadDemoData } from '../../src/demo-data.ts';
 import { today } from '../../src/domain/dates.ts';
@@ -9,9 +8,9 @@ import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { localTeachingRecord } from '../../src/integrations/teaching-record/teaching-record.ts';
 import { type Jobs, startPgBoss } from '../../src/jobs/jobs.ts';
 import { commitUpload, findUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
-import { templateFile } from '../../src/uploads/template.ts';
 import { actorFor } from '../support/actors.ts';
 import { testDatabase } from '../support/database.ts';
+import { largeRecommendationsFile } from '../support/large-upload.ts';
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>, seconds = 30): Promise<T> {
   const until = Date.now() + seconds * 1000;
@@ -42,18 +41,7 @@ describe('background jobs on pg-boss', () => {
   });
 
   it('checks a large file in a job, then awards recommended trainees through the Teaching Record System', async () => {
-    const template = await templateFile(database.db, actor, 'qts-recommendations', 'csv', today());
-    const [headers, ...rows] = Papa.parse<string[]>(template.body.toString('utf8').replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
-    const dateIndex = headers.length - 1;
-    const [d, m, y] = today().split('-').reverse();
-    rows[0][dateIndex] = `${d}/${m}/${y}`;
-    rows[1][dateIndex] = `${d}/${m}/${y}`;
-    // Padding rows that identify nobody and have no date: skipped, but they make the file large.
-    const padding = Array.from({ length: 5_001 }, () => headers.map(() => ''));
-    for (const row of padding) row[1] = 'nobody';
-    const bytes = Buffer.from(Papa.unparse([headers, ...rows, ...padding]));
+    const { bytes, recommended, rowCount } = await largeRecommendationsFile(database.db, actor);
 
     const received = await receiveUpload(database, actor, 'qts-recommendations', { name: 'big.csv', bytes }, today(), {
       checkLater: (id) => jobs.checkUpload(id),
@@ -64,7 +52,8 @@ describe('background jobs on pg-boss', () => {
       return upload.state === 'checked' ? upload : undefined;
     });
     assert.equal(checked.change_count, 2);
-    assert.equal(checked.rows_checked, rows.length + padding.length);
+    assert.equal(checked.rows_checked, rowCount);
+    assert.equal(checked.check_attempts, 1);
 
     await commitUpload(database, actor, received.id, {
       skipErrors: false,
@@ -75,7 +64,7 @@ describe('background jobs on pg-boss', () => {
       const trainee = await database.db
         .selectFrom('trainees')
         .selectAll()
-        .where('trn', '=', rows[0][0])
+        .where('trn', '=', recommended[0][0])
         .executeTakeFirstOrThrow();
       return trainee.state === 'awarded' ? trainee : undefined;
     });

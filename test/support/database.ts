@@ -35,8 +35,12 @@ async function pgliteTemplate(): Promise<Blob> {
   return new Blob([readFileSync(file)]);
 }
 
-export async function testDatabase(): Promise<Database> {
-  if (!testDatabaseUrl) return openDatabase({ loadDataDir: await pgliteTemplate() });
+/**
+ * dataDir: on PGlite, keep the database in this (empty) directory rather than in memory, so that
+ * another process can open it once this one has closed it.
+ */
+export async function testDatabase({ dataDir }: { dataDir?: string } = {}): Promise<Database> {
+  if (!testDatabaseUrl) return openDatabase({ dataDir, loadDataDir: await pgliteTemplate() });
 
   const schema = `test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: testDatabaseUrl });
