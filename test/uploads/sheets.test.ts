@@ -9,7 +9,7 @@ import { readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
 import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
 import { readSheetInWorker } from '../../src/uploads/sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type ReadLimits, SheetRows } from '../../src/uploads/sheets/sheet.ts';
-import { readXlsx, streamXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
+import { isDateFormat, readXlsx, streamXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
 import { MAX_ZIP_ENTRIES, readZipDirectory } from '../../src/uploads/sheets/zip.ts';
 
 const LIMITS: ReadLimits = { maxRows: 100, sheetName: 'Recommendations' };
@@ -536,6 +536,258 @@ describe('reading the workbook part of a hostile XLSX', () => {
     assert.deepEqual([...sheet.rows], [{ rowNumber: 2, cells: ['1234567'] }]);
     // With no name asked for, the first visible sheet, passing over the hidden one.
     assert.equal((await readXlsx(workbookOf(prefixed, relationships), { maxRows: 10 })).sheetName, sheet.sheetName);
+  });
+});
+
+describe('reading the styles, shared strings and worksheet of a hostile XLSX', () => {
+  const COULD_NOT_OPEN = /^The file could not be opened as an Excel workbook\. Open it in your spreadsheet/;
+  const UNUSUAL_FORMAT =
+    /^The file could not be opened as an Excel workbook: it has a number format longer or more complicated than Excel writes\./;
+  const DOCTYPE = '<!DOCTYPE root [<!ENTITY secret SYSTEM "file:///etc/passwd">]>';
+
+  function escapeXml(text: string): string {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/"/g, '&quot;');
+  }
+
+  /** Styles in which cell style 1 is number format 164, with this code. */
+  function stylesOf(formatCode: string): string {
+    return `<?xml version="1.0"?><styleSheet ${MAIN}><numFmts count="1"><numFmt numFmtId="164" formatCode="${escapeXml(formatCode)}"/></numFmts><fonts count="1"><font><sz val="11"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`;
+  }
+
+  const SHARED_STRINGS = `<?xml version="1.0"?><sst ${MAIN} count="1" uniqueCount="1"><si><t>Serial</t></si></sst>`;
+
+  function columnName(index: number): string {
+    let name = '';
+    for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26)) name = String.fromCharCode(65 + ((n - 1) % 26)) + name;
+    return name;
+  }
+
+  /** A heading from the shared strings, then rows of numbers in cell style 1 (number format 164). */
+  function worksheetOf(rows: number, columns = 1): string {
+    const numbers = Array.from({ length: rows }, (_, r) => {
+      const cells = Array.from({ length: columns }, (_, c) => `<c r="${columnName(c)}${r + 2}" s="1"><v>45747</v></c>`);
+      return `<row r="${r + 2}">${cells.join('')}</row>`;
+    });
+    return `<?xml version="1.0"?><worksheet ${MAIN}><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>${numbers.join('')}</sheetData></worksheet>`;
+  }
+
+  function workbookWith({
+    styles = stylesOf('d/m/yyyy'),
+    sharedStrings = SHARED_STRINGS,
+    worksheet = worksheetOf(2),
+  }: {
+    styles?: string;
+    sharedStrings?: string;
+    worksheet?: string;
+  } = {}): Buffer {
+    return zip([
+      {
+        name: 'xl/workbook.xml',
+        data: `<?xml version="1.0"?><workbook ${MAIN} ${RELS}><sheets><sheet name="Recommendations" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      },
+      {
+        name: 'xl/_rels/workbook.xml.rels',
+        data: `<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${WORKSHEET_TYPE}" Target="worksheets/sheet1.xml"/></Relationships>`,
+      },
+      { name: 'xl/worksheets/sheet1.xml', data: worksheet },
+      { name: 'xl/styles.xml', data: styles },
+      { name: 'xl/sharedStrings.xml', data: sharedStrings },
+    ]);
+  }
+
+  it('reads the well-formed workbook these tests start from, its numbers as dates by their format', async () => {
+    const sheet = await readXlsx(workbookWith(), LIMITS);
+    assert.deepEqual(sheet.headers, ['Serial']);
+    assert.deepEqual(
+      [...sheet.rows].map((row) => row.cells),
+      [['2025-03-31'], ['2025-03-31']],
+    );
+    const numbers = await readXlsx(workbookWith({ styles: stylesOf('0.00') }), LIMITS);
+    assert.deepEqual(
+      [...numbers.rows].map((row) => row.cells),
+      [['45747'], ['45747']],
+    );
+  });
+
+  // exceljs's own date check takes time quadratic in a format code's unclosed brackets on every
+  // numeric cell: three quarters of a second a cell here, most of an hour for the sheet. Read in a
+  // worker first, with a time limit, as uploads are: a test's timeout can't end a read that never
+  // lets the event loop turn, as this one (read in the test's own thread) wouldn't.
+  it('refuses a 30,000-character number format used by 3,000 numeric cells, at once', { timeout: 60_000 }, async () => {
+    const bytes = workbookWith({ styles: stylesOf('['.repeat(30_000)), worksheet: worksheetOf(20, 150) });
+    await refusal(readSheetInWorker(bytes, { maxRows: 100 }, { timeLimitMs: 30_000 }), UNUSUAL_FORMAT);
+    await refusal(readXlsx(bytes, { maxRows: 100 }), UNUSUAL_FORMAT);
+  });
+
+  it('refuses a number format code longer than Excel allows (255 characters), reading one up to it', async () => {
+    const longest = `d/m/yyyy${' '.repeat(247)}`;
+    assert.equal(longest.length, 255);
+    const read = await readXlsx(workbookWith({ styles: stylesOf(longest) }), LIMITS);
+    assert.deepEqual([...read.rows][0]?.cells, ['2025-03-31']);
+    await refusal(readXlsx(workbookWith({ styles: stylesOf(`${longest}0`) }), LIMITS), UNUSUAL_FORMAT);
+    // Characters are counted, not UTF-16 code units: 210 characters, of which 200 take two units each.
+    const emoji = `"${'😀'.repeat(200)}"d/m/yyyy`;
+    assert.ok(emoji.length > 255);
+    const wide = await readXlsx(workbookWith({ styles: stylesOf(emoji) }), LIMITS);
+    assert.deepEqual([...wide.rows][0]?.cells, ['2025-03-31']);
+    // Entities count as the characters they stand for, as exceljs reads them.
+    const quotes = `${'"'.repeat(254)}d`;
+    const quoted = await readXlsx(workbookWith({ styles: stylesOf(quotes) }), LIMITS);
+    assert.deepEqual([...quoted.rows][0]?.cells, ['2025-03-31']);
+    await refusal(readXlsx(workbookWith({ styles: stylesOf(`"${quotes}`) }), LIMITS), UNUSUAL_FORMAT);
+    // Any number format in the part, whether cells use it or not (a conditional format's, say).
+    const unused = stylesOf('0.00').replace(
+      '</styleSheet>',
+      `<dxfs count="1"><dxf><numFmt numFmtId="165" formatCode="${'0'.repeat(256)}"/></dxf></dxfs></styleSheet>`,
+    );
+    await refusal(readXlsx(workbookWith({ styles: unused }), LIMITS), UNUSUAL_FORMAT);
+  });
+
+  it('refuses a number format of more than four brackets never closed, reading one of four', async () => {
+    // Within 255 characters, 255 such brackets still made exceljs take 56 µs a cell.
+    const four = `0 "[" "[" "[" "[" ${'0'.repeat(100)}`;
+    const read = await readXlsx(workbookWith({ styles: stylesOf(four) }), LIMITS);
+    assert.deepEqual([...read.rows][0]?.cells, ['45747']);
+    await refusal(readXlsx(workbookWith({ styles: stylesOf(`${four} "["`) }), LIMITS), UNUSUAL_FORMAT);
+    await refusal(readXlsx(workbookWith({ styles: stylesOf('['.repeat(255)) }), LIMITS), UNUSUAL_FORMAT);
+    // Brackets closed later are removed at once, however many.
+    const closed = await readXlsx(workbookWith({ styles: stylesOf(`${'['.repeat(240)}]d/m/yyyy`) }), LIMITS);
+    assert.deepEqual([...closed.rows][0]?.cells, ['2025-03-31']);
+  });
+
+  it('refuses a DOCTYPE in the styles, the shared strings or the worksheet', async () => {
+    const withDoctype = (xml: string) => xml.replace('?>', `?>${DOCTYPE}`);
+    await refusal(readXlsx(workbookWith({ styles: withDoctype(stylesOf('0.00')) }), LIMITS), COULD_NOT_OPEN);
+    await refusal(readXlsx(workbookWith({ sharedStrings: withDoctype(SHARED_STRINGS) }), LIMITS), COULD_NOT_OPEN);
+    await refusal(readXlsx(workbookWith({ worksheet: withDoctype(worksheetOf(2)) }), LIMITS), COULD_NOT_OPEN);
+    // A DOCTYPE declaring nothing; one after a long comment, far beyond the first chunk inflated;
+    // one after a byte order mark and an XML declaration in UTF-8.
+    await refusal(
+      readXlsx(
+        workbookWith({ worksheet: worksheetOf(2).replace('<worksheet', '<!DOCTYPE worksheet><worksheet') }),
+        LIMITS,
+      ),
+      COULD_NOT_OPEN,
+    );
+    const comment = `<!-- ${'a long comment '.repeat(20_000)} -->`;
+    await refusal(
+      readXlsx(workbookWith({ sharedStrings: SHARED_STRINGS.replace('?>', `?>${comment}${DOCTYPE}`) }), LIMITS),
+      COULD_NOT_OPEN,
+    );
+    await refusal(
+      readXlsx(
+        workbookWith({
+          worksheet: `\uFEFF${withDoctype(worksheetOf(2)).replace('?xml version="1.0"', '?xml version="1.0" encoding="UTF-8"')}`,
+        }),
+        LIMITS,
+      ),
+      COULD_NOT_OPEN,
+    );
+    // "<!DOCTYPE" in a comment, or as text in a cell, is not a DOCTYPE.
+    const quoted = await readXlsx(
+      workbookWith({
+        worksheet: worksheetOf(1).replace('?>', `?><!-- ${DOCTYPE} -->`),
+        sharedStrings: SHARED_STRINGS.replace('Serial', '&lt;!DOCTYPE x&gt;'),
+      }),
+      LIMITS,
+    );
+    assert.deepEqual(quoted.headers, ['<!DOCTYPE x>']);
+    assert.deepEqual([...quoted.rows][0]?.cells, ['2025-03-31']);
+  });
+
+  it('refuses styles that are not well-formed XML, as exceljs would', async () => {
+    for (const styles of [
+      stylesOf('0.00').replace('</styleSheet>', ''),
+      stylesOf('0.00').replace('formatCode="0.00"', 'formatCode="&nbsp;"'),
+    ])
+      await refusal(readXlsx(workbookWith({ styles }), LIMITS), COULD_NOT_OPEN);
+  });
+});
+
+describe('telling a date format from another, as Excel does', () => {
+  /** The check as it was, with regular expressions: what isDateFormat must go on answering. */
+  function isDateFormatByRegExp(format: string | undefined): boolean {
+    if (!format) return false;
+    const bare = format
+      .replace(/\[[^\]]*]/g, '')
+      .replace(/"[^"]*"/g, '')
+      .replace(/\\./g, '');
+    return /[ymdhsb]/i.test(bare) && !/^general$/i.test(bare.trim());
+  }
+
+  it('sees the date formats Excel and its users write, and no others', () => {
+    const dates = [
+      'd/m/yyyy',
+      'dd/mm/yyyy',
+      'yyyy-mm-dd',
+      'mmm-yy',
+      'd-mmm',
+      '[$-809]dd/mm/yyyy',
+      '[$-F800]dddd\\,\\ mmmm\\ dd\\,\\ yyyy',
+      '[h]:mm',
+      'h:mm AM/PM',
+      '[Blue]dd/mm/yyyy',
+      '"text"dd',
+      'dd" days"',
+      '\\0d',
+      'd [',
+    ];
+    const notDates = [
+      undefined,
+      '',
+      '0',
+      '0.00',
+      '#,##0',
+      '0%',
+      '0.0E+00',
+      '@',
+      'General',
+      'GENERAL',
+      ' general ',
+      '[Red]0.00',
+      '[$£-809]#,##0.00',
+      '0.00;[Red]-0.00',
+      '"days"0',
+      '0\\d',
+      '0 \\h',
+      '"[d]"0',
+      '0 [',
+      '[>=100]0;0',
+    ];
+    for (const format of dates) assert.equal(isDateFormat(format), true, format);
+    for (const format of notDates) assert.equal(isDateFormat(format), false, String(format));
+  });
+
+  it('answers as the regular expressions did for any format, brackets, quotes and escapes unbalanced', () => {
+    const alphabet = ['[', ']', '"', '\\', '\n', 'd', 'y', '0', ' ', ';', 'G', 'e', 'n', 'r', 'a', 'l', '$'];
+    let seed = 1;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % below;
+    };
+    for (let i = 0; i < 50_000; i++) {
+      const format = Array.from({ length: random(16) }, () => alphabet[random(alphabet.length)]).join('');
+      assert.equal(isDateFormat(format), isDateFormatByRegExp(format), JSON.stringify(format));
+    }
+  });
+
+  // The regular expressions took a third of a second over 20,000 "[": 40 s for these. Each check
+  // has its own turn of the event loop, so that the timeout (not a benchmark) can end the test
+  // between them should it ever be slow again: it can't stop one.
+  it('takes time in proportion to the format, however its brackets and quotes fall', { timeout: 10_000 }, async () => {
+    const formats: [string, boolean][] = [
+      ['['.repeat(20_000), false],
+      [`${'['.repeat(10_000)}${'"'.repeat(10_001)}d`, true],
+      [`${'"'.repeat(20_000)}d`, true],
+      [`${'\\'.repeat(20_001)}d`, false],
+      [`${'[]'.repeat(10_000)}d`, true],
+    ];
+    for (let round = 0; round < 100; round++) {
+      for (const [format, expected] of formats) {
+        await new Promise((resolve) => setImmediate(resolve));
+        assert.equal(isDateFormat(format), expected);
+      }
+    }
   });
 });
 

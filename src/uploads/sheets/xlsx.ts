@@ -2,7 +2,9 @@
 //
 // Reading: the zip's directory is checked first (zip.ts: size, proportion, an Excel workbook at
 // all); the worksheet wanted is found from xl/workbook.xml and its relationships ourselves, read
-// with a streaming XML parser (saxes, as exceljs uses); then exceljs' streaming WorkbookReader is
+// with a streaming XML parser (saxes, as exceljs uses); so are the styles, refused for a number
+// format exceljs would be slow over, and the prologs of the shared strings and the worksheet,
+// refused for a DOCTYPE, as the workbook part is; then exceljs' streaming WorkbookReader is
 // given a new zip of only the parts it needs, in the order it needs them (relationships,
 // workbook, styles, shared strings, then the one worksheet). In the order Excel
 // and exceljs save them, the worksheets come before the shared strings and styles, and exceljs
@@ -72,10 +74,7 @@ function localName(name: string): string {
  */
 function elements(xml: string, localNames: readonly string[]): Map<string, Attributes[]> {
   const found = new Map<string, Attributes[]>(localNames.map((name) => [name, []]));
-  const parser = new SaxesParser();
-  parser.on('doctype', () => {
-    throw parser.makeError('a DOCTYPE in a workbook part');
-  });
+  const parser = xmlParser();
   parser.on('opentag', (tag) => {
     const list = found.get(localName(tag.name));
     if (!list) return;
@@ -86,6 +85,95 @@ function elements(xml: string, localNames: readonly string[]): Map<string, Attri
   });
   parser.write(xml).close();
   return found;
+}
+
+/** A streaming XML parser (saxes) that throws on a DOCTYPE, and on anything not well-formed. */
+function xmlParser(): SaxesParser {
+  const parser = new SaxesParser();
+  parser.on('doctype', () => {
+    throw parser.makeError('a DOCTYPE in a workbook part');
+  });
+  return parser;
+}
+
+/** Thrown by a handler to stop reading a part once it has seen what it needed. */
+const ENOUGH = Symbol('enough');
+
+/**
+ * Gives a part to the parser as it inflates, a chunk at a time, never holding it whole. A handler
+ * may throw ENOUGH to stop there (the rest is neither inflated nor parsed). Throws the refusal if
+ * the part is damaged, or larger or smaller than declared, in what was read.
+ */
+async function parsePart(bytes: Uint8Array, entry: ZipEntry, parser: SaxesParser): Promise<void> {
+  let failure: FileRefusal | undefined;
+  const decoder = new TextDecoder();
+  try {
+    for await (const chunk of entryChunks(bytes, entry, (refusal) => {
+      failure ??= refusal;
+    })) {
+      if (failure) break;
+      parser.write(decoder.decode(chunk, { stream: true }));
+    }
+    if (!failure) parser.write(decoder.decode()).close();
+  } catch (error) {
+    if (error !== ENOUGH) throw error;
+  }
+  if (failure) throw failure;
+}
+
+/**
+ * Refuses a DOCTYPE before the root element of a part that exceljs reads (shared strings, the
+ * worksheet): Excel never writes one, and exceljs' parser would only decline to expand its
+ * entities. Parsing stops at the root element's start, so normally no more than the first chunk
+ * is inflated (64 KB) and a few hundred bytes parsed; what follows is left to exceljs.
+ */
+async function refuseDoctype(bytes: Uint8Array, entry: ZipEntry): Promise<void> {
+  const parser = xmlParser();
+  parser.on('opentagstart', () => {
+    throw ENOUGH;
+  });
+  await parsePart(bytes, entry, parser);
+}
+
+/** The most characters Excel allows in a number format code. */
+const MAX_FORMAT_CODE_LENGTH = 255;
+/**
+ * exceljs decides whether each numeric cell is a date by removing `[...]` from its format code
+ * with a regular expression which, from every `[` with no `]` anywhere after it, reads to the end
+ * of the code, on every cell: 255 of them (the longest code) take 56 µs a cell, thirty times the
+ * rest of reading it. A real code has none, or one in a "[" literal; four at most double the work.
+ */
+const MAX_UNCLOSED_BRACKETS = 4;
+
+const UNUSUAL_NUMBER_FORMAT =
+  'The file could not be opened as an Excel workbook: it has a number format longer or more complicated than Excel writes. Copy your rows into a new workbook, save it as Excel workbook (.xlsx) or CSV and upload that';
+
+/** Whether a number format code is one exceljs can check for a date quickly on every cell. */
+function isUsualFormatCode(code: string): boolean {
+  if (code.length > MAX_FORMAT_CODE_LENGTH) {
+    // Excel counts characters; a string's length counts a character beyond U+FFFF twice.
+    let characters = 0;
+    for (const _ of code) if (++characters > MAX_FORMAT_CODE_LENGTH) return false;
+  }
+  let unclosed = 0;
+  for (let i = code.lastIndexOf(']') + 1; i < code.length; i++) if (code[i] === '[') unclosed++;
+  return unclosed <= MAX_UNCLOSED_BRACKETS;
+}
+
+/**
+ * Reads the styles part before exceljs does, as the workbook part is read (saxes, no DOCTYPE, a
+ * well-formed part), and refuses the file for a number format code longer than Excel allows or
+ * one built to make exceljs' date check on every numeric cell slow (see MAX_UNCLOSED_BRACKETS):
+ * 20,000 `[` took a third of a second a cell, so minutes for a sheet of them.
+ */
+async function checkStyles(bytes: Uint8Array, entry: ZipEntry): Promise<void> {
+  const parser = xmlParser();
+  parser.on('opentag', (tag) => {
+    if (localName(tag.name) !== 'numFmt') return;
+    const code = tag.attributes.formatCode;
+    if (typeof code === 'string' && !isUsualFormatCode(code)) throw new FileRefusal(UNUSUAL_NUMBER_FORMAT);
+  });
+  await parsePart(bytes, entry, parser);
 }
 
 /** A relationship target, relative to xl/ or absolute, as a part name. */
@@ -206,13 +294,46 @@ function dateText(date: Date): string {
   return serialText(Math.floor(time / DAY_MS) + SERIAL_OF_1970);
 }
 
-/** Whether a number format shows a date (after removing [colours], "literals" and \escapes). */
-function isDateFormat(format: string | undefined): boolean {
+/**
+ * The text without each section from `open` to the next `close` (both included), taken from the
+ * left; an `open` with no `close` after it stays, as does the rest. One pass: a regular expression
+ * such as /\[[^\]]*]/g reads to the end from every unclosed `[`, quadratic in the text.
+ */
+function withoutSections(text: string, open: string, close: string): string {
+  let kept = '';
+  let from = 0;
+  for (let start = text.indexOf(open); start !== -1; start = text.indexOf(open, from)) {
+    const end = text.indexOf(close, start + 1);
+    if (end === -1) break; // no close anywhere after: nothing more to remove
+    kept += text.slice(from, start);
+    from = end + 1;
+  }
+  return kept + text.slice(from);
+}
+
+/** The text without each backslash and the character after it (other than a line break). */
+function withoutEscapes(text: string): string {
+  let kept = '';
+  let from = 0;
+  for (let at = text.indexOf('\\'); at !== -1; at = text.indexOf('\\', from)) {
+    if (at + 1 >= text.length || '\n\r\u2028\u2029'.includes(text[at + 1] as string)) {
+      kept += text.slice(from, at + 1);
+      from = at + 1;
+      continue;
+    }
+    kept += text.slice(from, at);
+    from = at + 2;
+  }
+  return kept + text.slice(from);
+}
+
+/**
+ * Whether a number format shows a date (after removing [colours], "literals" and \escapes, in that
+ * order). Linear in the format's length: it runs on every formula cell with a number result.
+ */
+export function isDateFormat(format: string | undefined): boolean {
   if (!format) return false;
-  const bare = format
-    .replace(/\[[^\]]*]/g, '')
-    .replace(/"[^"]*"/g, '')
-    .replace(/\\./g, '');
+  const bare = withoutEscapes(withoutSections(withoutSections(format, '[', ']'), '"', '"'));
   return /[ymdhsb]/i.test(bare) && !/^general$/i.test(bare.trim());
 }
 
@@ -297,6 +418,13 @@ export async function readXlsx(bytes: Uint8Array, limits: ReadLimits): Promise<S
   const fixed = (name: string, content: Buffer): StoredPart => ({ name, size: content.length, chunks: [content] });
   const styles = entries.get('xl/styles.xml');
   const sharedStrings = entries.get('xl/sharedStrings.xml');
+  try {
+    if (styles) await checkStyles(bytes, styles);
+    if (sharedStrings) await refuseDoctype(bytes, sharedStrings);
+    await refuseDoctype(bytes, worksheet.entry);
+  } catch (error) {
+    throw couldNotOpen(error);
+  }
   const parts: StoredPart[] = [
     // exceljs names worksheets from these; we know the name already, and an empty list is enough
     // for it to stream the worksheet instead of copying it to a temporary file.
