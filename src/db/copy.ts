@@ -72,7 +72,12 @@ export async function copyRows(
     if (parts.length) await send(parts);
     return;
   }
-  if (!database.pool) throw new Error('No connection for COPY');
+  if (!database.pool) {
+    // Only a Kysely instance (a transaction, say): the value as a query's result.
+    const { rows } = await sql.raw<Record<string, Uint8Array>>(query).execute(database.db);
+    const bytes = rows[0] && Object.values(rows[0])[0];
+    return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
+  }
   const client = await database.pool.connect();
   try {
     const stream = client.query(copyFrom(`copy ${target} from stdin with (format csv)`));
@@ -83,14 +88,84 @@ export async function copyRows(
   }
 }
 
+// PostgreSQL's binary COPY format: a signature, flags and header extension, then each row as a
+// field count and each field as its length and bytes, then -1.
+const BINARY_COPY_SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+const int16 = (n: number) => Buffer.from([(n >> 8) & 0xff, n & 0xff]);
+const int32 = (n: number) => {
+  const bytes = Buffer.alloc(4);
+  bytes.writeInt32BE(n);
+  return bytes;
+};
+
+/**
+ * Stores one row of a uuid key and a bytea value (outside any open Kysely transaction on PGlite).
+ * On PGlite the value goes in by binary COPY from a blob: a 45 MB file as a query parameter takes
+ * 18 s of the one thread everything shares, by COPY under 1 s.
+ */
+export async function writeBytes(
+  database: Database,
+  table: string,
+  [keyColumn, bytesColumn]: [string, string],
+  uuid: string,
+  bytes: Uint8Array,
+): Promise<void> {
+  if (!database.pglite) {
+    await sql`insert into ${sql.table(table)} (${sql.ref(keyColumn)}, ${sql.ref(bytesColumn)}) values (${uuid}, ${bytes})`.execute(
+      database.db,
+    );
+    return;
+  }
+  // A uuid in binary COPY is its 16 bytes.
+  const keyBytes = Buffer.from(uuid.replaceAll('-', ''), 'hex');
+  if (keyBytes.length !== 16) throw new Error('writeBytes: the key must be a uuid');
+  const blob = new Blob([
+    BINARY_COPY_SIGNATURE,
+    int32(0),
+    int32(0),
+    int16(2),
+    int32(keyBytes.length),
+    keyBytes,
+    int32(bytes.length),
+    bytes,
+    int16(-1),
+  ]);
+  await database.pglite.query(
+    `copy ${table} (${keyColumn}, ${bytesColumn}) from '/dev/blob' with (format binary)`,
+    [],
+    {
+      blob,
+    },
+  );
+}
+
+/** The one bytea field of the one row in a binary COPY's output, or undefined when there is no row. */
+function binaryCopyField(output: Buffer): Buffer | undefined {
+  // Signature (11), flags (4), header extension length (4) and the extension itself.
+  let at = BINARY_COPY_SIGNATURE.length + 4;
+  at += 4 + output.readInt32BE(at);
+  if (output.readInt16BE(at) === -1) return undefined;
+  const length = output.readInt32BE(at + 2);
+  return length < 0 ? undefined : output.subarray(at + 6, at + 6 + length);
+}
+
 /**
  * One bytea value, from `query` (a SELECT of one row with one bytea column, no parameters).
  * On PostgreSQL it comes through COPY as a stream of hex text, decoded a piece at a time straight
  * into a buffer of its size, rather than as one result message, one string of twice its size and
- * then the bytes. Undefined when there is no row.
+ * then the bytes; on PGlite through binary COPY to a blob (0.1 s for 45 MB, against 4 s as a
+ * query's result). Undefined when there is no row.
  */
-export async function readBytes(database: Pick<Database, 'db' | 'pool'>, query: string): Promise<Buffer | undefined> {
+export async function readBytes(
+  database: Pick<Database, 'db' | 'pool' | 'pglite'>,
+  query: string,
+): Promise<Buffer | undefined> {
+  if (database.pglite) {
+    const { blob } = await database.pglite.query(`copy (${query}) to '/dev/blob' with (format binary)`);
+    return blob ? binaryCopyField(Buffer.from(await blob.arrayBuffer())) : undefined;
+  }
   if (!database.pool) {
+    // Only a Kysely instance (a transaction, say): the value as a query's result.
     const { rows } = await sql.raw<Record<string, Uint8Array>>(query).execute(database.db);
     const bytes = rows[0] && Object.values(rows[0])[0];
     return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;

@@ -4,10 +4,10 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { copyRows, readBytes } from '../db/copy.ts';
+import { copyRows, readBytes, writeBytes } from '../db/copy.ts';
 import type { Database } from '../db/database.ts';
-import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../db/statistics.ts';
 import type { DB, Upload, UploadState } from '../db/schema.ts';
+import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../db/statistics.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordEvents } from '../domain/audit/events.ts';
 import { NotFoundError } from '../domain/errors.ts';
@@ -115,7 +115,11 @@ export async function listUploads(
 }
 
 /** The stored file of an upload, read again (for a background check, or for its report). */
-export async function readStoredFile(database: Pick<Database, 'db' | 'pool'>, kind: UploadKind, uploadId: string) {
+export async function readStoredFile(
+  database: Pick<Database, 'db' | 'pool' | 'pglite'>,
+  kind: UploadKind,
+  uploadId: string,
+) {
   // The id is inlined (COPY takes no parameters): only ever a UUID here.
   if (!isUuid(uploadId)) throw new NotFoundError('Upload file');
   const stored = await readBytes(database, `select content from upload_files where upload_id = '${uploadId}'`);
@@ -203,7 +207,6 @@ export async function receiveUpload(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await tx.insertInto('upload_files').values({ upload_id: created.id, content: file.bytes }).execute();
     await recordEvents(tx, actor, via, [
       {
         organisationId: actor.organisation.id,
@@ -215,6 +218,18 @@ export async function receiveUpload(
     ]);
     return created;
   });
+  // The file is stored after the upload's row (by COPY, outside any transaction on PGlite). If it
+  // cannot be, the upload is failed, and a check started meanwhile finds no file and fails it too.
+  try {
+    await writeBytes(database, 'upload_files', ['upload_id', 'content'], upload.id, file.bytes);
+  } catch (error) {
+    await database.db
+      .updateTable('uploads')
+      .set({ state: 'failed', ended_at: new Date(), failure_message: 'The file could not be stored. Upload it again' })
+      .where('id', '=', upload.id)
+      .execute();
+    throw error;
+  }
   if (checkLater && sheet.rows.length > CHECK_IN_REQUEST_MAX_ROWS) {
     await checkLater(upload.id);
     return upload;

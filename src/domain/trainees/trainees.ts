@@ -2,8 +2,8 @@
 
 import { type Kysely, sql } from 'kysely';
 import { containing } from '../../db/like.ts';
-import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../../db/statistics.ts';
 import type { DB, Trainee, TraineeState } from '../../db/schema.ts';
+import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../../db/statistics.ts';
 import { traineeAcademicYearDates } from '../dates.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
