@@ -46,11 +46,12 @@ class SheetWorker {
 
   constructor(onFree: (worker: SheetWorker) => void) {
     this.onFree = onFree;
-    this.#worker.unref();
     this.#worker.on('message', (answer: Answer) => this.#answered(answer));
     // A worker that stops (out of memory, say) fails its file; a new worker takes the next.
     this.#worker.on('error', (error) => this.#end(couldNotRead(error)));
     this.#worker.on('exit', () => this.#end(new FileRefusal(COULD_NOT_READ)));
+    // After the listeners, which would otherwise hold the process open: an idle worker must not.
+    this.#worker.unref();
   }
 
   get ended(): boolean {
