@@ -72,12 +72,7 @@ export async function copyRows(
     if (parts.length) await send(parts);
     return;
   }
-  if (!database.pool) {
-    // Only a Kysely instance (a transaction, say): the value as a query's result.
-    const { rows } = await sql.raw<Record<string, Uint8Array>>(query).execute(database.db);
-    const bytes = rows[0] && Object.values(rows[0])[0];
-    return bytes ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) : undefined;
-  }
+  if (!database.pool) throw new Error('No connection for COPY');
   const client = await database.pool.connect();
   try {
     const stream = client.query(copyFrom(`copy ${target} from stdin with (format csv)`));
