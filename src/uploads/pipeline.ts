@@ -305,7 +305,16 @@ async function checkAndStage(
   const parsedRows = function* () {
     for (const row of sheet.rows) yield parsedRow(row, match, kind);
   };
-  const lookup = await kind.prepare(ctx, parsedRows());
+  const lookup = await kind.prepare(
+    ctx,
+    (async function* () {
+      let read = 0;
+      for (const row of parsedRows()) {
+        yield row;
+        if (++read % YIELD_EVERY === 0) await yieldToOthers();
+      }
+    })(),
+  );
   const checkedRows = async function* () {
     let checked = 0;
     for (const row of parsedRows()) {

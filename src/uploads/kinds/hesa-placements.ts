@@ -90,7 +90,7 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
   async prepare({ db, actor }, rows) {
     const husids = new Set<string>();
     const urns = new Set<string>();
-    for (const row of rows) {
+    for await (const row of rows) {
       const husid = hesaDigits(row.cells.husid);
       if (HUSID.test(husid)) husids.add(husid);
       const urn = normaliseUrn(row.cells.urn);

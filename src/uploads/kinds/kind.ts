@@ -89,8 +89,11 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
   template(ctx: UploadContext, options: TemplateOptions): Promise<string[][]>;
   /** How many rows the template has, without building it (for the start page). */
   templateRowCount(ctx: UploadContext, options: TemplateOptions): Promise<number>;
-  /** Set-based lookups for the whole file: never a query per row. */
-  prepare(ctx: UploadContext, rows: Iterable<ParsedRow>): Promise<Lookup>;
+  /**
+   * Set-based lookups for the whole file: never a query per row. The rows come asynchronously,
+   * so that reading 100,000 of them lets other requests in along the way.
+   */
+  prepare(ctx: UploadContext, rows: AsyncIterable<ParsedRow>): Promise<Lookup>;
   /**
    * The outcome of one row. Pure, except that a kind whose records may take several rows may note
    * in its lookup what earlier rows added (rows are checked in file order), to skip repeats.

@@ -296,7 +296,7 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
     // One pass over the file for every identifier, then one query each.
     const keys = newTraineeKeys();
     const urns = new Set<string>();
-    for (const row of rows) {
+    for await (const row of rows) {
       addTraineeKeys(keys, row);
       for (const slot of slots) {
         const text = row.cells[slot.urn];

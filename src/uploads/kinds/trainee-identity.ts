@@ -164,14 +164,14 @@ export function addTraineeKeys(keys: TraineeKeys, row: ParsedRow): void {
 export async function lookUpTrainees<C extends keyof Trainee>(
   db: Kysely<DB>,
   actor: Actor,
-  rows: Iterable<ParsedRow> | TraineeKeys,
+  rows: AsyncIterable<ParsedRow> | TraineeKeys,
   columns: readonly C[],
 ): Promise<TraineeLookup<IdentityTrainee & Pick<Trainee, C>>> {
   let keys: TraineeKeys;
   if ('trns' in rows) keys = rows;
   else {
     keys = newTraineeKeys();
-    for (const row of rows) addTraineeKeys(keys, row);
+    for await (const row of rows) addTraineeKeys(keys, row);
   }
   const { trns, ids } = keys;
   type Found = IdentityTrainee & Pick<Trainee, C>;
