@@ -183,6 +183,8 @@ export interface UploadsTable {
 
 export interface UploadFilesTable {
   upload_id: string;
+  /** Files are stored in parts on PGlite (0, 1, …), whole on PostgreSQL (0). */
+  part: Generated<number>;
   content: Uint8Array;
 }
 

@@ -4,7 +4,7 @@
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import { copyRows, readBytes, writeBytes } from '../db/copy.ts';
+import { copyRows } from '../db/copy.ts';
 import type { Database } from '../db/database.ts';
 import type { DB, Upload, UploadState } from '../db/schema.ts';
 import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../db/statistics.ts';
@@ -19,6 +19,7 @@ import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/k
 import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
 import { heartbeatEvery, keepCheckAlive, STALLED_CHECK_RULES } from './stalled-checks.ts';
+import { readUploadFileBytes, storeUploadFile } from './stored-files.ts';
 import { UploadConflict } from './upload-conflict.ts';
 
 // Pages and the API catch it from here.
@@ -120,9 +121,7 @@ export async function readStoredFile(
   kind: UploadKind,
   uploadId: string,
 ) {
-  // The id is inlined (COPY takes no parameters): only ever a UUID here.
-  if (!isUuid(uploadId)) throw new NotFoundError('Upload file');
-  const stored = await readBytes(database, `select content from upload_files where upload_id = '${uploadId}'`);
+  const stored = await readUploadFileBytes(database, uploadId);
   if (!stored) throw new NotFoundError('Upload file');
   return readUploadFile(kind, stored);
 }
@@ -221,7 +220,7 @@ export async function receiveUpload(
   // The file is stored after the upload's row (by COPY, outside any transaction on PGlite). If it
   // cannot be, the upload is failed, and a check started meanwhile finds no file and fails it too.
   try {
-    await writeBytes(database, 'upload_files', ['upload_id', 'content'], upload.id, file.bytes);
+    await storeUploadFile(database, upload.id, file.bytes);
   } catch (error) {
     await database.db
       .updateTable('uploads')

@@ -10,6 +10,7 @@ import * as bulkWriteSpeed from './0006-bulk-write-speed.ts';
 import * as traineesRoomToUpdate from './0007-trainees-room-to-update.ts';
 import * as placements from './0008-placements.ts';
 import * as checkHeartbeat from './0009-check-heartbeat.ts';
+import * as uploadFileParts from './0010-upload-file-parts.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '0007-trainees-room-to-update': traineesRoomToUpdate,
   '0008-placements': placements,
   '0009-check-heartbeat': checkHeartbeat,
+  '0010-upload-file-parts': uploadFileParts,
 };
