@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { type Config, ConfigError, loadConfig } from './config.ts';
+import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import type { AppropriateBodyType, DB, OrganisationType, ProviderType, Role } from './db/schema.ts';
 import { DEMO, DEMO_PASSWORD, isDatabaseEmpty, loadDemoData } from './demo-data.ts';
@@ -496,6 +497,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (error instanceof ConfigError) {
       io.err(`Configuration error: ${error.message}`);
+      return 1;
+    }
+    if (error instanceof DataDirInUseError) {
+      io.err(`Error: ${error.message}`);
       return 1;
     }
     const problem = connectionProblem(error);

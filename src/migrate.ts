@@ -1,6 +1,7 @@
 // npm run migrate: bring the database up to the latest migration, then stop.
 // (The service also migrates at every start; this is for deployments that migrate first.)
 import { ConfigError, loadConfig } from './config.ts';
+import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 
 async function migrate() {
@@ -20,6 +21,8 @@ async function migrate() {
 }
 
 migrate().catch((error) => {
-  console.error(error instanceof ConfigError ? `Configuration error: ${error.message}` : error);
+  if (error instanceof ConfigError) console.error(`Configuration error: ${error.message}`);
+  else if (error instanceof DataDirInUseError) console.error(`Error: ${error.message}`);
+  else console.error(error);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.ts';
 import { migrations } from './migrations/index.ts';
 import type { DB } from './schema.ts';
 
@@ -25,7 +26,10 @@ export interface Database {
 
 export interface DatabaseOptions {
   databaseUrl?: string;
-  /** Directory for PGlite's files; undefined keeps an embedded database in memory. */
+  /**
+   * Directory for PGlite's files; undefined keeps an embedded database in memory. Only one process
+   * at a time may open it: a second opener gets a DataDirInUseError naming the first.
+   */
   dataDir?: string;
   /** An embedded database to start from (a dump of a migrated template, for tests). */
   loadDataDir?: Blob;
@@ -64,19 +68,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     };
   }
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
-  const pglite = new PGlite({
-    parsers: { [DATE_OID]: keepText },
-    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
-    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
-  });
-  await pglite.waitReady;
+  // Taken before PGlite reads or writes anything in the folder.
+  const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
+  let pglite: PGlite;
+  try {
+    pglite = new PGlite({
+      parsers: { [DATE_OID]: keepText },
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    });
+    await pglite.waitReady;
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   const db = new Kysely<DB>({ dialect: new PGliteDialect({ pglite }) });
   return {
     db,
     kind: 'pglite',
     pglite,
-    // Kysely's PGlite driver closes the instance, which flushes it to disk.
-    close: () => db.destroy(),
+    // Kysely's PGlite driver closes the instance, which flushes it to disk; then the folder is free.
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
   };
 }
 
