@@ -16,13 +16,10 @@ import {
 import { DomainError, NotFoundError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
 import { ValidationErrors } from '../organisations/users.ts';
-import { PLACEMENTS_NEEDED } from '../trainees/trainees.ts';
+import { missingPlacementsSql, placementCountSql } from '../trainees/trainees.ts';
 
 export const SIGN_OFF_PAGE_SIZE = 25;
 export const PROVIDERS_PAGE_SIZE = 50;
-
-/** Trainees on these routes are assessed in their own school: they have no placements to record. */
-export const ASSESSMENT_ONLY_ROUTES = ['assessment_only', 'early_years_assessment_only'];
 
 /** The year signed off: the trainee academic year (1 August to 31 July) before the current one. */
 export function signOffYear(today: string): number {
@@ -41,12 +38,13 @@ function hasCourseOutcomeIn(year: number) {
 }
 
 /** How many placements a trainee has, as a column of a query over trainees. */
-const placementCount = sql<number>`(select count(*)::int from placements where placements.trainee_id = trainees.id)`;
+const placementCount = placementCountSql('trainees');
 
-/** Awarded, on a route with placements, and fewer than the minimum recorded: what needs fixing. */
-const needsPlacements = sql<boolean>`(trainees.state = 'awarded'
-  and trainees.route not in (${sql.join(ASSESSMENT_ONLY_ROUTES)})
-  and ${placementCount} < ${PLACEMENTS_NEEDED})`;
+/**
+ * Awarded and missing placements (the trainee list's rule: not assessment only, fewer than the
+ * minimum recorded): what needs fixing. Withdrawn trainees are not checked.
+ */
+const needsPlacements = sql<boolean>`(trainees.state = 'awarded' and ${missingPlacementsSql('trainees')})`;
 
 function providerId(actor: Actor): string {
   if (actor.organisation.type !== 'provider') throw new NotFoundError('Page');

@@ -19,7 +19,10 @@ export interface TraineeFilters {
   /** Part of a name, a TRN or a provider trainee ID. */
   search?: string;
   sort?: 'name' | 'end-date';
-  /** Only trainees with fewer than 2 placements (the number needed before QTS). */
+  /**
+   * Only trainees who still need placements: fewer than 2 (the number needed before QTS), not
+   * withdrawn and not on an assessment-only route (missingPlacementsSql).
+   */
   fewerThanTwoPlacements?: boolean;
   page: number;
 }
@@ -29,6 +32,38 @@ export type ListedTrainee = Trainee & { placement_count: number };
 
 /** How many placements a trainee needs before QTS or EYTS. */
 export const PLACEMENTS_NEEDED = 2;
+
+// The one rule for "missing placements", used by the trainee list's filter, the trainee's page,
+// the sign-off and the bulk placements template, so that they all count the same trainees.
+
+/** Trainees on these routes are assessed in their own school: they have no placements to record. */
+export const ASSESSMENT_ONLY_ROUTES: readonly string[] = ['assessment_only', 'early_years_assessment_only'];
+
+/** Whether a trainee has placements to record at all: not assessment only, and not withdrawn. */
+export function needsPlacements(trainee: Pick<Trainee, 'route' | 'state'>): boolean {
+  return !ASSESSMENT_ONLY_ROUTES.includes(trainee.route) && trainee.state !== 'withdrawn';
+}
+
+/** Whether a trainee with this many placements recorded still needs more. */
+export function isMissingPlacements(trainee: Pick<Trainee, 'route' | 'state'>, placements: number): boolean {
+  return needsPlacements(trainee) && placements < PLACEMENTS_NEEDED;
+}
+
+/** needsPlacements in SQL, for the trainee row called `alias` in a query ('t', 'trainees'). */
+export function needsPlacementsSql(alias: string) {
+  return sql<boolean>`(${sql.ref(`${alias}.route`)} not in (${sql.join([...ASSESSMENT_ONLY_ROUTES])})
+    and ${sql.ref(`${alias}.state`)} <> 'withdrawn')`;
+}
+
+/** The trainee's placements, counted, in SQL (through placements_not_identical, led by trainee_id). */
+export function placementCountSql(alias: string) {
+  return sql<number>`(select count(*)::int from placements where placements.trainee_id = ${sql.ref(`${alias}.id`)})`;
+}
+
+/** isMissingPlacements in SQL: the trainee needs placements and has fewer than PLACEMENTS_NEEDED. */
+export function missingPlacementsSql(alias: string) {
+  return sql<boolean>`(${needsPlacementsSql(alias)} and ${placementCountSql(alias)} < ${PLACEMENTS_NEEDED})`;
+}
 
 /** Only providers hold trainees; anyone else sees none. */
 function providerId(actor: Actor): string {
@@ -59,10 +94,9 @@ export async function listTrainees(
       ]),
     );
   }
-  // Counted per trainee through placements_not_identical, whose first column is trainee_id.
-  const placementCount = sql<number>`(select count(*)::int from placements p where p.trainee_id = trainees.id)`;
-  if (filters.fewerThanTwoPlacements) query = query.where(placementCount, '<', PLACEMENTS_NEEDED);
-  let ordered = query.selectAll().select(placementCount.as('placement_count'));
+  // Those who still need placements: not withdrawn, not assessment only, fewer than 2.
+  if (filters.fewerThanTwoPlacements) query = query.where(missingPlacementsSql('trainees'));
+  let ordered = query.selectAll().select(placementCountSql('trainees').as('placement_count'));
   ordered =
     filters.sort === 'end-date'
       ? ordered.orderBy('expected_end_date').orderBy('last_name').orderBy('first_names')

@@ -5,7 +5,6 @@ import type { Services } from '../../app.ts';
 import { academicYearName, formatIsoDate, today } from '../../domain/dates.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import {
-  ASSESSMENT_ONLY_ROUTES,
   checkReminder,
   listOutcomeTrainees,
   listProviderSignOffs,
@@ -21,7 +20,7 @@ import {
   signOffYear,
   signOffYearData,
 } from '../../domain/placements/sign-off.ts';
-import { PLACEMENTS_NEEDED } from '../../domain/trainees/trainees.ts';
+import { ASSESSMENT_ONLY_ROUTES, PLACEMENTS_NEEDED } from '../../domain/trainees/trainees.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { attachmentHeader } from '../../uploads/report.ts';
 import { errorsFrom, field, pageNumber, pagination } from '../forms.ts';

@@ -7,7 +7,9 @@ import { NotFoundError } from '../../domain/errors.ts';
 import { listPlacements } from '../../domain/placements/placements.ts';
 import { isTraineeState, stateFilterName, stateName, TRAINEE_STATES } from '../../domain/trainees/states.ts';
 import {
+  ASSESSMENT_ONLY_ROUTES,
   findTrainee,
+  isMissingPlacements,
   listTrainees,
   PLACEMENTS_NEEDED,
   TRAINEES_PAGE_SIZE,
@@ -43,6 +45,17 @@ export function describeTrainee(trainee: Trainee) {
     stateName: stateName(trainee.state, route.award),
     stateTag: STATE_TAG_COLOURS[trainee.state],
   };
+}
+
+/** What a trainee's Placements section says above the list: the same rule the list filter uses. */
+function placementsNote(trainee: ReturnType<typeof describeTrainee>, count: number): string | undefined {
+  if (ASSESSMENT_ONLY_ROUTES.includes(trainee.route)) {
+    return `Trainees on the ${trainee.routeName.toLowerCase()} route are assessed in their own school, so ${trainee.name} does not need placements.`;
+  }
+  if (count >= PLACEMENTS_NEEDED) return undefined;
+  if (!isMissingPlacements(trainee, count)) return `${trainee.name} has withdrawn, so needs no more placements.`;
+  const has = count === 0 ? 'no placements' : `${count} ${count === 1 ? 'placement' : 'placements'}`;
+  return `${trainee.name} has ${has}. Trainees need at least ${PLACEMENTS_NEEDED}, at contrasting schools, before ${trainee.award}.`;
 }
 
 export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<DB> }) {
@@ -94,6 +107,7 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       trainees: trainees.map((t) => ({
         ...describeTrainee(t),
         expectedEnd: formatIsoDate(t.expected_end_date),
+        placementsNotNeeded: ASSESSMENT_ONLY_ROUTES.includes(t.route),
       })),
       total,
       filters,
@@ -136,6 +150,7 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
         end: formatIsoDate(placement.endDate),
       })),
       placementsNeeded: PLACEMENTS_NEEDED,
+      placementsNote: placementsNote(trainee, placements.length),
       personal: [
         row('First names', trainee.first_names),
         row('Last name', trainee.last_name),
