@@ -7,6 +7,7 @@ import { loadSignOffDemo } from './demo-sign-off.ts';
 import { demoTrainees } from './demo-trainees.ts';
 import { SYSTEM } from './domain/organisations/actor.ts';
 import { createOrganisation } from './domain/organisations/organisations.ts';
+import { verifyPassword } from './domain/organisations/passwords.ts';
 import { addUserToOrganisation } from './domain/organisations/users.ts';
 import { upsertSchools } from './domain/schools/schools.ts';
 import { insertTrainees } from './domain/trainees/trainees.ts';
@@ -90,22 +91,61 @@ export async function loadDemoData(db: Kysely<DB>): Promise<void> {
   await loadDemoPlacements(db, VIA);
   await loadSignOffDemo(db, scitt.id);
 
-  const people: [string, string, string, string, Role][] = [
-    [scitt.id, 'provider@example.com', 'Priya', 'Shah', 'admin'],
-    [university.id, 'university@example.com', 'Tom', 'Okafor', 'admin'],
-    [school.id, 'school@example.com', 'Siân', 'Evans', 'admin'],
-    [hub.id, 'ab@example.com', 'Zoë', 'Whitfield', 'admin'],
-    [support.id, 'support@example.com', 'Sam', 'Reid', 'admin'],
-    [scitt.id, 'multi@example.com', 'Morgan', 'O’Brien', 'member'],
-    [university.id, 'multi@example.com', 'Morgan', 'O’Brien', 'member'],
-  ];
-  for (const [organisationId, email, firstName, lastName, role] of people) {
+  const ids: Record<keyof typeof DEMO, string> = {
+    scitt: scitt.id,
+    university: university.id,
+    school: school.id,
+    appropriateBody: hub.id,
+    support: support.id,
+  };
+  for (const [organisation, email, firstName, lastName, role] of DEMO_PEOPLE) {
     await addUserToOrganisation(
       db,
       SYSTEM,
-      organisationId,
+      ids[organisation],
       { email, firstName, lastName, role, password: DEMO_PASSWORD },
       VIA,
     );
   }
+}
+
+/** The demo users and what they are members of (the README lists them). */
+const DEMO_PEOPLE: [keyof typeof DEMO, string, string, string, Role][] = [
+  ['scitt', 'provider@example.com', 'Priya', 'Shah', 'admin'],
+  ['university', 'university@example.com', 'Tom', 'Okafor', 'admin'],
+  ['school', 'school@example.com', 'Siân', 'Evans', 'admin'],
+  ['appropriateBody', 'ab@example.com', 'Zoë', 'Whitfield', 'admin'],
+  ['support', 'support@example.com', 'Sam', 'Reid', 'admin'],
+  ['scitt', 'multi@example.com', 'Morgan', 'O’Brien', 'member'],
+  ['university', 'multi@example.com', 'Morgan', 'O’Brien', 'member'],
+];
+
+export interface DemoUser {
+  email: string;
+  /** The organisations they can act for, by name. */
+  organisations: string[];
+}
+
+/**
+ * The demo users in this database who can still sign in with the demo password, with what they act
+ * for: none when there is no demo data, or every demo password has been changed.
+ */
+export async function demoUsersToSignInAs(db: Kysely<DB>): Promise<DemoUser[]> {
+  const emails = [...new Set(DEMO_PEOPLE.map(([, email]) => email))];
+  const rows = await db
+    .selectFrom('users')
+    .leftJoin('memberships', 'memberships.user_id', 'users.id')
+    .leftJoin('organisations', 'organisations.id', 'memberships.organisation_id')
+    .select(['users.email', 'users.password_hash', 'organisations.name'])
+    .where('users.email', 'in', emails)
+    .orderBy('organisations.name')
+    .execute();
+  const users = await Promise.all(
+    emails.map(async (email): Promise<DemoUser | undefined> => {
+      const own = rows.filter((row) => row.email === email);
+      if (own.length === 0 || !(await verifyPassword(DEMO_PASSWORD, own[0].password_hash))) return undefined;
+      return { email, organisations: own.flatMap((row) => (row.name ? [row.name] : [])) };
+    }),
+  );
+  return users.filter((user) => user !== undefined);
 }

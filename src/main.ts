@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
-import { isDatabaseEmpty, loadDemoData } from './demo-data.ts';
+import { DEMO_PASSWORD, demoUsersToSignInAs, isDatabaseEmpty, loadDemoData } from './demo-data.ts';
 import { today } from './domain/dates.ts';
 import { outbox } from './integrations/notify/notify.ts';
 import { localAccounts } from './integrations/sign-in/local-accounts.ts';
@@ -59,8 +59,18 @@ async function main() {
 
   await app.listen({ port: config.port, host: config.host });
   app.log.info(
-    `Rollbook is running at ${config.baseUrl} on ${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}`,
+    `Rollbook is running: open ${config.baseUrl} (${database.kind === 'pglite' ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'})`,
   );
+  if (database.kind === 'pglite') {
+    const demoUsers = await demoUsersToSignInAs(database.db);
+    if (demoUsers.length) {
+      const list = demoUsers.map((user) => `${user.email} (${user.organisations.join(', ') || 'no organisation'})`);
+      app.log.info(
+        { demoUsers: demoUsers.map((user) => user.email) },
+        `Sign in as a demo user with the password ${DEMO_PASSWORD}: ${list.join('; ')}`,
+      );
+    }
+  }
 }
 
 main().catch((error) => {
