@@ -7,7 +7,8 @@ import { prepareTemplate } from '../test/support/database.ts';
 
 const node = process.execPath;
 const bin = (name: string) => `node_modules/.bin/${name}`;
-const unitTests = ['--test', '--test-concurrency=2', 'test/**/*.test.ts'];
+// Tests live in test/, and each upload kind's beside it in its folder (src/uploads/kinds/<id>/).
+const unitTests = ['--test', '--test-concurrency=2', 'test/**/*.test.ts', 'src/**/*.test.ts'];
 const browserJourneys = ['--test', '--test-concurrency=1', 'test/e2e/**/*.e2e.ts'];
 
 interface Step {

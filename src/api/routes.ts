@@ -214,10 +214,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       }
     }
     if (!kindId) {
-      throw new ApiProblem(
-        422,
-        `Give the kind of upload in the "kind" field, like ${allKinds()[0]?.id ?? 'qts-recommendations'}`,
-      );
+      throw new ApiProblem(422, `Give the kind of upload in the "kind" field, like ${allKinds()[0]?.id ?? 'a kind'}`);
     }
     const kind = kindOf(actor, kindId);
     if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import { today } from '../domain/dates.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
 import type { TeachingRecord } from '../integrations/teaching-record/teaching-record.ts';
+import { findKind } from '../uploads/kinds/index.ts';
 import { checkUpload, purgeOldUploads, uploadActor } from '../uploads/pipeline.ts';
 import {
   heartbeatEvery,
@@ -40,19 +41,35 @@ function handlers({ database, teachingRecord }: JobServices, heartbeatEveryMs?: 
   };
 }
 
+const QUEUES = { check: 'check-upload', awards: 'send-award-requests', purge: 'purge-uploads' } as const;
+
+/** The queues an upload kind may name as the work that follows its commit, with their work. */
+function followUps(run: ReturnType<typeof handlers>): Record<string, () => Promise<unknown>> {
+  return { [QUEUES.awards]: run.sendAwardRequests };
+}
+
+/** The work that follows a commit of this kind, as the kind declares it (its afterCommit). */
+function followUpOf(kindId: string, known: Record<string, unknown>) {
+  const followUp = findKind(kindId)?.afterCommit;
+  if (followUp && !Object.hasOwn(known, followUp.queue)) {
+    throw new Error(`Upload kind ${kindId} follows its commits with an unknown queue: ${followUp.queue}`);
+  }
+  return followUp;
+}
+
 /** Runs each job at once and waits for it: predictable for tests and one-off commands. */
 export function inlineJobs(services: JobServices): Jobs {
   const run = handlers(services);
+  const known = followUps(run);
   return {
     checkUpload: (uploadId) => run.checkUpload(uploadId),
     uploadCommitted: async (kindId) => {
-      if (kindId === 'qts-recommendations') await run.sendAwardRequests();
+      const followUp = followUpOf(kindId, known);
+      if (followUp) await known[followUp.queue]();
     },
     stop: async () => {},
   };
 }
-
-const QUEUES = { check: 'check-upload', awards: 'send-award-requests', purge: 'purge-uploads' } as const;
 
 export interface JobOptions {
   /** pg-boss's schema (tests use one per file). */
@@ -117,8 +134,8 @@ export async function startPgBoss(
   return {
     checkUpload: queueCheck,
     async uploadCommitted(kindId) {
-      // Recommendations leave award requests to send to the Teaching Record System.
-      if (kindId === 'qts-recommendations') await boss.send(QUEUES.awards, {}, { retryLimit: 3 });
+      const followUp = followUpOf(kindId, followUps(run));
+      if (followUp) await boss.send(followUp.queue, followUp.payload ?? {}, { retryLimit: 3 });
     },
     async stop() {
       clearInterval(sweeper);

@@ -15,7 +15,7 @@ import type { Actor } from '../domain/organisations/actor.ts';
 import { isUuid } from '../domain/organisations/organisations.ts';
 import { type HeaderMatch, matchHeaders } from './headers.ts';
 import { findKind } from './kinds/index.ts';
-import type { ParsedRow, RowOutcome, UploadContext, UploadKind } from './kinds/kind.ts';
+import type { ParsedRow, UploadContext, UploadKind } from './kinds/kind.ts';
 import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
 import { heartbeatEvery, keepCheckAlive, STALLED_CHECK_RULES } from './stalled-checks.ts';
@@ -304,7 +304,7 @@ async function checkAndStage(
   const parsedRows = function* () {
     for (const row of sheet.rows) yield parsedRow(row, match, kind);
   };
-  const lookup = await kind.prepare(
+  const checkRow = await kind.startCheck(
     ctx,
     (async function* () {
       let read = 0;
@@ -317,7 +317,7 @@ async function checkAndStage(
   const checkedRows = async function* () {
     let checked = 0;
     for (const row of parsedRows()) {
-      const outcome = kind.check(row, lookup, ctx) as RowOutcome<unknown>;
+      const outcome = checkRow(row);
       counts[outcome.outcome]++;
       if (kind.oneRowPerRecord && outcome.recordKey) {
         const packed = row.rowNumber * 4 + OUTCOMES.indexOf(outcome.outcome);

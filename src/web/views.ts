@@ -1,4 +1,5 @@
-// Nunjucks with govuk-frontend's macros. Templates are named from src/web, e.g. "home/views/provider.njk".
+// Nunjucks with govuk-frontend's macros. Templates are named from src/web, e.g. "home/views/provider.njk",
+// or, for an upload kind's partials, from src/uploads, e.g. "kinds/placements/views/start.njk".
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +9,8 @@ import nunjucks from 'nunjucks';
 import type { Config } from '../config.ts';
 
 const webDir = path.dirname(fileURLToPath(import.meta.url));
+/** Upload kinds keep their own partials: "kinds/<id>/views/start.njk" is found from here. */
+const uploadsDir = path.resolve(webDir, '../uploads');
 export const govukFrontendDir = path.join(
   path.dirname(createRequire(import.meta.url).resolve('govuk-frontend/package.json')),
   'dist',
@@ -38,10 +41,19 @@ export function formatDateTime(value: Date | string | null | undefined): string 
   return `${DATE_FORMAT.format(date)} at ${TIME_FORMAT.format(date).replace(' ', '').toLowerCase()}`;
 }
 
+const NUMBER_FORMAT = new Intl.NumberFormat('en-GB');
+
+/** 1,234: whole numbers with thousands separators, as GOV.UK writes them. */
+export function formatNumber(value: number | string | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '';
+  const n = Number(value);
+  return Number.isFinite(n) ? NUMBER_FORMAT.format(n) : String(value);
+}
+
 export async function registerViews(app: FastifyInstance, config: Config): Promise<void> {
   await app.register(fastifyView, {
     engine: { nunjucks },
-    templates: [webDir, govukFrontendDir],
+    templates: [webDir, uploadsDir, govukFrontendDir],
     production: true,
     options: {
       autoescape: true,
@@ -49,6 +61,7 @@ export async function registerViews(app: FastifyInstance, config: Config): Promi
       onConfigure: (env: nunjucks.Environment) => {
         env.addFilter('date', formatDate);
         env.addFilter('dateTime', formatDateTime);
+        env.addFilter('number', formatNumber);
         env.addFilter('json', (value: unknown) => JSON.stringify(value));
       },
     },

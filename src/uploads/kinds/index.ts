@@ -1,20 +1,19 @@
-// Every upload kind, by id. A new kind is one module and one line here.
-
-import { hesaPlacements } from './hesa-placements.ts';
+// The registry: every upload kind, one line each. A kind is its folder (kinds/<id>/kind.ts, with
+// its views and tests); pages, home cards, the API's list of kinds and job follow-ups all come
+// from here, so nothing else names a kind.
+import { hesaPlacements } from './hesa-placements/kind.ts';
 import type { UploadKind } from './kind.ts';
-import { placements } from './placements.ts';
-import { qtsRecommendations } from './qts-recommendations.ts';
+import { placements } from './placements/kind.ts';
+import { qtsRecommendations } from './qts-recommendations/kind.ts';
 
-const KINDS: Record<string, UploadKind> = {
-  [qtsRecommendations.id]: qtsRecommendations as unknown as UploadKind,
-  [placements.id]: placements as unknown as UploadKind,
-  [hesaPlacements.id]: hesaPlacements as unknown as UploadKind,
-};
+const KINDS: readonly UploadKind[] = [qtsRecommendations, placements, hesaPlacements];
+
+const BY_ID = new Map(KINDS.map((kind) => [kind.id, kind]));
 
 export function findKind(id: string): UploadKind | undefined {
-  return Object.hasOwn(KINDS, id) ? KINDS[id] : undefined;
+  return BY_ID.get(id);
 }
 
-export function allKinds(): UploadKind[] {
-  return Object.values(KINDS);
+export function allKinds(): readonly UploadKind[] {
+  return KINDS;
 }

@@ -1,5 +1,7 @@
-// The contract every upload kind fulfils. A kind owns its columns and row rules; the pipeline
-// owns reading, staging, counting, reports, states and the commit transaction.
+// The contract every upload kind fulfils, and defineKind, which each kind's folder calls. A kind
+// owns its columns, row rules, wording and follow-up; the pipeline owns reading, staging,
+// counting, reports, states and the commit transaction, and derives pages, home cards, the API's
+// list of kinds and job follow-ups from the registry (index.ts).
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrganisationType } from '../../db/schema.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
@@ -69,7 +71,44 @@ export interface TemplateChoice {
   when?: { name: string; value: string };
 }
 
-export interface UploadKind<Change = unknown, Lookup = unknown> {
+/** What the generic upload pages say for a kind, beyond its title, columns and count labels. */
+export interface KindPages {
+  /** The start page's count of the records the prefilled sheet lists. */
+  templateCount(n: number): string;
+  /** Heading of the review page. */
+  reviewTitle: string;
+  /** The review page's confirm button. */
+  commitButton(n: number): string;
+  /** The confirmation panel's heading. */
+  doneTitle(n: number): string;
+  /** Short names for the counts on the list of uploads: changes to make, made, skipped rows, rows in error. */
+  countHeadings: { change: string; changed: string; skip: string; error: string };
+  /** Where the user goes to see the records once committed. */
+  recordsLink?: { href: string; text: string };
+  /**
+   * Longer passages, as Nunjucks partials in the kind's folder (views/start.njk, views/done.njk),
+   * named for the page that includes them, e.g. "kinds/placements/views/start.njk".
+   */
+  partials?: string;
+}
+
+/** The kind's card on its organisations' home page. */
+export interface KindCard {
+  /** The card's title, when shorter than the kind's. */
+  title?: string;
+  description: string;
+  /** Cards are shown in this order among the organisation's other tasks (lower first). */
+  order: number;
+}
+
+/** Work a committed upload starts: a job queue and what to send it. */
+export interface AfterCommit {
+  queue: string;
+  payload?: Record<string, unknown>;
+}
+
+/** A kind as its folder defines it: typed by the changes it stages and the lookup it prepares. */
+export interface KindDefinition<Change, Lookup> {
   id: string;
   title: string;
   allowedFor: OrganisationType[];
@@ -115,4 +154,32 @@ export interface UploadKind<Change = unknown, Lookup = unknown> {
    * undone, one line per record (then the pipeline rolls back and nothing is undone), or [].
    */
   undo?(tx: Transaction<DB>, ctx: CommitContext): Promise<string[]>;
+  pages: KindPages;
+  /** A card on the home page of the organisations it is for; none for a kind reached from another page. */
+  card?: KindCard;
+  afterCommit?: AfterCommit;
+}
+
+/**
+ * A kind as the pipeline, pages and API use it, whatever its Change and Lookup: the lookup stays
+ * inside the checker that prepare made, and staged changes are described by the kind that staged them.
+ */
+export interface UploadKind extends Omit<KindDefinition<unknown, unknown>, 'prepare' | 'check' | 'describe'> {
+  /** Runs the kind's one lookup for the whole file, then gives the check of one row against it. */
+  startCheck(ctx: UploadContext, rows: AsyncIterable<ParsedRow>): Promise<(row: ParsedRow) => RowOutcome<unknown>>;
+  /** The review line of a change this kind staged (read back from upload_rows). */
+  describe(staged: unknown): ReviewLine;
+}
+
+export function defineKind<Change, Lookup>(definition: KindDefinition<Change, Lookup>): UploadKind {
+  const { prepare, check, describe, ...rest } = definition;
+  return {
+    ...rest,
+    async startCheck(ctx, rows) {
+      const lookup = await prepare(ctx, rows);
+      return (row) => check(row, lookup, ctx);
+    },
+    // The JSON this kind's own check staged for the row: a Change, read back.
+    describe: (staged) => describe(staged as Change),
+  };
 }

@@ -72,7 +72,7 @@ export async function apiDocsRoutes(
         window: rateLimit.timeWindow === 60_000 ? 'minute' : `${rateLimit.timeWindow / 1000} seconds`,
       },
       kinds,
-      roundTrip: roundTrip(baseUrl, kinds[0]?.id ?? 'qts-recommendations'),
+      roundTrip: roundTrip(baseUrl, kinds[0]?.id ?? 'a-kind'),
       // The layout's shared locals are not set under /api/: give the page what it needs.
       cspNonce: reply.cspNonce?.script,
     });

@@ -1,6 +1,7 @@
 // The home page: a card for each task the organisation can do, by organisation type.
 import type { FastifyInstance } from 'fastify';
 import type { OrganisationType } from '../../db/schema.ts';
+import { allKinds } from '../../uploads/kinds/index.ts';
 import { actorOf, requireActor } from '../guards.ts';
 
 interface Card {
@@ -9,7 +10,8 @@ interface Card {
   description: string;
 }
 
-// Only tasks that exist are listed: a later feature adds its card here.
+// Only tasks that exist are listed: a later feature adds its card here (an upload kind declares its
+// own card).
 const YOUR_ORGANISATION: Card = {
   href: '/organisation',
   title: 'Your organisation',
@@ -24,24 +26,10 @@ const CARDS: Record<OrganisationType, Card[]> = {
       description: 'Find a trainee and see their course, status and award.',
     },
     {
-      href: '/bulk/qts-recommendations',
-      title: 'Recommend trainees for QTS or EYTS',
-      description: 'Recommend many trainees at once from a spreadsheet, once they have met the standards.',
-    },
-    {
-      href: '/bulk/placements',
-      title: 'Add placements in bulk',
-      description: 'Add school placements to many trainees at once from a spreadsheet.',
-    },
-    {
-      href: '/bulk/hesa-placements',
-      title: 'Import placements from HESA',
-      description: 'Add the placements you sent in the HESA student collection to your trainees’ records.',
-    },
-    {
       href: '/placements',
-      title: 'Placements assigned to you',
-      description: 'See the placements schools have offered you, with each school’s placement contact.',
+      title: 'Placements offered by schools',
+      description:
+        'See the placements schools have offered you, with each school’s placement contact, and put your trainees on them.',
     },
     {
       href: '/sign-off',
@@ -82,13 +70,30 @@ const DESCRIPTIONS: Record<OrganisationType, string> = {
   support: 'Support for every organisation that uses Rollbook.',
 };
 
+/**
+ * The organisation's tasks: the fixed ones, with the upload kinds for it after its first task
+ * (its records), in the kinds' own order.
+ */
+function cardsFor(type: OrganisationType): Card[] {
+  const [first, ...rest] = CARDS[type];
+  const kinds = allKinds()
+    .filter((kind) => kind.card && kind.allowedFor.includes(type))
+    .sort((a, b) => (a.card?.order ?? 0) - (b.card?.order ?? 0))
+    .map((kind) => ({
+      href: `/bulk/${kind.id}`,
+      title: kind.card?.title ?? kind.title,
+      description: kind.card?.description ?? '',
+    }));
+  return first === YOUR_ORGANISATION ? [...kinds, first, ...rest] : [first, ...kinds, ...rest];
+}
+
 export async function homeRoutes(app: FastifyInstance) {
   app.get('/', { preHandler: requireActor }, async (request, reply) => {
     const actor = actorOf(request);
     return reply.viewAsync('home/views/home.njk', {
       title: actor.organisation.name,
       description: DESCRIPTIONS[actor.organisation.type],
-      cards: CARDS[actor.organisation.type],
+      cards: cardsFor(actor.organisation.type),
     });
   });
 }

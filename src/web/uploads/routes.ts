@@ -29,7 +29,6 @@ import { UndoBlocked, undoability, undoUpload } from '../../uploads/undo.ts';
 import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import type { UploadsInFlight } from '../uploads-in-flight.ts';
-import { pagesFor } from './kind-pages.ts';
 import { type ChosenFile, chosenFile, registerUploadForm } from './upload-form.ts';
 
 const VIEW = 'uploads/views';
@@ -168,7 +167,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     kind: UploadKind,
     { errors, chosen, given = {} }: { errors?: FormErrors; chosen?: ChosenFile; given?: Record<string, unknown> } = {},
   ) {
-    const pages = pagesFor(kind);
+    const pages = kind.pages;
     const ctx = { db, actor, today: today() };
     const { choices, options } = await templateOptions(db, actor, kind, {}, ctx.today);
     const eligible = await kind.templateRowCount(ctx, options);
@@ -193,7 +192,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     { errors, chosen, changed }: { errors?: FormErrors; chosen?: ChosenFile; changed?: number } = {},
   ) {
     const kind = kindFor(actor, upload.kind);
-    const pages = pagesFor(kind);
+    const pages = kind.pages;
     let shownErrors = errors;
     if (!shownErrors && changed && upload.state === 'checked') {
       const records = changed === 1 ? '1 record has' : `${changed.toLocaleString('en-GB')} records have`;
@@ -314,7 +313,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
       uploads: uploads.flatMap((upload) => {
         const kind = findKind(upload.kind);
         if (!kind) return [];
-        const headings = pagesFor(kind).countHeadings;
+        const headings = kind.pages.countHeadings;
         const n = (count: number) => count.toLocaleString('en-GB');
         return [
           {
@@ -362,7 +361,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
       return reply.redirect(`/uploads/${upload.id}`, 303);
     }
     const { groups, total } = await reviewChanges(db, actor, upload.id, { linesPerGroup: LINES_PER_GROUP });
-    const pages = pagesFor(kind);
+    const pages = kind.pages;
     return reply.viewAsync(`${VIEW}/review.njk`, {
       kind,
       pages,
@@ -403,7 +402,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const upload = await findUpload(db, actor, request.params.id);
     if (upload.state !== 'committed') return reply.redirect(`/uploads/${upload.id}`, 303);
     const kind = kindFor(actor, upload.kind);
-    const pages = pagesFor(kind);
+    const pages = kind.pages;
     return reply.viewAsync(`${VIEW}/done.njk`, {
       kind,
       pages,
@@ -461,7 +460,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const kind = kindFor(actor, upload.kind);
     return reply.viewAsync(`${VIEW}/undo.njk`, {
       kind,
-      pages: pagesFor(kind),
+      pages: kind.pages,
       upload: describeUpload(upload, kind),
       reasons,
       backLink: `/uploads/${upload.id}`,

@@ -3,13 +3,13 @@
 // already recorded, and room for up to 5 new ones each: by URN, or by name and postcode for a
 // school without one. Rows find trainees within the provider only.
 import { sql } from 'kysely';
-import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../domain/dates.ts';
-import { normaliseUrn } from '../../domain/identifiers.ts';
-import type { Actor } from '../../domain/organisations/actor.ts';
-import { PLACEMENTS_NEEDED } from '../../domain/trainees/trainees.ts';
-import { parsePostcode } from '../cells/cells.ts';
-import type { ColumnSpec } from '../headers.ts';
-import type { RowError, TemplateOptions, UploadKind } from './kind.ts';
+import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../../domain/dates.ts';
+import { normaliseUrn } from '../../../domain/identifiers.ts';
+import type { Actor } from '../../../domain/organisations/actor.ts';
+import { PLACEMENTS_NEEDED } from '../../../domain/trainees/trainees.ts';
+import { parsePostcode } from '../../cells/cells.ts';
+import type { ColumnSpec } from '../../headers.ts';
+import { defineKind, type RowError, type TemplateOptions } from '../kind.ts';
 import {
   addStagedPlacements,
   describePlacements,
@@ -26,7 +26,7 @@ import {
   removeUploadedPlacements,
   type StagedPlacement,
   stagePlacement,
-} from './placement-changes.ts';
+} from '../placement-changes.ts';
 import {
   addTraineeKeys,
   findRowTrainee,
@@ -37,7 +37,9 @@ import {
   TRAINEE_COLUMNS,
   type TraineeLookup,
   traineeSheetValues,
-} from './trainee-identity.ts';
+} from '../trainee-identity.ts';
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
 /** New placements a row can add. */
 export const NEW_PLACEMENTS_PER_ROW = 5;
@@ -208,7 +210,7 @@ function rowPlacements(
   return { placements, errors };
 }
 
-export const placements: UploadKind<PlacementsChange, Lookup> = {
+export const placements = defineKind<PlacementsChange, Lookup>({
   id: 'placements',
   title: 'Add placements for your trainees',
   allowedFor: ['provider'],
@@ -357,4 +359,26 @@ export const placements: UploadKind<PlacementsChange, Lookup> = {
   undo: (tx, ctx) => removeUploadedPlacements(tx, ctx, `undo of upload ${ctx.uploadId}`),
 
   describe: describePlacements,
-};
+  pages: {
+    templateCount: (n) =>
+      n === 0
+        ? 'None of your trainees has fewer than 2 placements.'
+        : `${plural(n, 'trainee has', 'trainees have')} fewer than 2 placements.`,
+    reviewTitle: 'Check the placements you’ll add',
+    commitButton: (n) => `Add placements for ${plural(n, 'trainee', 'trainees')}`,
+    doneTitle: (n) => `Placements added for ${plural(n, 'trainee', 'trainees')}`,
+    countHeadings: {
+      change: 'Trainees to update',
+      changed: 'Trainees updated',
+      skip: 'Nothing to add',
+      error: 'Errors',
+    },
+    recordsLink: { href: '/trainees', text: 'See your trainees' },
+    partials: 'kinds/placements/views',
+  },
+  card: {
+    title: 'Add placements in bulk',
+    description: 'Add school placements to many trainees at once from a spreadsheet.',
+    order: 20,
+  },
+});

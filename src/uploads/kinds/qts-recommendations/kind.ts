@@ -1,14 +1,14 @@
 // Upload kind: recommending trainees for QTS or EYTS. The sheet lists eligible trainees; the
 // provider fills in the date each met the standards. Rows find trainees within the provider only.
 import { sql } from 'kysely';
-import type { Trainee } from '../../db/schema.ts';
-import { formatIsoDate } from '../../domain/dates.ts';
-import { ineligibilityReason, isEligible } from '../../domain/trainees/eligibility.ts';
-import { recommendTrainees } from '../../domain/trainees/recommendations.ts';
-import { trainingRoute } from '../../domain/trainees/training-routes.ts';
-import { parseDate } from '../cells/cells.ts';
-import type { ColumnSpec } from '../headers.ts';
-import type { UploadKind } from './kind.ts';
+import type { Trainee } from '../../../db/schema.ts';
+import { formatIsoDate } from '../../../domain/dates.ts';
+import { ineligibilityReason, isEligible } from '../../../domain/trainees/eligibility.ts';
+import { recommendTrainees } from '../../../domain/trainees/recommendations.ts';
+import { trainingRoute } from '../../../domain/trainees/training-routes.ts';
+import { parseDate } from '../../cells/cells.ts';
+import type { ColumnSpec } from '../../headers.ts';
+import { defineKind } from '../kind.ts';
 import {
   findRowTrainee,
   type IdentityTrainee,
@@ -17,7 +17,9 @@ import {
   TRAINEE_COLUMNS,
   type TraineeLookup,
   traineeSheetValues,
-} from './trainee-identity.ts';
+} from '../trainee-identity.ts';
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
 export interface QtsRecommendation {
   traineeId: string;
@@ -46,7 +48,7 @@ const COLUMNS: ColumnSpec[] = [
   },
 ];
 
-export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
+export const qtsRecommendations = defineKind<QtsRecommendation, Lookup>({
   id: 'qts-recommendations',
   title: 'Recommend trainees for QTS or EYTS',
   allowedFor: ['provider'],
@@ -184,4 +186,22 @@ export const qtsRecommendations: UploadKind<QtsRecommendation, Lookup> = {
     title: change.name,
     details: [`TRN ${change.trn}`, `Standards met ${formatIsoDate(change.standardsMetDate)}`],
   }),
-};
+  pages: {
+    templateCount: (n) =>
+      n === 0
+        ? 'None of your trainees can be recommended now.'
+        : `${plural(n, 'trainee', 'trainees')} can be recommended now. The sheet lists ${n === 1 ? 'them' : 'them all'}.`,
+    reviewTitle: 'Check who you’ll recommend',
+    commitButton: (n) => `Recommend ${plural(n, 'trainee', 'trainees')}`,
+    doneTitle: (n) => `${plural(n, 'trainee', 'trainees')} recommended for QTS or EYTS`,
+    countHeadings: { change: 'To recommend', changed: 'Recommended', skip: 'No date', error: 'Errors' },
+    recordsLink: { href: '/trainees', text: 'See your trainees' },
+    partials: 'kinds/qts-recommendations/views',
+  },
+  card: {
+    description: 'Recommend many trainees at once from a spreadsheet, once they have met the standards.',
+    order: 10,
+  },
+  // Recommendations leave award requests to send to the Teaching Record System.
+  afterCommit: { queue: 'send-award-requests' },
+});

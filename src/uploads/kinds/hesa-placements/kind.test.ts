@@ -4,16 +4,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
-import type { Database } from '../../src/db/database.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
-import { today as todayInEngland } from '../../src/domain/dates.ts';
-import type { Actor } from '../../src/domain/organisations/actor.ts';
-import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
-import { errorReport } from '../../src/uploads/report.ts';
-import { templateFile } from '../../src/uploads/template.ts';
-import { undoUpload } from '../../src/uploads/undo.ts';
-import { actorFor } from '../support/actors.ts';
-import { testDatabase } from '../support/database.ts';
+import { actorFor } from '../../../../test/support/actors.ts';
+import { testDatabase } from '../../../../test/support/database.ts';
+import type { Database } from '../../../db/database.ts';
+import { loadDemoData } from '../../../demo-data.ts';
+import { today as todayInEngland } from '../../../domain/dates.ts';
+import type { Actor } from '../../../domain/organisations/actor.ts';
+import { commitUpload, receiveUpload } from '../../../uploads/pipeline.ts';
+import { errorReport } from '../../../uploads/report.ts';
+import { templateFile } from '../../../uploads/template.ts';
+import { undoUpload } from '../../../uploads/undo.ts';
 
 const KIND = 'hesa-placements';
 const csv = (rows: string[][]) => Buffer.from(Papa.unparse(rows), 'utf8');

@@ -3,11 +3,11 @@
 // row per placement: HUSID, school URN, maybe a start date) rather than asking for it again.
 // Trainees are matched by HESA ID within the uploading provider only.
 import { sql } from 'kysely';
-import type { Trainee } from '../../db/schema.ts';
-import { normaliseUrn } from '../../domain/identifiers.ts';
-import { parseDate } from '../cells/cells.ts';
-import type { ColumnSpec } from '../headers.ts';
-import type { RowError, UploadKind } from './kind.ts';
+import type { Trainee } from '../../../db/schema.ts';
+import { normaliseUrn } from '../../../domain/identifiers.ts';
+import { parseDate } from '../../cells/cells.ts';
+import type { ColumnSpec } from '../../headers.ts';
+import { defineKind, type RowError } from '../kind.ts';
 import {
   addStagedPlacements,
   describePlacements,
@@ -21,8 +21,10 @@ import {
   recheckPlacements,
   removeUploadedPlacements,
   stagePlacement,
-} from './placement-changes.ts';
-import { hesaDigits } from './trainee-identity.ts';
+} from '../placement-changes.ts';
+import { hesaDigits } from '../trainee-identity.ts';
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
 type HesaTrainee = Pick<Trainee, 'id' | 'trn' | 'hesa_id' | 'first_names' | 'last_name' | 'route'>;
 
@@ -67,7 +69,7 @@ const COLUMNS: ColumnSpec[] = [
 
 const traineeName = (t: HesaTrainee) => `${t.first_names} ${t.last_name}`;
 
-export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
+export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
   id: 'hesa-placements',
   title: 'Import placements from your HESA return',
   allowedFor: ['provider'],
@@ -209,4 +211,23 @@ export const hesaPlacements: UploadKind<PlacementsChange, Lookup> = {
     const line = describePlacements(change);
     return { ...line, details: line.details.map((d) => d.replace(/^Placement at /, 'At ')) };
   },
-};
+  pages: {
+    templateCount: () => 'The sheet has the column headings only: your HESA placement file can be uploaded as it is.',
+    reviewTitle: 'Check the placements you’ll add',
+    commitButton: (n) => `Add ${plural(n, 'placement', 'placements')}`,
+    doneTitle: (n) => `${plural(n, 'placement', 'placements')} added`,
+    countHeadings: {
+      change: 'Placements to add',
+      changed: 'Placements added',
+      skip: 'Already recorded',
+      error: 'Errors',
+    },
+    recordsLink: { href: '/trainees', text: 'See your trainees' },
+    partials: 'kinds/hesa-placements/views',
+  },
+  card: {
+    title: 'Import placements from HESA',
+    description: 'Add the placements you sent in the HESA student collection to your trainees’ records.',
+    order: 30,
+  },
+});

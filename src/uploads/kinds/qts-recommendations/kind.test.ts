@@ -5,22 +5,22 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
-import type { Database } from '../../src/db/database.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
-import { today as todayInEngland } from '../../src/domain/dates.ts';
-import type { Actor } from '../../src/domain/organisations/actor.ts';
+import { actorFor } from '../../../../test/support/actors.ts';
+import { testDatabase } from '../../../../test/support/database.ts';
+import type { Database } from '../../../db/database.ts';
+import { loadDemoData } from '../../../demo-data.ts';
+import { today as todayInEngland } from '../../../domain/dates.ts';
+import type { Actor } from '../../../domain/organisations/actor.ts';
 import {
   cancelUpload,
   commitUpload,
   purgeOldUploads,
   receiveUpload,
   UploadConflict,
-} from '../../src/uploads/pipeline.ts';
-import { errorReport } from '../../src/uploads/report.ts';
-import { FileRefusal } from '../../src/uploads/sheets/sheet.ts';
-import { templateFile } from '../../src/uploads/template.ts';
-import { actorFor } from '../support/actors.ts';
-import { testDatabase } from '../support/database.ts';
+} from '../../../uploads/pipeline.ts';
+import { errorReport } from '../../../uploads/report.ts';
+import { FileRefusal } from '../../../uploads/sheets/sheet.ts';
+import { templateFile } from '../../../uploads/template.ts';
 
 const KIND = 'qts-recommendations';
 const DATE_COLUMN = 'Date QTS or EYTS standards met';
