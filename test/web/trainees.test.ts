@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
+import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { SYSTEM } from '../../src/domain/organisations/actor.ts';
+import { createOrganisation, findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
+import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';
+import { insertTrainees } from '../../src/domain/trainees/trainees.ts';
 import { signedIn, startTestApp, type TestContext } from '../support/app.ts';
 
 describe('trainee pages', () => {
@@ -29,7 +33,7 @@ describe('trainee pages', () => {
     assert.equal((page.body.match(/href="\/trainees\/[0-9a-f-]{36}"/g) ?? []).length, 25);
     assert.match(page.body, /govuk-pagination/);
     const last = await agent.get('/trainees?page=26');
-    assert.equal((last.body.match(/href="\/trainees\/[0-9a-f-]{36}"/g) ?? []).length, 15);
+    assert.equal((last.body.match(/href="\/trainees\/[0-9a-f-]{36}\?back=page%3D26"/g) ?? []).length, 15);
   });
 
   it('finds a trainee by TRN or trainee ID, and filters by status and route', async () => {
@@ -56,6 +60,56 @@ describe('trainee pages', () => {
     assert.match(page.body, new RegExp(String(trainee.trn)));
     assert.match(page.body, /ITT start date/);
     assert.match(page.body, /<dd class="govuk-summary-list__value">\s*(QTS|EYTS)\s*<\/dd>/);
+  });
+
+  it('writes counts over 999 with a thousands separator', async () => {
+    const db = t.database.db;
+    const provider = await createOrganisation(db, SYSTEM, {
+      type: 'provider',
+      providerType: 'hei',
+      name: 'Large Test University',
+      ukprn: '10000097',
+      providerCode: '9LU',
+    });
+    await addUserToOrganisation(db, SYSTEM, provider.id, {
+      email: 'large@example.com',
+      firstName: 'Lee',
+      lastName: 'Large',
+      role: 'member',
+      password: DEMO_PASSWORD,
+    });
+    const { id, version, created_at, updated_at, ...copy } = await aTraineeOf('10000001');
+    await insertTrainees(
+      db,
+      Array.from({ length: 1_234 }, (_, i) => ({
+        ...copy,
+        provider_id: provider.id,
+        state: 'draft' as const,
+        trn: null,
+        provider_trainee_id: `LARGE-${i}`,
+        recommended_at: null,
+      })),
+    );
+    const page = await (await signedIn(t.app, 'large@example.com')).get('/trainees');
+    assert.match(page.body, /<strong>1,234<\/strong> trainees/);
+  });
+
+  it('keeps the list’s filters in a trainee’s Back link, and only the list’s', async () => {
+    const agent = await signedIn(t.app, 'provider@example.com');
+    const list = await agent.get('/trainees?state=trn_received&route=provider_led_postgrad&sort=end-date&page=2');
+    const href = /href="(\/trainees\/[0-9a-f-]{36}\?back=[^"]+)"/.exec(list.body)?.[1];
+    assert.ok(href, 'trainee links carry the filters');
+    const page = await agent.get(href.replace(/&amp;/g, '&'));
+    assert.equal(page.statusCode, 200);
+    const back = /<a href="([^"]+)" class="govuk-back-link"/.exec(page.body)?.[1];
+    assert.equal(back, '/trainees?state=trn_received&amp;route=provider_led_postgrad&amp;sort=end-date&amp;page=2');
+    const trainee = await aTraineeOf('10000001');
+    const odd = await agent.get(
+      `/trainees/${trainee.id}?back=${encodeURIComponent('q=a b&evil=//example.com&placements=fewer-than-2')}`,
+    );
+    assert.match(odd.body, /<a href="\/trainees\?q=a\+b&amp;placements=fewer-than-2" class="govuk-back-link"/);
+    const none = await agent.get(`/trainees/${trainee.id}`);
+    assert.match(none.body, /<a href="\/trainees" class="govuk-back-link"/);
   });
 
   it('gives 404 for another provider’s trainee, and for users who are not providers', async () => {

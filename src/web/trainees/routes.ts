@@ -21,6 +21,23 @@ import { field, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 
 const VIEW = 'trainees/views';
+/** The list's query parameters a trainee's page carries in ?back=, so its Back link keeps them. */
+const LIST_PARAMETERS = ['q', 'state', 'route', 'year', 'sort', 'placements', 'page'];
+
+/**
+ * The list a trainee's page goes back to: the filters it was opened from (?back=, the list's own
+ * query string), keeping only the list's parameters, so the link always stays on the list.
+ */
+export function backToList(query: unknown): string {
+  const back = new URLSearchParams(field(query, 'back').slice(0, 1000));
+  const kept = new URLSearchParams();
+  for (const name of LIST_PARAMETERS) {
+    const value = back.get(name);
+    if (value) kept.set(name, value.slice(0, 100));
+  }
+  const search = kept.toString();
+  return search ? `/trainees?${search}` : '/trainees';
+}
 /** ?placements=fewer-than-2: the trainees who still need placements before QTS or EYTS. */
 const FEWER_THAN_TWO = 'fewer-than-2';
 
@@ -103,9 +120,13 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       text,
       selected: value === selected,
     });
+    // Each trainee's link carries this page's filters, for the Back link on the trainee's page.
+    const listQuery = params({ page: filters.page > 1 ? filters.page : undefined }).split('?')[1];
+    const back = listQuery ? `?back=${encodeURIComponent(listQuery)}` : '';
     return reply.viewAsync(`${VIEW}/list.njk`, {
       trainees: trainees.map((t) => ({
         ...describeTrainee(t),
+        href: `/trainees/${t.id}${back}`,
         expectedEnd: formatIsoDate(t.expected_end_date),
         placementsNotNeeded: ASSESSMENT_ONLY_ROUTES.includes(t.route),
       })),
@@ -143,7 +164,7 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
     });
     return reply.viewAsync(`${VIEW}/trainee.njk`, {
       trainee,
-      backLink: '/trainees',
+      backLink: backToList(request.query),
       placements: placements.map((placement) => ({
         ...placement,
         start: formatIsoDate(placement.startDate),
