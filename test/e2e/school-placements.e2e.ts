@@ -1,6 +1,6 @@
 // A school offers a placement and assigns it to a provider, in Chromium with axe run on every page:
 // refused placements before it has a placement contact → adds the contact → adds a placement →
-// finds the demo SCITT and assigns it; then the SCITT sees it under "Placements assigned to you",
+// finds the demo SCITT and assigns it; then the SCITT sees it under "Placements offered by schools",
 // with the school's placement contact first. Once with JavaScript, once without, each on a server
 // of its own (the first journey leaves the school with a contact).
 import assert from 'node:assert/strict';
@@ -136,7 +136,7 @@ describe('a school offering placements in the browser', () => {
         await signIn(page, 'provider@example.com');
         await expectPage(page, { path: '/', heading: DEMO.scitt.name });
         await page.getByRole('navigation').getByRole('link', { name: 'Placements' }).click();
-        await expectPage(page, { path: '/placements', heading: 'Placements assigned to you' });
+        await expectPage(page, { path: '/placements', heading: 'Placements offered by schools' });
         assert.match(await textOf(page.getByRole('table')), new RegExp(`Mathematics.*${DEMO.school.name}`));
         await page.getByRole('link', { name: 'Mathematics' }).click();
         await expectPage(page, { path: /^\/placements\/[0-9a-f-]{36}$/, heading: /^Mathematics/ });

@@ -310,7 +310,7 @@ describe('offered placements', () => {
   it('shows the provider only the placements assigned to it, with the school’s contact first', async () => {
     const list = await scitt.get('/placements');
     assert.equal(list.statusCode, 200);
-    assert.match(list.body, /Placements assigned to you/);
+    assert.match(list.body, /Placements offered by schools/);
     assert.match(list.body, new RegExp(`href="/placements/${placementId}">Physics`));
     assert.match(list.body, /Rollbook Demo Primary School/);
 

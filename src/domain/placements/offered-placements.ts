@@ -12,6 +12,7 @@ import { normalisePostcode } from '../identifiers.ts';
 import type { Actor } from '../organisations/actor.ts';
 import { isUuid } from '../organisations/organisations.ts';
 import { ValidationErrors } from '../organisations/users.ts';
+import { addPlacement } from './placements.ts';
 import { findSchoolContact, schoolOf } from './school-contacts.ts';
 import { isSecondarySubject, isYearGroup } from './subjects.ts';
 
@@ -31,10 +32,29 @@ export function placementAcademicYear(isoDate: string = today()): number {
   return month >= 9 ? year : year - 1;
 }
 
-/** Schools offer placements for this academic year and the next; lists start on the next. */
+/** Schools offer placements for this academic year and the next. */
 export function offeredAcademicYears(isoDate: string = today()): [current: number, next: number] {
   const current = placementAcademicYear(isoDate);
   return [current, current + 1];
+}
+
+/**
+ * The year a list of placements opens on: the current academic year, or the next when only the
+ * next has placements, so that neither the school nor the provider lands on an empty year while
+ * the other has some.
+ */
+export async function openingPlacementYear(db: Kysely<DB>, actor: Actor, now = today()): Promise<number> {
+  const [current, next] = offeredAcademicYears(now);
+  const column = actor.organisation.type === 'school' ? 'school_id' : 'provider_id';
+  const rows = await db
+    .selectFrom('offered_placements')
+    .select('academic_year')
+    .distinct()
+    .where(column, '=', actor.organisation.id)
+    .where('academic_year', 'in', [current, next])
+    .execute();
+  const years = new Set(rows.map((row) => row.academic_year));
+  return !years.has(current) && years.has(next) ? next : current;
 }
 
 /** Terms in calendar order, without repeats; all three is the same as any time (stored as none). */
@@ -442,4 +462,36 @@ export async function findAssignedPlacement(
     .executeTakeFirst();
   if (!placement) throw new NotFoundError('Placement');
   return { ...placement, contact: await findSchoolContact(db, placement.school_id) };
+}
+
+/** How the audit log says a trainee's placement came from a school's offer (with its id). */
+export const OFFERED_PLACEMENT_VIA = 'offered placement';
+
+/**
+ * Puts one of the provider's trainees on a placement a school has assigned to it: the trainee's
+ * placement at that school is recorded by addPlacement, with its rules (a duplicate is refused) and
+ * its audit event. Returns the new placement's id.
+ */
+export async function placeTraineeOnOfferedPlacement(
+  db: Kysely<DB>,
+  actor: Actor,
+  offeredPlacementId: string,
+  traineeId: string,
+): Promise<{ placementId: string; placement: AssignedPlacementDetails }> {
+  return inTransaction(db, async (tx) => {
+    const placement = await findAssignedPlacement(tx, actor, offeredPlacementId);
+    if (!placement.school_urn) {
+      throw new DomainError(
+        `${placement.school_name} has no URN in Rollbook, so its placement cannot be recorded on a trainee: add it from the trainee’s page instead`,
+      );
+    }
+    const placementId = await addPlacement(
+      tx,
+      actor,
+      traineeId,
+      { urn: placement.school_urn },
+      `${OFFERED_PLACEMENT_VIA} ${placement.id}`,
+    );
+    return { placementId, placement };
+  });
 }

@@ -28,6 +28,27 @@ export async function findSchoolContact(db: Kysely<DB>, schoolId: string): Promi
   return db.selectFrom('school_contacts').selectAll().where('school_id', '=', schoolId).executeTakeFirst();
 }
 
+/**
+ * The placement contacts of the schools with these URNs that use Rollbook, by URN: what a trainee's
+ * placement shows, so the provider knows whom to email about it.
+ */
+export async function findSchoolContactsByUrn(
+  db: Kysely<DB>,
+  urns: readonly (string | null)[],
+): Promise<Map<string, SchoolContact>> {
+  const wanted = [...new Set(urns.filter((urn): urn is string => Boolean(urn)))];
+  if (!wanted.length) return new Map();
+  const rows = await db
+    .selectFrom('school_contacts')
+    .innerJoin('organisations', 'organisations.id', 'school_contacts.school_id')
+    .selectAll('school_contacts')
+    .select('organisations.urn')
+    .where('organisations.type', '=', 'school')
+    .where('organisations.urn', 'in', wanted)
+    .execute();
+  return new Map(rows.map(({ urn, ...contact }) => [urn as string, contact]));
+}
+
 /** "First Last", or nothing when neither name was given (a shared mailbox). */
 export function contactName(contact: Pick<SchoolContact, 'first_name' | 'last_name'>): string {
   return [contact.first_name, contact.last_name].filter(Boolean).join(' ');

@@ -11,7 +11,7 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
   provider: [
     { href: '/', text: 'Home' },
     { href: '/trainees', text: 'Trainees' },
-    { href: '/placements', text: 'Placements' },
+    { href: '/placements', text: 'Placements offered by schools' },
     { href: '/uploads', text: 'Uploads' },
     { href: '/organisation', text: 'Your organisation' },
   ],

@@ -1,14 +1,14 @@
 // What placement pages show: names for codes, and the academic year a list is showing.
 import type { OfferedPlacement } from '../../db/schema.ts';
 import { academicYearName } from '../../domain/dates.ts';
-import { offeredAcademicYears, termsText } from '../../domain/placements/offered-placements.ts';
+import { termsText } from '../../domain/placements/offered-placements.ts';
 import { PHASE_NAMES, placementTitle, subjectName, yearGroupName } from '../../domain/placements/subjects.ts';
 import { field } from '../forms.ts';
 
-/** A year from ?year= when it is one the list can show, else the next academic year. */
-export function chosenYear(query: unknown, years: readonly number[]): number {
+/** A year from ?year= when it is one the list can show, else the year the list opens on. */
+export function chosenYear(query: unknown, years: readonly number[], opening: number): number {
   const year = Number(field(query, 'year'));
-  return years.includes(year) ? year : offeredAcademicYears()[1];
+  return years.includes(year) ? year : opening;
 }
 
 export function yearOptions(years: readonly number[], selected: number) {

@@ -1,19 +1,25 @@
-// Providers: "Placements assigned to you" and one such placement, with the school's placement
-// contact first. A placement assigned to anyone else is not found.
-import type { FastifyInstance } from 'fastify';
+// Providers: "Placements offered by schools" (those assigned to the provider) and one such placement,
+// with the school's placement contact first; and putting one of the provider's trainees on it. A
+// placement assigned to anyone else is not found.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
 import { academicYearName } from '../../domain/dates.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import {
   assigningSchools,
   findAssignedPlacement,
   isTerm,
   listAssignedPlacements,
+  openingPlacementYear,
   placementYears,
+  placeTraineeOnOfferedPlacement,
   TERMS,
 } from '../../domain/placements/offered-placements.ts';
 import { isSecondarySubject, SECONDARY_SUBJECTS } from '../../domain/placements/subjects.ts';
-import { field } from '../forms.ts';
+import { stateName } from '../../domain/trainees/states.ts';
+import { listTrainees } from '../../domain/trainees/trainees.ts';
+import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { errorsFrom, type FormErrors, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { chosenYear, describePlacement, yearOptions } from './placement-pages.ts';
 
@@ -29,8 +35,12 @@ export async function providerPlacementRoutes(app: FastifyInstance, { database }
   app.get('/placements', async (request, reply) => {
     const actor = actorOf(request);
     const query = request.query;
-    const [years, schools] = await Promise.all([placementYears(db, actor), assigningSchools(db, actor)]);
-    const year = chosenYear(query, years);
+    const [years, schools, opening] = await Promise.all([
+      placementYears(db, actor),
+      assigningSchools(db, actor),
+      openingPlacementYear(db, actor),
+    ]);
+    const year = chosenYear(query, years, opening);
     const schoolId = schools.find((s) => s.id === field(query, 'school'))?.id;
     const subjectValue = field(query, 'subject');
     const subject = subjectValue === 'primary' || isSecondarySubject(subjectValue) ? subjectValue : undefined;
@@ -64,5 +74,71 @@ export async function providerPlacementRoutes(app: FastifyInstance, { database }
       placement: describePlacement(placement),
       backLink: `/placements?year=${placement.academic_year}`,
     });
+  });
+
+  // Putting a trainee on the placement: the trainees who still need placements, or those a search
+  // finds, to choose from; choosing one records their placement at the school.
+  async function chooseTrainee(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    query: string,
+    errors?: FormErrors,
+  ) {
+    const actor = actorOf(request);
+    const placement = await findAssignedPlacement(db, actor, request.params.id);
+    const search = query.trim().slice(0, 100);
+    const { trainees, total } = await listTrainees(db, actor, {
+      search: search || undefined,
+      fewerThanTwoPlacements: !search,
+      page: 1,
+    });
+    return reply.code(errors ? 400 : 200).viewAsync(`${VIEW}/choose-trainee.njk`, {
+      placement: describePlacement(placement),
+      query: search,
+      total,
+      trainees: trainees.map((t) => {
+        const route = trainingRoute(t.route);
+        return {
+          value: t.id,
+          text: `${t.first_names} ${t.last_name}`,
+          hint: {
+            text: [
+              t.trn ? `TRN ${t.trn}` : 'No TRN yet',
+              route.name,
+              stateName(t.state, route.award),
+              `${t.placement_count} ${t.placement_count === 1 ? 'placement' : 'placements'}`,
+            ].join(', '),
+          },
+        };
+      }),
+      errors,
+      backLink: `/placements/${placement.id}`,
+    });
+  }
+
+  app.get<{ Params: { id: string } }>('/placements/:id/trainee', async (request, reply) =>
+    chooseTrainee(request, reply, field(request.query, 'q')),
+  );
+
+  app.post<{ Params: { id: string } }>('/placements/:id/trainee', async (request, reply) => {
+    const traineeId = field(request.body, 'traineeId');
+    const query = field(request.body, 'q');
+    if (!traineeId) {
+      return chooseTrainee(
+        request,
+        reply,
+        query,
+        formErrors([new DomainError('Select the trainee to put on this placement', 'traineeId')]),
+      );
+    }
+    try {
+      const { placement } = await placeTraineeOnOfferedPlacement(db, actorOf(request), request.params.id, traineeId);
+      await reply.setFlash({ success: `A placement at ${placement.school_name} has been added` });
+    } catch (error) {
+      const errors = errorsFrom(error, () => 'traineeId');
+      if (!errors) throw error;
+      return chooseTrainee(request, reply, query, errors);
+    }
+    return reply.redirect(`/trainees/${traineeId}#placements`, 303);
   });
 }

@@ -13,6 +13,7 @@ import {
   listSchoolPlacements,
   type OfferedPlacementInput,
   offeredAcademicYears,
+  openingPlacementYear,
   PlacementContactRequired,
   PROVIDER_SEARCH_LIMIT,
   placementYears,
@@ -95,8 +96,8 @@ export async function schoolPlacementRoutes(
     // Offered placements.
     school.get(LIST, async (request, reply) => {
       const actor = actorOf(request);
-      const years = await placementYears(db, actor);
-      const year = chosenYear(request.query, years);
+      const [years, opening] = await Promise.all([placementYears(db, actor), openingPlacementYear(db, actor)]);
+      const year = chosenYear(request.query, years, opening);
       const [placements, contact] = await Promise.all([
         listSchoolPlacements(db, actor, year),
         findSchoolContact(db, schoolOf(actor)),

@@ -5,6 +5,7 @@ import type { DB, Trainee } from '../../db/schema.ts';
 import { academicYearName, formatIsoDate } from '../../domain/dates.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { listPlacements } from '../../domain/placements/placements.ts';
+import { contactName, findSchoolContactsByUrn } from '../../domain/placements/school-contacts.ts';
 import { isTraineeState, stateFilterName, stateName, TRAINEE_STATES } from '../../domain/trainees/states.ts';
 import {
   ASSESSMENT_ONLY_ROUTES,
@@ -158,6 +159,11 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
     const actor = actorOf(request);
     const trainee = describeTrainee(await findTrainee(db, actor, request.params.id));
     const placements = await listPlacements(db, actor, trainee.id);
+    // A school that uses Rollbook shows its placement contact on the placement.
+    const contacts = await findSchoolContactsByUrn(
+      db,
+      placements.map((p) => p.urn),
+    );
     const row = (key: string, value: string | null | undefined) => ({
       key: { text: key },
       value: { text: value || 'Not provided' },
@@ -165,11 +171,15 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
     return reply.viewAsync(`${VIEW}/trainee.njk`, {
       trainee,
       backLink: backToList(request.query),
-      placements: placements.map((placement) => ({
-        ...placement,
-        start: formatIsoDate(placement.startDate),
-        end: formatIsoDate(placement.endDate),
-      })),
+      placements: placements.map((placement) => {
+        const contact = placement.urn ? contacts.get(placement.urn) : undefined;
+        return {
+          ...placement,
+          start: formatIsoDate(placement.startDate),
+          end: formatIsoDate(placement.endDate),
+          contact: contact && { name: contactName(contact), email: contact.email },
+        };
+      }),
       placementsNeeded: PLACEMENTS_NEEDED,
       placementsNote: placementsNote(trainee, placements.length),
       personal: [
