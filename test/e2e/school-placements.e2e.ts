@@ -1,8 +1,10 @@
 // A school offers a placement and assigns it to a provider, in Chromium with axe run on every page:
-// refused placements before it has a placement contact → adds the contact → adds a placement →
-// finds the demo SCITT and assigns it; then the SCITT sees it under "Placements offered by schools",
-// with the school's placement contact first. Once with JavaScript, once without, each on a server
-// of its own (the first journey leaves the school with a contact).
+// refused placements before it has a placement contact → adds the contact, and is back on
+// Placements → adds a placement (a primary school: asked the year group only) → finds the demo SCITT
+// and assigns it; then the SCITT sees it under "Placements offered by schools", with the school's
+// placement contact first, and puts a trainee on it: the trainee's placement shows the contact.
+// Once with JavaScript, once without, each on a server of its own (the first journey leaves the
+// school with a contact).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -70,7 +72,10 @@ describe('a school offering placements in the browser', () => {
         await page.goto('/school/placements/new');
         await expectPage(page, { path: '/school/placements/new', heading: 'Add a placement contact first' });
         await page.getByRole('link', { name: 'Add placement contact' }).click();
-        await expectPage(page, { path: '/organisation/placement-contact', heading: 'Add placement contact' });
+        await expectPage(page, {
+          path: '/organisation/placement-contact?from=placements',
+          heading: 'Add placement contact',
+        });
 
         // The email address is required; names are optional.
         await page.getByLabel('First name (optional)').fill('Siân');
@@ -83,8 +88,11 @@ describe('a school offering placements in the browser', () => {
         await page.getByLabel('Last name (optional)').fill('Evans');
         await page.getByLabel('Email address').fill('  Placements@Demo-Primary.example ');
         await page.getByRole('button', { name: 'Add placement contact' }).click();
-        await expectPage(page, { path: '/organisation', heading: 'Your organisation' });
+        // Added from Placements: back on Placements.
+        await expectPage(page, { path: '/school/placements', heading: 'Placements' });
         assert.match(await textOf(page.locator('.govuk-notification-banner--success')), /Placement contact added/);
+        await page.getByRole('navigation').getByRole('link', { name: 'Your organisation' }).click();
+        await expectPage(page, { path: '/organisation', heading: 'Your organisation' });
         const contactList = page.locator('.govuk-summary-list').first();
         assert.match(await textOf(contactList), new RegExp(`Siân.*Evans.*${CONTACT_EMAIL.replace(/\./g, '\\.')}`));
         assert.equal(await page.getByRole('link', { name: /remove/i }).count(), 0, 'nothing removes the contact');
@@ -96,17 +104,18 @@ describe('a school offering placements in the browser', () => {
         await expectPage(page, { path: '/school/placements/new', heading: 'Add placement' });
         await page.getByRole('button', { name: 'Add placement' }).click();
         await expectPage(page, { path: '/school/placements/new', heading: 'Add placement' });
+        // A primary school is asked the year group, and nothing about a subject.
         assert.match(
           await textOf(page.locator('.govuk-error-summary')),
-          /Select whether the placement is in a primary/,
+          /Select the year group the trainee would teach/,
         );
-        await page.getByLabel('Secondary').check();
-        await page.getByLabel('Subject').selectOption({ label: 'Mathematics' });
+        assert.equal(await page.getByLabel('Subject').count(), 0);
+        await page.getByLabel('Year 3').check();
         assert.equal(await page.getByLabel(next).isChecked(), true, 'the next academic year is chosen already');
         await page.getByLabel('Autumn term').check();
         await page.getByLabel('Spring term').check();
         await page.getByRole('button', { name: 'Add placement' }).click();
-        await expectPage(page, { path: PLACEMENT, heading: /^Mathematics/ });
+        await expectPage(page, { path: PLACEMENT, heading: /^Primary \(Year 3\)/ });
         assert.match(await textOf(page.locator('.govuk-notification-banner--success')), /Placement added/);
         assert.match(await textOf(page.locator('.govuk-summary-list').first()), /Autumn term, Spring term/);
 
@@ -121,25 +130,28 @@ describe('a school offering placements in the browser', () => {
         await expectPage(page, { path: /\/provider\?q=scitt$/, heading: 'Assign a provider' });
         await page.getByLabel(DEMO.scitt.name).check();
         await page.getByRole('button', { name: 'Assign provider' }).click();
-        await expectPage(page, { path: PLACEMENT, heading: /^Mathematics/ });
+        await expectPage(page, { path: PLACEMENT, heading: /^Primary \(Year 3\)/ });
         assert.match(
           await textOf(page.locator('.govuk-notification-banner--success')),
           new RegExp(`Provider assigned: ${DEMO.scitt.name}`),
         );
         await page.getByRole('navigation').getByRole('link', { name: 'Placements' }).click();
         await expectPage(page, { path: '/school/placements', heading: 'Placements' });
-        assert.match(await textOf(page.getByRole('table')), new RegExp(`Mathematics.*${DEMO.scitt.name}.*Assigned`));
+        assert.match(
+          await textOf(page.getByRole('table')),
+          new RegExp(`Primary \\(Year 3\\).*${DEMO.scitt.name}.*Assigned`),
+        );
         await signOut(page);
 
         // The SCITT sees it, with the school's placement contact first.
         await page.goto('/sign-in');
         await signIn(page, 'provider@example.com');
         await expectPage(page, { path: '/', heading: DEMO.scitt.name });
-        await page.getByRole('navigation').getByRole('link', { name: 'Placements' }).click();
+        await page.getByRole('navigation').getByRole('link', { name: 'Placements offered by schools' }).click();
         await expectPage(page, { path: '/placements', heading: 'Placements offered by schools' });
-        assert.match(await textOf(page.getByRole('table')), new RegExp(`Mathematics.*${DEMO.school.name}`));
-        await page.getByRole('link', { name: 'Mathematics' }).click();
-        await expectPage(page, { path: /^\/placements\/[0-9a-f-]{36}$/, heading: /^Mathematics/ });
+        assert.match(await textOf(page.getByRole('table')), new RegExp(`Primary \\(Year 3\\).*${DEMO.school.name}`));
+        await page.getByRole('link', { name: 'Primary (Year 3)' }).click();
+        await expectPage(page, { path: /^\/placements\/[0-9a-f-]{36}$/, heading: /^Primary \(Year 3\)/ });
         const sections = await page.getByRole('heading', { level: 2 }).allTextContents();
         assert.deepEqual(
           sections
@@ -151,6 +163,24 @@ describe('a school offering placements in the browser', () => {
           await textOf(page.locator('.govuk-summary-list').first()),
           new RegExp(`Siân.*Evans.*${CONTACT_EMAIL}`),
         );
+
+        // The SCITT puts one of its trainees who still need placements on it.
+        await page.getByRole('button', { name: 'Put a trainee on this placement' }).click();
+        await expectPage(page, {
+          path: /^\/placements\/[0-9a-f-]{36}\/trainee$/,
+          heading: 'Choose a trainee for this placement',
+        });
+        const trainee = page.locator('.govuk-radios__item').first();
+        const traineeName = await textOf(trainee.locator('label'));
+        await trainee.locator('input').check();
+        await page.getByRole('button', { name: 'Put the trainee on this placement' }).click();
+        await expectPage(page, { path: /^\/trainees\/[0-9a-f-]{36}$/, heading: traineeName });
+        assert.match(
+          await textOf(page.locator('.govuk-notification-banner--success')),
+          new RegExp(`A placement at ${DEMO.school.name} has been added`),
+        );
+        const card = page.locator('.govuk-summary-card', { hasText: DEMO.school.name }).last();
+        assert.match(await textOf(card), new RegExp(`Placement contact Siân Evans ?${CONTACT_EMAIL}`));
         await signOut(page);
       } finally {
         await server.stop();

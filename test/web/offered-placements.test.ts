@@ -72,13 +72,13 @@ describe('offered placements', () => {
     const list = await school.get(LIST);
     assert.equal(list.statusCode, 200);
     assert.match(list.body, /Before you can add placements, add a placement contact/);
-    assert.match(list.body, /href="\/organisation\/placement-contact">Add placement contact/);
+    assert.match(list.body, /href="\/organisation\/placement-contact\?from=placements">Add placement contact/);
     assert.doesNotMatch(list.body, /href="\/school\/placements\/new"/);
 
     const form = await school.get(`${LIST}/new`);
     assert.equal(form.statusCode, 403);
     assert.match(form.body, /Add a placement contact first/);
-    assert.match(form.body, /href="\/organisation\/placement-contact"/);
+    assert.match(form.body, /href="\/organisation\/placement-contact\?from=placements"/);
 
     const post = await school.post(`${LIST}/new`, {
       phase: 'secondary',
@@ -125,9 +125,10 @@ describe('offered placements', () => {
     assert.match(form.body, new RegExp(`value="${NEXT}" checked`), 'the next academic year is chosen');
     assert.match(form.body, new RegExp(academicYearName(CURRENT)));
 
+    // The demo school is a primary school: it is asked for the year group, never the phase.
     const empty = await school.post(`${LIST}/new`, {});
     assert.equal(empty.statusCode, 400);
-    assert.match(empty.body, /href="#phase">Select whether the placement is in a primary or secondary phase/);
+    assert.match(empty.body, /href="#yearGroup">Select the year group the trainee would teach/);
     assert.match(empty.body, /href="#terms">Select the terms the placement could be in/);
 
     const noSubject = await school.post(`${LIST}/new`, {

@@ -66,3 +66,16 @@ export function placementTitle(placement: { phase: Phase; subject: string | null
   const yearGroup = yearGroupName(placement.year_group);
   return yearGroup ? `Primary (${yearGroup})` : 'Primary';
 }
+
+/**
+ * The phases a school offers placements in, from its phase in the schools register: a primary
+ * school (or nursery, or middle deemed primary) is asked for a year group, a secondary one (or 16
+ * plus, or middle deemed secondary) for a subject; an all-through school, or one the register does
+ * not place, chooses.
+ */
+export function schoolPhases(registerPhase: string | null | undefined): Phase[] {
+  const phase = (registerPhase ?? '').toLowerCase();
+  if (phase === 'primary' || phase === 'nursery' || phase === 'middle deemed primary') return ['primary'];
+  if (phase === 'secondary' || phase === '16 plus' || phase === 'middle deemed secondary') return ['secondary'];
+  return ['primary', 'secondary'];
+}

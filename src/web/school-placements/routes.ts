@@ -1,9 +1,10 @@
 // Schools' placement contact and offered placements (providers' pages are in provider-routes.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Services } from '../../app.ts';
-import type { OfferedPlacement } from '../../db/schema.ts';
+import type { OfferedPlacement, Phase } from '../../db/schema.ts';
 import { academicYearName } from '../../domain/dates.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { findOrganisationDetails } from '../../domain/organisations/organisations.ts';
 import {
   ANY_TIME,
   assignProvider,
@@ -23,7 +24,7 @@ import {
   updateOfferedPlacement,
 } from '../../domain/placements/offered-placements.ts';
 import { findSchoolContact, saveSchoolContact, schoolOf } from '../../domain/placements/school-contacts.ts';
-import { SECONDARY_SUBJECTS, YEAR_GROUPS } from '../../domain/placements/subjects.ts';
+import { PHASE_NAMES, SECONDARY_SUBJECTS, schoolPhases, YEAR_GROUPS } from '../../domain/placements/subjects.ts';
 import { errorsFrom, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { tellProviderUsers } from './emails.ts';
@@ -33,6 +34,8 @@ import { providerPlacementRoutes } from './provider-routes.ts';
 const VIEW = 'school-placements/views';
 const LIST = '/school/placements';
 const CONTACT = '/organisation/placement-contact';
+/** ?from=placements on the contact page: it was opened from Placements, so it returns there. */
+const FROM_PLACEMENTS = 'placements';
 
 /** Every value of a repeated form field (checkboxes), whatever the body held. */
 function fields(body: unknown, name: string): string[] {
@@ -59,17 +62,25 @@ export async function schoolPlacementRoutes(
       reply.code(403).viewAsync(`${VIEW}/contact-required.njk`, { backLink: LIST });
 
     // Placement contact: one page adds it or changes it. There is deliberately no way to remove it.
-    const contactForm = async (request: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) => {
+    // Reached from Placements (?from=placements), it goes back there; otherwise to Your organisation.
+    const contactReturn = (from: string) => (from === FROM_PLACEMENTS ? LIST : '/organisation');
+    const contactForm = async (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      from: string,
+      extra: Record<string, unknown> = {},
+    ) => {
       const contact = await findSchoolContact(db, schoolOf(actorOf(request)));
       return reply.viewAsync(`${VIEW}/contact-form.njk`, {
         adding: !contact,
         values: { firstName: contact?.first_name, lastName: contact?.last_name, email: contact?.email },
-        backLink: '/organisation',
+        from: from === FROM_PLACEMENTS ? FROM_PLACEMENTS : '',
+        backLink: contactReturn(from),
         ...extra,
       });
     };
 
-    school.get(CONTACT, async (request, reply) => contactForm(request, reply));
+    school.get(CONTACT, async (request, reply) => contactForm(request, reply, field(request.query, 'from')));
 
     school.post(CONTACT, async (request, reply) => {
       // A form that asks for anything but a save (such as a method override to delete) is refused.
@@ -81,6 +92,7 @@ export async function schoolPlacementRoutes(
         lastName: field(request.body, 'lastName'),
         email: field(request.body, 'email'),
       };
+      const from = field(request.body, 'from');
       try {
         const { added } = await saveSchoolContact(db, actorOf(request), values);
         await reply.setFlash({ success: added ? 'Placement contact added' : 'Placement contact updated' });
@@ -88,9 +100,9 @@ export async function schoolPlacementRoutes(
         const errors = errorsFrom(error);
         if (!errors) throw error;
         reply.code(400);
-        return contactForm(request, reply, { values, errors });
+        return contactForm(request, reply, from, { values, errors });
       }
-      return reply.redirect('/organisation', 303);
+      return reply.redirect(contactReturn(from), 303);
     });
 
     // Offered placements.
@@ -111,24 +123,55 @@ export async function schoolPlacementRoutes(
       });
     });
 
+    /** The phases the acting school offers placements in (see schoolPhases), plus one a placement has. */
+    const phasesOf = async (request: FastifyRequest, placement?: OfferedPlacement): Promise<Phase[]> => {
+      const details = await findOrganisationDetails(db, schoolOf(actorOf(request)));
+      const phases = schoolPhases(details?.school?.phase);
+      return placement && !phases.includes(placement.phase) ? [...phases, placement.phase].sort() : phases;
+    };
+    const asPhase = (value: string, phases: Phase[]): Phase | undefined => phases.find((phase) => phase === value);
+
+    /**
+     * The first question for a school with both phases: which one. A page of its own (a GET form that
+     * comes back with ?phase=), so the form after it asks only the year group or only the subject.
+     */
+    const phaseQuestion = (
+      reply: FastifyReply,
+      page: { action: string; phase?: string; placement?: OfferedPlacement; backLink: string; missing?: boolean },
+    ) =>
+      reply.code(page.missing ? 400 : 200).viewAsync(`${VIEW}/placement-phase.njk`, {
+        adding: !page.placement,
+        action: page.action,
+        placement: page.placement && describePlacement(page.placement),
+        phaseItems: (['primary', 'secondary'] as const).map((phase) => ({
+          value: phase,
+          text: PHASE_NAMES[phase],
+          hint: { text: phase === 'primary' ? 'You will choose the year group' : 'You will choose the subject' },
+          checked: phase === page.phase,
+        })),
+        errors: page.missing
+          ? formErrors([new DomainError('Select whether the placement is in a primary or secondary phase', 'phase')])
+          : undefined,
+        backLink: page.backLink,
+      });
+
     const placementForm = (reply: FastifyReply, page: Record<string, unknown>) => {
       const values = page.values as Record<string, unknown>;
       const terms = (values.terms as string[] | undefined) ?? [];
       const years = page.years as number[];
       return reply.viewAsync(`${VIEW}/placement-form.njk`, {
         ...page,
+        phaseName: PHASE_NAMES[values.phase as Phase],
         subjectOptions: [
           { value: '', text: 'Choose a subject' },
           ...SECONDARY_SUBJECTS.map((s) => ({ value: s.code, text: s.name, selected: s.code === values.subject })),
         ],
-        yearGroupOptions: [
-          { value: '', text: 'Choose a year group' },
-          ...YEAR_GROUPS.map((y) => ({
-            value: y.code,
-            text: y.hint ? `${y.name} (${y.hint.toLowerCase()})` : y.name,
-            selected: y.code === values.yearGroup,
-          })),
-        ],
+        yearGroupItems: YEAR_GROUPS.map((y) => ({
+          value: y.code,
+          text: y.name,
+          hint: y.hint ? { text: y.hint } : undefined,
+          checked: y.code === values.yearGroup,
+        })),
         yearItems: years.map((y) => ({
           value: String(y),
           text: academicYearName(y),
@@ -142,10 +185,11 @@ export async function schoolPlacementRoutes(
       });
     };
 
-    const inputFrom = (body: unknown): OfferedPlacementInput & { terms: string[] } => {
+    /** What the form sent; a school of one phase asks no phase, so it is that one. */
+    const inputFrom = (body: unknown, phases: Phase[]): OfferedPlacementInput & { terms: string[] } => {
       const terms = fields(body, 'terms');
       return {
-        phase: field(body, 'phase'),
+        phase: field(body, 'phase') || (phases.length === 1 ? phases[0] : ''),
         subject: field(body, 'subject'),
         yearGroup: field(body, 'yearGroup'),
         academicYear: field(body, 'academicYear'),
@@ -165,13 +209,39 @@ export async function schoolPlacementRoutes(
 
     school.get(`${LIST}/new`, async (request, reply) => {
       if (!(await findSchoolContact(db, schoolOf(actorOf(request))))) return contactRequired(reply);
+      const phases = await phasesOf(request);
+      const asked = field(request.query, 'phase');
+      const chosen = phases.length === 1 ? phases[0] : asPhase(asked, phases);
+      if (!chosen || (phases.length > 1 && field(request.query, 'change') === 'phase')) {
+        return phaseQuestion(reply, {
+          action: `${LIST}/new`,
+          phase: asked,
+          backLink: LIST,
+          // The phase question sent back with nothing chosen.
+          missing: !chosen && field(request.query, 'step') === 'phase',
+        });
+      }
       const years = offeredAcademicYears();
-      return placementForm(reply, { adding: true, years, values: { academicYear: years[1] }, backLink: LIST });
+      return placementForm(reply, {
+        adding: true,
+        years,
+        values: { phase: chosen, academicYear: years[1] },
+        changePhase: phases.length > 1 ? `${LIST}/new?phase=${chosen}&change=phase` : undefined,
+        backLink: phases.length > 1 ? `${LIST}/new?phase=${chosen}&change=phase` : LIST,
+        cancelLink: LIST,
+      });
     });
 
     school.post(`${LIST}/new`, async (request, reply) => {
-      const values = inputFrom(request.body);
+      const phases = await phasesOf(request);
+      const values = inputFrom(request.body, phases);
+      const chosen = asPhase(values.phase ?? '', ['primary', 'secondary']);
       try {
+        // No phase (a school of both phases that skipped the question): ask it.
+        if (!chosen) {
+          if (!(await findSchoolContact(db, schoolOf(actorOf(request))))) throw new PlacementContactRequired();
+          return phaseQuestion(reply, { action: `${LIST}/new`, backLink: LIST, missing: true });
+        }
         const placement = await createOfferedPlacement(db, actorOf(request), values);
         await reply.setFlash({ success: 'Placement added' });
         return reply.redirect(`${LIST}/${placement.id}`, 303);
@@ -180,7 +250,15 @@ export async function schoolPlacementRoutes(
         const errors = errorsFrom(error);
         if (!errors) throw error;
         reply.code(400);
-        return placementForm(reply, { adding: true, years: offeredAcademicYears(), values, errors, backLink: LIST });
+        return placementForm(reply, {
+          adding: true,
+          years: offeredAcademicYears(),
+          values,
+          errors,
+          changePhase: phases.length > 1 ? `${LIST}/new?phase=${chosen}&change=phase` : undefined,
+          backLink: LIST,
+          cancelLink: LIST,
+        });
       }
     });
 
@@ -188,6 +266,7 @@ export async function schoolPlacementRoutes(
       const placement = await findSchoolPlacement(db, actorOf(request), request.params.id);
       return reply.viewAsync(`${VIEW}/placement.njk`, {
         placement: describePlacement(placement),
+        phaseChangeable: (await phasesOf(request, placement)).length > 1,
         providerName: placement.provider_name,
         backLink: `${LIST}?year=${placement.academic_year}`,
       });
@@ -200,20 +279,38 @@ export async function schoolPlacementRoutes(
       const actor = actorOf(request);
       const placement = await findSchoolPlacement(db, actor, request.params.id);
       if (!(await findSchoolContact(db, schoolOf(actor)))) return contactRequired(reply);
+      const phases = await phasesOf(request, placement);
+      const edit = `${LIST}/${placement.id}/edit`;
+      const asked = field(request.query, 'phase');
+      if (phases.length > 1 && field(request.query, 'change') === 'phase') {
+        return phaseQuestion(reply, { action: edit, phase: asked || placement.phase, placement, backLink: edit });
+      }
+      if (phases.length > 1 && field(request.query, 'step') === 'phase' && !asPhase(asked, phases)) {
+        return phaseQuestion(reply, { action: edit, placement, backLink: edit, missing: true });
+      }
+      const phase = asPhase(asked, phases) ?? placement.phase;
       return placementForm(reply, {
         adding: false,
         placement: describePlacement(placement),
         years: editYears(placement),
-        values: valuesOf(placement),
+        values: { ...valuesOf(placement), phase },
+        changePhase: phases.length > 1 ? `${edit}?phase=${phase}&change=phase` : undefined,
         backLink: `${LIST}/${placement.id}`,
+        cancelLink: `${LIST}/${placement.id}`,
       });
     });
 
     school.post<{ Params: { id: string } }>(`${LIST}/:id/edit`, async (request, reply) => {
       const actor = actorOf(request);
       const placement = await findSchoolPlacement(db, actor, request.params.id);
-      const values = inputFrom(request.body);
+      const phases = await phasesOf(request, placement);
+      const values = inputFrom(request.body, phases);
+      const edit = `${LIST}/${placement.id}/edit`;
       try {
+        if (!asPhase(values.phase ?? '', ['primary', 'secondary'])) {
+          if (!(await findSchoolContact(db, schoolOf(actor)))) throw new PlacementContactRequired();
+          return phaseQuestion(reply, { action: edit, placement, backLink: edit, missing: true });
+        }
         await updateOfferedPlacement(db, actor, placement.id, values);
       } catch (error) {
         if (error instanceof PlacementContactRequired) return contactRequired(reply);
@@ -226,7 +323,9 @@ export async function schoolPlacementRoutes(
           years: editYears(placement),
           values,
           errors,
+          changePhase: phases.length > 1 ? `${edit}?phase=${values.phase}&change=phase` : undefined,
           backLink: `${LIST}/${placement.id}`,
+          cancelLink: `${LIST}/${placement.id}`,
         });
       }
       await reply.setFlash({ success: 'Placement updated' });
