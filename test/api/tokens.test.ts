@@ -43,7 +43,8 @@ describe('API tokens pages', () => {
     const created = await admin.post(`${BASE}/new`, { name: '  Student record system ' });
     assert.equal(created.statusCode, 200);
     assert.equal(created.headers['cache-control'], 'no-store');
-    assert.match(created.body, /Copy the token now\. You will not be able to see it again/);
+    assert.match(created.body, /Copy the token now\. It will not be shown again/);
+    assert.match(created.body, /data-rollbook-copy="token"/, 'a Copy button is added there with JavaScript');
     const token = /value="(rbk_[\w-]+)"/.exec(created.body)?.[1] ?? '';
     assert.match(token, /^rbk_[\w-]{43}$/);
 
