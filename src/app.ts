@@ -88,7 +88,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   await app.register(fastifyCookie, { secret: config.sessionSecret });
   await app.register(fastifyFormbody);
-  await registerSecurity(app, { secure });
+  await registerSecurity(app, { secure, secret: config.sessionSecret });
   registerInputCleaning(app);
   await registerViews(app, config);
   await app.register(sessions, { db, secure });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { navigationFor } from './layout/navigation.ts';
+import { csrfBinding } from './security.ts';
 
 export function registerLocals(app: FastifyInstance, db: Kysely<DB>) {
   app.addHook('preHandler', async (request, reply) => {
@@ -26,7 +27,7 @@ export function registerLocals(app: FastifyInstance, db: Kysely<DB>) {
       supportActing: actor?.support
         ? { organisationName: actor.organisation.name, supportName: actor.support.organisationName }
         : undefined,
-      csrfToken: reply.generateCsrf(),
+      csrfToken: reply.generateCsrf({ userInfo: csrfBinding(request) }),
       cspNonce: reply.cspNonce?.script,
       flash: request.method === 'GET' ? await request.takeFlash() : null,
       errors: { summary: [], fields: {} },

@@ -1,12 +1,26 @@
 // Security headers (a strict Content-Security-Policy with a nonce for govuk-frontend's one inline
-// script) and CSRF protection on every form post.
+// script) and CSRF protection on every form post, with tokens bound to the session.
+import { createHmac } from 'node:crypto';
 import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyHelmet from '@fastify/helmet';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sessionCookieHash } from './sessions.ts';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export async function registerSecurity(app: FastifyInstance, { secure }: { secure: boolean }): Promise<void> {
+/**
+ * What a CSRF token is bound to: the session in the request's cookie, or, before sign-in, no
+ * session. A token made for one session is refused with any other, so another browser's CSRF
+ * cookie and token are no use with a victim's session.
+ */
+export function csrfBinding(request: FastifyRequest): string {
+  return sessionCookieHash(request) ?? 'no-session';
+}
+
+export async function registerSecurity(
+  app: FastifyInstance,
+  { secure, secret }: { secure: boolean; secret: string },
+): Promise<void> {
   await app.register(fastifyHelmet, {
     enableCSPNonces: true,
     contentSecurityPolicy: {
@@ -33,6 +47,9 @@ export async function registerSecurity(app: FastifyInstance, { secure }: { secur
     sessionPlugin: '@fastify/cookie',
     cookieKey: 'rollbook_csrf',
     cookieOpts: { path: '/', httpOnly: true, sameSite: 'lax', secure, signed: true },
+    getUserInfo: csrfBinding,
+    // Tokens carry an HMAC of their session, keyed by a key derived from the session secret.
+    csrfOpts: { userInfo: true, hmacKey: createHmac('sha256', secret).update('rollbook-csrf').digest() },
   });
 
   // The JSON API authenticates with tokens, not cookies, so it needs no CSRF token.

@@ -66,8 +66,7 @@ function actorOfSession(row: SessionRow): Actor | undefined {
   };
 }
 
-async function loadSession(db: Kysely<DB>, token: string): Promise<SessionState | undefined> {
-  const idHash = hashToken(token);
+async function loadSession(db: Kysely<DB>, idHash: string): Promise<SessionState | undefined> {
   // The membership that lets the user act: for the organisation itself, or, while a support user
   // acts for a provider, for the support organisation they act through.
   const row = await db
@@ -129,13 +128,22 @@ export interface SessionOptions {
   secure: boolean;
 }
 
+/**
+ * The hash of the session token in the request's signed cookie, whether or not that session still
+ * exists (an ended session keeps its cookie until the browser drops it); undefined without one.
+ */
+export function sessionCookieHash(request: FastifyRequest): string | undefined {
+  const cookie = request.cookies[SESSION_COOKIE];
+  if (!cookie) return undefined;
+  const unsigned = request.unsignCookie(cookie);
+  return unsigned.valid && unsigned.value ? hashToken(unsigned.value) : undefined;
+}
+
 export const sessions = fp(async (app: FastifyInstance, { db, secure }: SessionOptions) => {
   app.decorateRequest('session', undefined);
   app.addHook('onRequest', async (request) => {
-    const cookie = request.cookies[SESSION_COOKIE];
-    if (!cookie) return;
-    const unsigned = request.unsignCookie(cookie);
-    if (unsigned.valid && unsigned.value) request.session = await loadSession(db, unsigned.value);
+    const idHash = sessionCookieHash(request);
+    if (idHash) request.session = await loadSession(db, idHash);
   });
 
   app.decorateReply(

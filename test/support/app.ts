@@ -10,6 +10,7 @@ import { outbox } from '../../src/integrations/notify/notify.ts';
 import { localAccounts } from '../../src/integrations/sign-in/local-accounts.ts';
 import { localTeachingRecord } from '../../src/integrations/teaching-record/teaching-record.ts';
 import { inlineJobs } from '../../src/jobs/jobs.ts';
+import { SESSION_COOKIE } from '../../src/web/sessions.ts';
 import { testDatabase } from './database.ts';
 
 export interface TestContext {
@@ -72,6 +73,9 @@ export class Agent {
 
   private remember(response: LightMyRequestResponse) {
     for (const cookie of response.cookies as { name: string; value: string }[]) {
+      // A CSRF token belongs to its session: a browser posts its next form from a page it loaded
+      // after signing in or out, so a new session means fetching a new token.
+      if (cookie.name === SESSION_COOKIE) this.csrfToken = undefined;
       if (cookie.value === '') this.cookies.delete(cookie.name);
       else this.cookies.set(cookie.name, cookie.value);
     }

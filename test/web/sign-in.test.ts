@@ -302,3 +302,86 @@ describe('where sign-in returns to', () => {
     assert.equal(own.headers.location, '/trainees');
   });
 });
+
+describe('CSRF tokens belong to one session', () => {
+  let t: TestContext;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  /** A browser's cookies and the CSRF token of the last page it loaded, kept by hand here. */
+  async function browser(email?: string) {
+    const cookies = new Map<string, string>();
+    let token = '';
+    const send = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>, jar = cookies) => {
+      const response = await t.app.inject({
+        method,
+        url,
+        remoteAddress: '192.0.2.240',
+        headers: {
+          cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
+        ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+      });
+      if (jar === cookies) {
+        for (const cookie of response.cookies as { name: string; value: string }[]) {
+          if (cookie.value === '') cookies.delete(cookie.name);
+          else cookies.set(cookie.name, cookie.value);
+        }
+        token = /name="_csrf" value="([^"]+)"/.exec(response.body)?.[1] ?? token;
+      }
+      return response;
+    };
+    await send('GET', '/sign-in');
+    if (email) {
+      const signedIn = await send('POST', '/sign-in', { _csrf: token, email, password: DEMO_PASSWORD });
+      assert.equal(signedIn.statusCode, 303);
+      assert.equal((await send('GET', '/')).statusCode, 200);
+    }
+    return { cookies, send, token: () => token };
+  }
+
+  it('refuses another browser’s CSRF cookie and token sent with a signed-in session', async () => {
+    const victim = await browser('provider@example.com');
+    const attacker = await browser('university@example.com');
+    const mixed = new Map([
+      ['rollbook_session', victim.cookies.get('rollbook_session') ?? ''],
+      ['rollbook_csrf', attacker.cookies.get('rollbook_csrf') ?? ''],
+    ]);
+    const forged = await victim.send('POST', '/sign-out', { _csrf: attacker.token() }, mixed);
+    assert.equal(forged.statusCode, 403);
+    assert.match(forged.body, /Your form could not be sent/);
+    assert.equal((await victim.send('GET', '/')).statusCode, 200, 'the victim is still signed in');
+  });
+
+  it('refuses a CSRF cookie and token from before sign-in sent with a signed-in session', async () => {
+    const victim = await browser('school@example.com');
+    const attacker = await browser();
+    const mixed = new Map([
+      ['rollbook_session', victim.cookies.get('rollbook_session') ?? ''],
+      ['rollbook_csrf', attacker.cookies.get('rollbook_csrf') ?? ''],
+    ]);
+    const forged = await victim.send('POST', '/sign-out', { _csrf: attacker.token() }, mixed);
+    assert.equal(forged.statusCode, 403);
+    assert.equal((await victim.send('GET', '/')).statusCode, 200, 'the victim is still signed in');
+  });
+
+  it('accepts a session’s own token, and a new session needs a new one', async () => {
+    const person = await browser('support@example.com');
+    const before = person.token();
+    const again = await person.send('POST', '/sign-in', {
+      _csrf: before,
+      email: 'support@example.com',
+      password: DEMO_PASSWORD,
+    });
+    assert.equal(again.statusCode, 303, 'signing in again from a page of the old session');
+    const stale = await person.send('POST', '/sign-out', { _csrf: before });
+    assert.equal(stale.statusCode, 403, 'a token from the old session');
+    await person.send('GET', '/');
+    const out = await person.send('POST', '/sign-out', { _csrf: person.token() });
+    assert.equal(out.statusCode, 303);
+    assert.equal(out.headers.location, '/signed-out');
+  });
+});
