@@ -140,6 +140,7 @@ export interface TraineesTable {
 export type UploadState =
   | 'received'
   | 'checking'
+  | 'waiting'
   | 'checked'
   | 'committing'
   | 'committed'
@@ -179,6 +180,14 @@ export interface UploadsTable {
   check_heartbeat_at: Timestamp | null;
   /** How many times a check of this upload has started. */
   check_attempts: Generated<number>;
+  /** The columns resolved for this file (fixed and free), as ColumnSpec[]; null before they were kept. */
+  columns: Json | null;
+  /** The rows above the header row, as the file has them (a kind's header block). */
+  preamble: Json | null;
+  /** A waiting upload's check is tried again from this time. */
+  retry_at: Timestamp | null;
+  /** How many times an outside lookup has failed for this upload's check. */
+  lookup_failures: Generated<number>;
 }
 
 export interface UploadFilesTable {

@@ -34,7 +34,10 @@ function handlers({ database, teachingRecord }: JobServices, heartbeatEveryMs?: 
   return {
     async checkUpload(uploadId: string) {
       const actor = await uploadActor(database.db, uploadId);
-      await checkUpload(database, actor, uploadId, today(), undefined, { heartbeatEveryMs });
+      await checkUpload(database, actor, uploadId, today(), undefined, {
+        heartbeatEveryMs,
+        adapters: { teachingRecord },
+      });
     },
     sendAwardRequests: () => sendAllAwardRequests(database.db, teachingRecord),
     purgeUploads: () => purgeOldUploads(database.db),

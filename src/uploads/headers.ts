@@ -1,6 +1,9 @@
 // Matching a sheet's header row to a kind's columns: case, spaces and punctuation ignored,
 // aliases allowed, any order. Unknown columns are reported, not refused.
-import { FileRefusal } from './sheets/sheet.ts';
+import type { CellType } from './cells/types.ts';
+import { FileRefusal, normaliseHeader } from './sheets/sheet.ts';
+
+export { normaliseHeader };
 
 export interface ColumnSpec {
   /** The name the kind uses for the column's value. */
@@ -11,18 +14,59 @@ export interface ColumnSpec {
   required?: boolean;
   /** What goes in the column, for the guidance page. */
   hint: string;
+  /**
+   * What its cells hold: the pipeline parses each (non-empty) cell and reports one that does not
+   * parse, so the kind gets row.values[key]. A column without a type reaches the kind as text only.
+   */
+  type?: CellType;
+}
+
+/** Columns a kind lets each file name itself (a school's own fields), beyond its fixed ones. */
+export interface FreeColumns {
+  /** The most a file may have. */
+  max: number;
+  /** Their cells are text of at most this many characters. */
+  maxLength: number;
+}
+
+/** Free columns' keys start with this, so they never clash with a fixed column's key. */
+export const FREE_COLUMN_KEY = 'free:';
+
+/**
+ * The columns of one file: the fixed ones, then, for a kind that allows them, each other heading
+ * in the header row as a free column of its own (in the file's order). Refuses a file with more
+ * than the kind allows, or two free columns of the same name.
+ */
+export function columnsOfFile(fixed: ColumnSpec[], headers: string[], free?: FreeColumns): ColumnSpec[] {
+  if (!free) return fixed;
+  const known = new Set(fixed.flatMap((column) => [column.header, ...(column.aliases ?? [])].map(normaliseHeader)));
+  for (const name of [RESULT_HEADER, ERRORS_HEADER]) known.add(normaliseHeader(name));
+  const seen = new Set<string>();
+  const extra: ColumnSpec[] = [];
+  for (const header of headers) {
+    const name = normaliseHeader(header);
+    if (!name || known.has(name)) continue;
+    if (seen.has(name))
+      throw new FileRefusal(`The file has two columns called "${header}". Give each column its own heading`);
+    seen.add(name);
+    extra.push({
+      key: `${FREE_COLUMN_KEY}${header.trim()}`,
+      header: header.trim(),
+      hint: 'A column of your own',
+      type: { type: 'text', max: free.maxLength },
+    });
+  }
+  if (extra.length > free.max) {
+    throw new FileRefusal(
+      `The file has ${extra.length} columns of your own, more than the ${free.max} allowed. Remove ${extra.length - free.max} of them and upload the file again`,
+    );
+  }
+  return [...fixed, ...extra];
 }
 
 /** The two columns an error report adds; ignored when the report comes back. */
 export const RESULT_HEADER = 'Validation result';
 export const ERRORS_HEADER = 'Errors';
-
-export function normaliseHeader(header: string): string {
-  return header
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^a-z0-9]/g, '');
-}
 
 export interface HeaderMatch {
   /** Index in the row of each known column's cell, by key. */

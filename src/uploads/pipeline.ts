@@ -13,11 +13,22 @@ import { recordEvents } from '../domain/audit/events.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { isUuid } from '../domain/organisations/organisations.ts';
-import { type HeaderMatch, matchHeaders } from './headers.ts';
+import { parseTypedCell } from './cells/types.ts';
+import { type ColumnSpec, columnsOfFile, type HeaderMatch, matchHeaders, normaliseHeader } from './headers.ts';
 import { findKind } from './kinds/index.ts';
-import type { ParsedRow, UploadContext, UploadKind } from './kinds/kind.ts';
+import {
+  type HeaderBlock,
+  type HeaderBlockValues,
+  type LookupAdapters,
+  LookupUnavailable,
+  type ParsedRow,
+  type RowError,
+  type RowOutcome,
+  type UploadContext,
+  type UploadKind,
+} from './kinds/kind.ts';
 import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
-import { FileRefusal, type Sheet, type SheetRow } from './sheets/sheet.ts';
+import { FileRefusal, type HeaderRowRule, type Sheet, type SheetRow } from './sheets/sheet.ts';
 import { heartbeatEvery, keepCheckAlive, STALLED_CHECK_RULES } from './stalled-checks.ts';
 import { readUploadFileBytes, storeUploadFile } from './stored-files.ts';
 import { UploadConflict } from './upload-conflict.ts';
@@ -30,6 +41,7 @@ export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 export const UPLOAD_STATE_NAMES: Record<UploadState, string> = {
   received: 'Received',
   checking: 'Checking',
+  waiting: 'Waiting',
   checked: 'Checked',
   committing: 'Submitting',
   committed: 'Submitted',
@@ -120,22 +132,52 @@ export async function readStoredFile(
   database: Pick<Database, 'db' | 'pool' | 'pglite'>,
   kind: UploadKind,
   uploadId: string,
-) {
+  /** The columns resolved when the file was received, when they were kept. */
+  columns?: ColumnSpec[],
+): Promise<ReadFile> {
   const stored = await readUploadFileBytes(database, uploadId);
   if (!stored) throw new NotFoundError('Upload file');
-  return readUploadFile(kind, stored);
+  return readUploadFile(kind, stored, columns);
+}
+
+/** The columns an upload's file was received with, when they were kept. */
+export function storedColumns(upload: Upload): ColumnSpec[] | undefined {
+  return Array.isArray(upload.columns) ? (upload.columns as unknown as ColumnSpec[]) : undefined;
+}
+
+/** A file read and matched to its columns: what the check works from. */
+export interface ReadFile {
+  sheet: Sheet;
+  /** The kind's fixed columns and, for a kind that allows them, the file's own free ones. */
+  columns: ColumnSpec[];
+  match: HeaderMatch;
+}
+
+/** How a kind with a header block finds its header row: by its required columns' names. */
+function headerRowRule(kind: UploadKind): HeaderRowRule | undefined {
+  if (!kind.headerBlock) return undefined;
+  const required = kind.columns
+    .filter((column) => column.required)
+    .map((column) => [column.header, ...(column.aliases ?? [])].map(normaliseHeader));
+  // Each label/value row, each text row, and a few blank rows between them.
+  return { required, maxRowsAbove: kind.headerBlock.labels.length + kind.headerBlock.textRows + 5 };
 }
 
 /** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
-async function readUploadFile(kind: UploadKind, bytes: Uint8Array): Promise<{ sheet: Sheet; match: HeaderMatch }> {
+async function readUploadFile(kind: UploadKind, bytes: Uint8Array, resolved?: ColumnSpec[]): Promise<ReadFile> {
   if (bytes.length > MAX_FILE_BYTES) {
     throw new FileRefusal(
       `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`,
     );
   }
   // In a worker thread: reading a large or hostile file never holds up anyone else's request.
-  const sheet = await readSheetInWorker(bytes, { maxRows: kind.maxRows, sheetName: kind.sheetName });
-  const match = matchHeaders(sheet.headers, kind.columns);
+  const sheet = await readSheetInWorker(bytes, {
+    maxRows: kind.maxRows,
+    sheetName: kind.sheetName,
+    headerRow: headerRowRule(kind),
+  });
+  const columns = resolved ?? columnsOfFile(kind.columns, sheet.headers, kind.freeColumns);
+  const match = matchHeaders(sheet.headers, columns);
   if (kind.requiredOneOf && !kind.requiredOneOf.some((key) => match.indexes.has(key))) {
     const names = kind.requiredOneOf.map((key) => `"${kind.columns.find((c) => c.key === key)?.header}"`);
     throw new FileRefusal(
@@ -145,7 +187,7 @@ async function readUploadFile(kind: UploadKind, bytes: Uint8Array): Promise<{ sh
   if (sheet.rows.length === 0) {
     throw new FileRefusal('The file has column headings but no rows. Add a row for each record and upload it again');
   }
-  return { sheet, match };
+  return { sheet, columns, match };
 }
 
 /**
@@ -185,7 +227,8 @@ export async function receiveUpload(
   { checkLater, via = 'page' }: { checkLater?: (uploadId: string) => Promise<void>; via?: string } = {},
 ): Promise<Upload> {
   const kind = kindFor(actor, kindId);
-  const { sheet, match } = await readUploadFile(kind, file.bytes);
+  const read = await readUploadFile(kind, file.bytes);
+  const { sheet, match } = read;
   const upload = await inTransaction(database.db, async (tx) => {
     const created = await tx
       .insertInto('uploads')
@@ -201,6 +244,8 @@ export async function receiveUpload(
         sheet_name: sheet.sheetName ?? null,
         headers: JSON.stringify(sheet.headers),
         unknown_columns: JSON.stringify(match.unknown),
+        columns: JSON.stringify(read.columns),
+        preamble: sheet.preamble ? JSON.stringify(sheet.preamble) : null,
         row_count: sheet.rows.length,
         uploaded_by: actor.userId,
       })
@@ -229,21 +274,52 @@ export async function receiveUpload(
       .execute();
     throw error;
   }
-  if (checkLater && sheet.rows.length > CHECK_IN_REQUEST_MAX_ROWS) {
+  // A kind that looks things up in an outside system is always checked in the background, where
+  // a lookup that does not answer can wait and be tried again.
+  const inBackground = kind.checkIn === 'background' || sheet.rows.length > CHECK_IN_REQUEST_MAX_ROWS;
+  if (checkLater && inBackground) {
     await checkLater(upload.id);
     return upload;
   }
-  return checkUpload(database, actor, upload.id, today, { sheet, match });
+  return checkUpload(database, actor, upload.id, today, read);
 }
 
-/** A sheet row as the kind sees it: each known column's cell by key. */
-function parsedRow(row: SheetRow, match: HeaderMatch, kind: UploadKind): ParsedRow {
+/** A sheet row as the kind sees it: each known column's cell by key, typed ones parsed. */
+function parsedRow(row: SheetRow, { match, columns }: ReadFile): { row: ParsedRow; typeErrors: RowError[] } {
   const cells: Record<string, string> = {};
-  for (const column of kind.columns) {
+  const values: ParsedRow['values'] = {};
+  const typeErrors: RowError[] = [];
+  for (const column of columns) {
     const index = match.indexes.get(column.key);
-    cells[column.key] = index === undefined ? '' : (row.cells[index] ?? '').trim();
+    const text = index === undefined ? '' : (row.cells[index] ?? '').trim();
+    cells[column.key] = text;
+    if (!column.type || text === '') continue;
+    const parsed = parseTypedCell(column.type, text);
+    if (parsed.ok) values[column.key] = parsed.value;
+    else typeErrors.push({ column: column.key, message: `${column.header}: ${parsed.message}` });
   }
-  return { rowNumber: row.rowNumber, cells, has: (key: string) => match.indexes.has(key) };
+  return { row: { rowNumber: row.rowNumber, cells, values, has: (key) => match.indexes.has(key) }, typeErrors };
+}
+
+/** The kind's outcome for a row, with the cells that did not parse as their type as errors too. */
+function withTypeErrors(outcome: RowOutcome<unknown>, typeErrors: RowError[]): RowOutcome<unknown> {
+  if (typeErrors.length === 0) return outcome;
+  const columns = new Set(typeErrors.map((error) => error.column));
+  const kindErrors = outcome.outcome === 'error' ? outcome.errors.filter((e) => !columns.has(e.column)) : [];
+  return { outcome: 'error', errors: [...typeErrors, ...kindErrors], recordKey: outcome.recordKey };
+}
+
+/** The header block's labelled values and text rows, from the rows above the header row. */
+export function headerBlockValues(block: HeaderBlock, preamble: string[][]): HeaderBlockValues {
+  const labels = new Map(block.labels.map((label) => [normaliseHeader(label), label]));
+  const values: Record<string, string> = Object.fromEntries(block.labels.map((label) => [label, '']));
+  const text: string[] = [];
+  for (const cells of preamble) {
+    const label = labels.get(normaliseHeader(cells[0] ?? ''));
+    if (label) values[label] = (cells[1] ?? '').trim();
+    else if ((cells[0] ?? '').trim() && text.length < block.textRows) text.push(cells[0].trim());
+  }
+  return { values, text };
 }
 
 /** The other rows of a repeated record, for its message: the first few, then how many more. */
@@ -287,9 +363,10 @@ async function checkAndStage(
   kind: UploadKind,
   ctx: UploadContext,
   uploadId: string,
-  { sheet, match }: { sheet: Sheet; match: HeaderMatch },
+  file: ReadFile,
   onProgress?: (rowsChecked: number) => Promise<void>,
 ) {
+  const { sheet, match } = file;
   const columnIndex = (key?: string) => (key === undefined ? null : (match.indexes.get(key) ?? null));
   const counts = { change: 0, skip: 0, error: 0 };
   // For the one-row-per-record rule: the first row that found each record, with its outcome,
@@ -302,13 +379,13 @@ async function checkAndStage(
   // The kind's one lookup for the whole file (its rows read from the compact copy), then each row
   // checked as COPY asks for it, so only the rows in flight exist as objects.
   const parsedRows = function* () {
-    for (const row of sheet.rows) yield parsedRow(row, match, kind);
+    for (const row of sheet.rows) yield parsedRow(row, file);
   };
   const checkRow = await kind.startCheck(
     ctx,
     (async function* () {
       let read = 0;
-      for (const row of parsedRows()) {
+      for (const { row } of parsedRows()) {
         yield row;
         if (++read % YIELD_EVERY === 0) await yieldToOthers();
       }
@@ -316,8 +393,8 @@ async function checkAndStage(
   );
   const checkedRows = async function* () {
     let checked = 0;
-    for (const row of parsedRows()) {
-      const outcome = checkRow(row);
+    for (const { row, typeErrors } of parsedRows()) {
+      const outcome = withTypeErrors(checkRow(row), typeErrors);
       counts[outcome.outcome]++;
       if (kind.oneRowPerRecord && outcome.recordKey) {
         const packed = row.rowNumber * 4 + OUTCOMES.indexOf(outcome.outcome);
@@ -385,11 +462,15 @@ export async function checkUpload(
   actor: Actor,
   uploadId: string,
   today: string,
-  read?: { sheet: Sheet; match: HeaderMatch },
-  { heartbeatEveryMs = heartbeatEvery(STALLED_CHECK_RULES.staleAfterMs) }: { heartbeatEveryMs?: number } = {},
+  read?: ReadFile,
+  {
+    heartbeatEveryMs = heartbeatEvery(STALLED_CHECK_RULES.staleAfterMs),
+    adapters = {},
+  }: { heartbeatEveryMs?: number; adapters?: Partial<LookupAdapters> } = {},
 ): Promise<Upload> {
   const db = database.db;
-  const kind = kindFor(actor, (await findUpload(db, actor, uploadId)).kind);
+  const upload = await findUpload(db, actor, uploadId);
+  const kind = kindFor(actor, upload.kind);
   const started = await db
     .updateTable('uploads')
     .set((eb) => ({ state: 'checking', check_attempts: eb('check_attempts', '+', 1), check_heartbeat_at: sql`now()` }))
@@ -406,7 +487,8 @@ export async function checkUpload(
     .where('check_attempts', '=', attempt);
   const heartbeat = keepCheckAlive(db, uploadId, attempt, heartbeatEveryMs);
   try {
-    const file = read ?? (await readStoredFile(database, kind, uploadId));
+    const file = read ?? (await readStoredFile(database, kind, uploadId, storedColumns(upload)));
+    const headerBlock = kind.headerBlock ? headerBlockValues(kind.headerBlock, file.sheet.preamble ?? []) : undefined;
     const rowCount = file.sheet.rows.length;
     // In a job, the progress page shows how far the check has gone.
     const onProgress = read
@@ -414,7 +496,8 @@ export async function checkUpload(
       : async (rowsChecked: number) => {
           await thisAttempt.set({ rows_checked: rowsChecked, check_heartbeat_at: sql`now()` }).execute();
         };
-    const counts = await checkAndStage(database, kind, { db, actor, today }, uploadId, file, onProgress);
+    const ctx = { db, actor, today, headerBlock, adapters };
+    const counts = await checkAndStage(database, kind, ctx, uploadId, file, onProgress);
     const checked = await thisAttempt
       .set({
         state: 'checked',
@@ -429,6 +512,7 @@ export async function checkUpload(
     // Cancelled meanwhile (or given up on and started again): what it is now stands.
     return checked ?? (await findUpload(db, actor, uploadId));
   } catch (error) {
+    if (error instanceof LookupUnavailable) return waitForLookup(db, actor, upload, attempt, error);
     await thisAttempt
       .set({
         state: 'failed',
@@ -440,6 +524,40 @@ export async function checkUpload(
   } finally {
     heartbeat.stop();
   }
+}
+
+/** A check whose outside lookup did not answer waits this long before its next try, then twice as long each time. */
+export const LOOKUP_RETRY_FIRST_MS = 60_000;
+const LOOKUP_RETRY_MAX_MS = 30 * 60_000;
+
+/**
+ * The outside system did not answer: the upload waits (it has not failed) and is checked again
+ * once retry_at has passed (stalled-checks.ts's sweep queues it), with a message on its page.
+ */
+async function waitForLookup(
+  db: Kysely<DB>,
+  actor: Actor,
+  upload: Upload,
+  attempt: number,
+  error: LookupUnavailable,
+): Promise<Upload> {
+  const delayMs = Math.min(LOOKUP_RETRY_MAX_MS, LOOKUP_RETRY_FIRST_MS * 2 ** upload.lookup_failures);
+  const retryAt = new Date(Date.now() + delayMs);
+  const minutes = Math.round(delayMs / 60_000);
+  await db
+    .updateTable('uploads')
+    .set((eb) => ({
+      state: 'waiting',
+      retry_at: retryAt,
+      lookup_failures: eb('lookup_failures', '+', 1),
+      rows_checked: 0,
+      failure_message: `${error.system} did not answer, so your file could not be checked yet. Rollbook will try again in ${minutes} ${minutes === 1 ? 'minute' : 'minutes'}: you do not need to upload it again`,
+    }))
+    .where('id', '=', upload.id)
+    .where('state', '=', 'checking')
+    .where('check_attempts', '=', attempt)
+    .execute();
+  return findUpload(db, actor, upload.id);
 }
 
 export type CommitResult = { state: 'committed'; committed: number } | { state: 'checked'; stale: number };
@@ -569,7 +687,7 @@ export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: strin
     .updateTable('uploads')
     .set({ state: 'cancelled', ended_at: new Date() })
     .where('id', '=', uploadId)
-    .where('state', 'in', ['received', 'checking', 'checked', 'failed'])
+    .where('state', 'in', ['received', 'checking', 'waiting', 'checked', 'failed'])
     .returning('id')
     .executeTakeFirst();
   if (!cancelled) throw new UploadConflict('This upload has been submitted, so it cannot be cancelled');

@@ -7,7 +7,7 @@ import type { DB } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { ERRORS_HEADER, RESULT_HEADER } from './headers.ts';
-import { findUpload, inBatches, kindFor, readStoredFile } from './pipeline.ts';
+import { findUpload, inBatches, kindFor, readStoredFile, storedColumns } from './pipeline.ts';
 import { streamCsv } from './sheets/csv.ts';
 import type { TextEncoding } from './sheets/encoding.ts';
 import type { Sheet } from './sheets/sheet.ts';
@@ -108,14 +108,16 @@ export async function streamErrorReport(
   const upload = await findUpload(db, actor, uploadId);
   if (upload.purged_at) throw new NotFoundError('Report');
   // The user's own rows come from their stored file; each row's result from the staged rows.
-  const { sheet } = await readStoredFile(database, kindFor(actor, upload.kind), uploadId);
+  const { sheet } = await readStoredFile(database, kindFor(actor, upload.kind), uploadId, storedColumns(upload));
+  // A header block above the header row comes back as the user wrote it.
+  const above = Array.isArray(upload.preamble) ? (upload.preamble as string[][]) : [];
   const headers = [...(upload.headers as string[]), RESULT_HEADER, ERRORS_HEADER];
   const lines = reportLines(db, sheet, uploadId, (upload.headers as string[]).length);
   if (upload.file_format === 'xlsx') {
     return {
       fileName: reportName(upload.file_name, 'xlsx'),
       contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      body: streamXlsx(upload.sheet_name ?? 'Sheet1', headers, lines),
+      body: streamXlsx(upload.sheet_name ?? 'Sheet1', headers, lines, { above }),
     };
   }
   const encoding = (upload.encoding ?? 'utf-8') as TextEncoding;
@@ -128,7 +130,7 @@ export async function streamErrorReport(
         (async function* () {
           for await (const line of lines) yield line.cells;
         })(),
-        { delimiter: upload.delimiter ?? ',', encoding },
+        { delimiter: upload.delimiter ?? ',', encoding, above },
       ),
       { objectMode: false },
     ),

@@ -57,8 +57,9 @@ const olderThan = (ms: number) => sql<Date>`now() - ${ms} * interval '1 millisec
 
 /**
  * Finds the checks that stopped: those started too often become failed, with a message telling
- * the user to upload the file again; the others go back to received. Returns the uploads that
- * need a check queued: those just moved back, and received uploads older than receivedAfterMs.
+ * the user to upload the file again; the others go back to received, as do waiting uploads whose
+ * time to try their outside lookup again has come. Returns the uploads that need a check queued:
+ * those just moved back, and received uploads older than receivedAfterMs.
  * Each move is a guarded UPDATE, so sweeps running at once in several processes move each
  * upload once; a check that is slow but alive keeps its heartbeat fresh and is left alone.
  */
@@ -83,6 +84,14 @@ export async function sweepStalledChecks(
     .where('check_attempts', '<', rules.maxAttempts)
     .returning('id')
     .execute();
+  // Checks waiting for an outside system to answer again, once their time has come.
+  const retried = await db
+    .updateTable('uploads')
+    .set({ state: 'received', retry_at: null })
+    .where('state', '=', 'waiting')
+    .where('retry_at', '<=', sql<Date>`now()`)
+    .returning('id')
+    .execute();
   const waiting = await db
     .selectFrom('uploads')
     .select('id')
@@ -90,6 +99,6 @@ export async function sweepStalledChecks(
     .where('created_at', '<', olderThan(rules.receivedAfterMs))
     .orderBy('created_at')
     .execute();
-  const resume = [...new Set([...moved, ...waiting].map((upload) => upload.id))];
+  const resume = [...new Set([...moved, ...retried, ...waiting].map((upload) => upload.id))];
   return { resume, failed: failed.map((upload) => upload.id) };
 }

@@ -58,9 +58,13 @@ export async function templateFile(
 ): Promise<ReportFile> {
   const kind = kindFor(actor, kindId);
   const { options } = await templateOptions(db, actor, kind, given, today);
-  const rows = await kind.template({ db, actor, today }, options);
+  const ctx = { db, actor, today };
+  const rows = await kind.template(ctx, options);
   const headers = kind.columns.map((column) => column.header);
   const name = kind.templateFileName(actor, options);
+  // A header block: each label with its value (as far as the kind knows it), then room for text.
+  const values = kind.headerBlock ? ((await kind.templateHeaderBlock?.(ctx)) ?? {}) : {};
+  const above = kind.headerBlock ? [...kind.headerBlock.labels.map((label) => [label, values[label] ?? '']), []] : [];
   if (format === 'xlsx') {
     return {
       fileName: `${name}.xlsx`,
@@ -69,8 +73,9 @@ export async function templateFile(
         kind.sheetName,
         headers,
         rows.map((cells) => ({ cells })),
+        { above },
       ),
     };
   }
-  return { fileName: `${name}.csv`, contentType: 'text/csv; charset=utf-8', body: writeCsv(headers, rows) };
+  return { fileName: `${name}.csv`, contentType: 'text/csv; charset=utf-8', body: writeCsv(headers, rows, { above }) };
 }

@@ -380,7 +380,7 @@ describe('API v1', () => {
     assert.deepEqual(format.json(), { errors: [{ message: 'format must be csv or xlsx' }] });
     const state = await api('GET', '/api/v1/uploads?state=finished');
     assert.equal(state.statusCode, 422);
-    assert.match(state.json().errors[0].message, /^state must be one of received, checking, checked/);
+    assert.match(state.json().errors[0].message, /^state must be one of received, checking, waiting, checked/);
     assert.equal((await api('GET', '/api/v1/uploads?page=0')).statusCode, 422);
     assert.equal((await api('GET', '/api/v1/uploads?page=2')).json().meta.page, 2);
 

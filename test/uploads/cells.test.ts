@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
+  type CellResult,
   excelSerialToIsoDate,
   foldText,
   parseDate,
@@ -10,6 +11,7 @@ import {
   parseUrn,
   sameText,
 } from '../../src/uploads/cells/cells.ts';
+import { type CellType, parseTypedCell, parseUpn } from '../../src/uploads/cells/types.ts';
 
 const NOT_A_DATE = (value: string) => `"${value}" is not a date. Write it as day/month/year, like 27/3/2025`;
 const NOT_REAL = (value: string) => `"${value}" is not a real date. Check the day and month`;
@@ -190,5 +192,46 @@ describe('URNs', () => {
         message: `"${text}" is not a URN. A URN is 6 digits, like 100001`,
       });
     }
+  });
+});
+
+/** The message of a cell that did not parse. */
+function messageOf(result: CellResult<unknown>): string {
+  assert.equal(result.ok, false, 'the cell does not parse');
+  return result.ok ? '' : result.message;
+}
+
+describe('typed cells', () => {
+  it('checks a UPN’s check letter by the rule, temporary UPNs included', () => {
+    assert.deepEqual(parseUpn('B801200005001'), { ok: true, value: 'B801200005001' });
+    assert.deepEqual(parseUpn(' b8012 0000 5001 '), { ok: true, value: 'B801200005001' });
+    assert.deepEqual(parseUpn('M80120000500A'), { ok: true, value: 'M80120000500A' });
+    assert.match(messageOf(parseUpn('A801200005001')), /check letter does not match/);
+    assert.match(messageOf(parseUpn('B80120000500')), /is not a UPN. A UPN is 13 characters/);
+    assert.match(messageOf(parseUpn('B80120000500I')), /its last character cannot be I/);
+  });
+
+  it('parses each type, with a message that names the value and what would do', () => {
+    const yearGroup: CellType = {
+      type: 'enum',
+      values: [
+        { value: 'Reception', also: ['R'] },
+        { value: 'Year 1', also: ['Y1'] },
+      ],
+    };
+    assert.deepEqual(parseTypedCell(yearGroup, ' y1 '), { ok: true, value: 'Year 1' });
+    assert.match(
+      messageOf(parseTypedCell(yearGroup, 'Y7')),
+      /"Y7" is not one of the choices. Write Reception or Year 1/,
+    );
+    assert.deepEqual(parseTypedCell({ type: 'decimal', places: 2 }, '1,234.5'), { ok: true, value: 1234.5 });
+    assert.match(messageOf(parseTypedCell({ type: 'decimal', places: 2 }, '1.234')), /at most 2 decimal places/);
+    assert.match(messageOf(parseTypedCell({ type: 'decimal', places: 0 }, '1.5')), /not a whole number/);
+    assert.match(messageOf(parseTypedCell({ type: 'text', max: 5 }, 'abcdef')), /6 characters long. Shorten it to 5/);
+    assert.deepEqual(parseTypedCell({ type: 'ukprn' }, '10000001'), { ok: true, value: '10000001' });
+    assert.match(messageOf(parseTypedCell({ type: 'ukprn' }, '20000001')), /not a UKPRN/);
+    assert.match(messageOf(parseTypedCell({ type: 'email' }, 'not-an-email')), /not an email address/);
+    assert.deepEqual(parseTypedCell({ type: 'date' }, '27/3/2025'), { ok: true, value: '2025-03-27' });
+    assert.deepEqual(parseTypedCell({ type: 'urn' }, '100001'), { ok: true, value: '100001' });
   });
 });

@@ -11,6 +11,7 @@ import * as traineesRoomToUpdate from './0007-trainees-room-to-update.ts';
 import * as placements from './0008-placements.ts';
 import * as checkHeartbeat from './0009-check-heartbeat.ts';
 import * as uploadFileParts from './0010-upload-file-parts.ts';
+import * as uploadContract from './0011-upload-contract.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0008-placements': placements,
   '0009-check-heartbeat': checkHeartbeat,
   '0010-upload-file-parts': uploadFileParts,
+  '0011-upload-contract': uploadContract,
 };

@@ -6,14 +6,24 @@ import type { UploadKind } from './kind.ts';
 import { placements } from './placements/kind.ts';
 import { qtsRecommendations } from './qts-recommendations/kind.ts';
 
-const KINDS: readonly UploadKind[] = [qtsRecommendations, placements, hesaPlacements];
-
-const BY_ID = new Map(KINDS.map((kind) => [kind.id, kind]));
+const KINDS = new Map<string, UploadKind>(
+  [qtsRecommendations, placements, hesaPlacements].map((kind) => [kind.id, kind]),
+);
 
 export function findKind(id: string): UploadKind | undefined {
-  return BY_ID.get(id);
+  return KINDS.get(id);
 }
 
-export function allKinds(): readonly UploadKind[] {
-  return KINDS;
+export function allKinds(): UploadKind[] {
+  return [...KINDS.values()];
+}
+
+/**
+ * For tests of the pipeline itself: a kind defined in a test joins the registry until the
+ * returned function is called. The app never calls it.
+ */
+export function registerKindForTest(kind: UploadKind): () => void {
+  if (KINDS.has(kind.id)) throw new Error(`There is already an upload kind ${kind.id}`);
+  KINDS.set(kind.id, kind);
+  return () => KINDS.delete(kind.id);
 }

@@ -5,21 +5,67 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrganisationType } from '../../db/schema.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
-import type { ColumnSpec } from '../headers.ts';
+import type { TeachingRecord } from '../../integrations/teaching-record/teaching-record.ts';
+import type { CellValue } from '../cells/types.ts';
+import type { ColumnSpec, FreeColumns } from '../headers.ts';
 
 export interface UploadContext {
   db: Kysely<DB>;
   actor: Actor;
   /** Today's date in England, yyyy-mm-dd: fixed for the whole upload. */
   today: string;
+  /** The file's header block, for a kind that has one. */
+  headerBlock?: HeaderBlockValues;
+  /** The outside systems the kind declared in `uses`, when checking. */
+  adapters?: Partial<LookupAdapters>;
 }
 
 export interface ParsedRow {
   rowNumber: number;
   /** Each known column's cell, trimmed, by column key ('' when the column is absent). */
   cells: Record<string, string>;
+  /**
+   * Each typed column's value, parsed by its type (see cells/types.ts); undefined when the cell
+   * is empty or does not parse (the pipeline reports that itself).
+   */
+  values: Record<string, CellValue | undefined>;
   /** Whether the column is in the file at all (an absent column is not a blank cell). */
   has: (key: string) => boolean;
+}
+
+/** Rows above the header row: label/value rows, then rows of free text. */
+export interface HeaderBlock {
+  /** The labels of the label/value rows (label in the first cell, value in the second), in order. */
+  labels: string[];
+  /** How many rows of free text may follow them (each in its first cell). */
+  textRows: number;
+}
+
+export interface HeaderBlockValues {
+  /** Each label's value as the file gives it ('' when absent), by label. */
+  values: Record<string, string>;
+  /** The free-text rows, in order. */
+  text: string[];
+}
+
+/** Outside systems a kind's lookup may use; the kind names those it needs in `uses`. */
+export interface LookupAdapters {
+  teachingRecord: TeachingRecord;
+}
+
+/**
+ * An outside lookup failed for a passing reason (a timeout, a refused connection, a 5xx): the
+ * upload waits and its check is tried again later. Thrown by a kind's prepare.
+ */
+export class LookupUnavailable extends Error {
+  /** Who did not answer, as users know it ("the Teaching Record System"). */
+  readonly system: string;
+  constructor(system: string, cause?: unknown) {
+    super(`${system} did not answer`);
+    this.name = 'LookupUnavailable';
+    this.system = system;
+    this.cause = cause;
+  }
 }
 
 export type RowOutcome<Change> = (
@@ -111,8 +157,23 @@ export interface AfterCommit {
 export interface KindDefinition<Change, Lookup> {
   id: string;
   title: string;
+  /** For the API's documentation: what the template lists and what a row of the sheet does. */
+  apiDescription?: string;
   allowedFor: OrganisationType[];
   columns: ColumnSpec[];
+  /** Columns each file may name itself (a school's own fields), after the fixed ones. */
+  freeColumns?: FreeColumns;
+  /** Rows above the header row: written into templates and error reports, read into ctx.headerBlock. */
+  headerBlock?: HeaderBlock;
+  /** The header block of a template, label by label (say, the school's name). */
+  templateHeaderBlock?(ctx: UploadContext): Promise<Record<string, string>>;
+  /** Outside systems the kind's prepare looks things up in. */
+  uses?: (keyof LookupAdapters)[];
+  /**
+   * Where files are checked: small ones while the user waits and large ones in the background
+   * (the default), or always in the background (a kind that uses an outside system).
+   */
+  checkIn?: 'request-or-background' | 'background';
   maxRows: number;
   /** The file must have at least one of these columns (keys), e.g. a TRN or a trainee ID. */
   requiredOneOf?: string[];

@@ -8,8 +8,10 @@ import {
   cellTooLong,
   FileRefusal,
   isBlankRow,
+  isHeaderRow,
   MAX_CELL_CHARS,
   neutraliseFormula,
+  noHeaderRow,
   type ReadLimits,
   restoreNeutralised,
   type Sheet,
@@ -34,6 +36,7 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
   let delimiter = ',';
   let headers: string[] | undefined;
   const rows = new SheetRows();
+  const preamble: string[][] = [];
   let recordNumber = 0;
   let refusal: FileRefusal | undefined;
   const notCsv = () =>
@@ -64,6 +67,17 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
           refusal = cellTooLong(recordNumber);
           return parser.abort();
         }
+        if (!headers && limits.headerRow) {
+          // Below a header block: every row is kept as it is until the heading row.
+          if (!isHeaderRow(cells, limits.headerRow)) {
+            preamble.push(cells);
+            if (preamble.length > limits.headerRow.maxRowsAbove) {
+              refusal = noHeaderRow(limits.headerRow);
+              return parser.abort();
+            }
+            return;
+          }
+        }
         if (isBlankRow(cells)) return;
         if (!headers) {
           if (DELIMITERS.includes(meta.delimiter)) delimiter = meta.delimiter;
@@ -84,7 +98,7 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
   }).finally(() => text.destroy());
   if (refusal) throw refusal;
   if (!headers) throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
-  return { format: 'csv', encoding, delimiter, headers, rows };
+  return { format: 'csv', encoding, delimiter, headers, rows, ...(limits.headerRow ? { preamble } : {}) };
 }
 
 /** The byte order mark each encoding starts a file with. */
@@ -112,6 +126,8 @@ function encode(text: string, encoding: TextEncoding): Buffer {
 interface CsvOptions {
   delimiter?: string;
   encoding?: TextEncoding;
+  /** Rows above the header row (a kind's header block), written first. */
+  above?: string[][];
 }
 
 /** CSV lines for these rows, each ending in CRLF, every cell made safe from formula injection. */
@@ -125,9 +141,9 @@ function csvLines(rows: string[][], delimiter: string): string {
 export function writeCsv(
   headers: string[],
   rows: Iterable<string[]>,
-  { delimiter = ',', encoding = 'utf-8-bom' }: CsvOptions = {},
+  { delimiter = ',', encoding = 'utf-8-bom', above = [] }: CsvOptions = {},
 ): Buffer {
-  return Buffer.concat([BOMS[encoding], encode(csvLines([headers, ...rows], delimiter), encoding)]);
+  return Buffer.concat([BOMS[encoding], encode(csvLines([...above, headers, ...rows], delimiter), encoding)]);
 }
 
 /** Rows written to CSV text at a time by streamCsv. */
@@ -140,9 +156,9 @@ const STREAM_BATCH = 200;
 export async function* streamCsv(
   headers: string[],
   rows: AsyncIterable<string[]> | Iterable<string[]>,
-  { delimiter = ',', encoding = 'utf-8-bom' }: CsvOptions = {},
+  { delimiter = ',', encoding = 'utf-8-bom', above = [] }: CsvOptions = {},
 ): AsyncGenerator<Buffer> {
-  yield Buffer.concat([BOMS[encoding], encode(csvLines([headers], delimiter), encoding)]);
+  yield Buffer.concat([BOMS[encoding], encode(csvLines([...above, headers], delimiter), encoding)]);
   let batch: string[][] = [];
   for await (const row of rows) {
     batch.push(row);

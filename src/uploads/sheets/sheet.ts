@@ -17,8 +17,38 @@ export interface Sheet {
   /** XLSX only: the worksheet read. */
   sheetName?: string;
   headers: string[];
+  /** Rows above the header row (a kind's header block), as they are, blank ones included. */
+  preamble?: string[][];
   /** Data rows, blank rows left out (their numbers are skipped, not reused). */
   rows: SheetRows;
+}
+
+/** Headings compared as people mean them: case, spaces and punctuation ignored. */
+export function normaliseHeader(header: string): string {
+  return header
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, '');
+}
+
+/**
+ * How to find the header row below a header block: the first row holding, for each required
+ * column, one of its names (normalised), within so many rows of the top.
+ */
+export interface HeaderRowRule {
+  required: string[][];
+  maxRowsAbove: number;
+}
+
+export function isHeaderRow(cells: string[], rule: HeaderRowRule): boolean {
+  const names = new Set(cells.map(normaliseHeader));
+  return rule.required.every((column) => column.some((name) => names.has(name)));
+}
+
+export function noHeaderRow(rule: HeaderRowRule): FileRefusal {
+  return new FileRefusal(
+    `The file has no row of column headings in its first ${rule.maxRowsAbove + 1} rows. Keep the heading row from the template, below the details at the top`,
+  );
 }
 
 /** Between a row's cells in SheetRows: no spreadsheet text holds it (a CSV with one is refused). */
@@ -148,6 +178,8 @@ export interface ReadLimits {
   maxRows: number;
   /** XLSX: prefer the worksheet with this name, else the first. */
   sheetName?: string;
+  /** A kind with a header block: the header row is found by its headings, not taken as the first row. */
+  headerRow?: HeaderRowRule;
 }
 
 /** The file as a whole cannot be used. Nothing is stored; the message says what to do. */

@@ -20,7 +20,9 @@ import { excelSerialToIsoDate } from '../cells/cells.ts';
 import {
   FileRefusal,
   isBlankRow,
+  isHeaderRow,
   neutraliseFormula,
+  noHeaderRow,
   type ReadLimits,
   restoreNeutralised,
   type Sheet,
@@ -449,11 +451,25 @@ export async function readXlsx(bytes: Uint8Array, limits: ReadLimits): Promise<S
     );
   let headers: string[] | undefined;
   const rows = new SheetRows();
+  const preamble: string[][] = [];
+  let preambleRows = 0;
   try {
     for await (const sheet of reader) {
       for await (const row of sheet) {
         if (failure) throw failure;
         const cells = rowCells(row, date1904);
+        if (!headers && limits.headerRow && !isHeaderRow(cells, limits.headerRow)) {
+          // Below a header block: rows are kept as they are until the heading row (blank rows
+          // between them come back as such, by their numbers).
+          while (preambleRows < row.number - 1) {
+            preamble.push([]);
+            preambleRows++;
+          }
+          preamble.push(cells);
+          preambleRows++;
+          if (preamble.length > limits.headerRow.maxRowsAbove) throw noHeaderRow(limits.headerRow);
+          continue;
+        }
         if (isBlankRow(cells)) continue;
         if (!headers) {
           // Header cells after the last one with a heading are formatting, not columns.
@@ -475,7 +491,7 @@ export async function readXlsx(bytes: Uint8Array, limits: ReadLimits): Promise<S
   }
   if (failure) throw failure;
   if (!headers) throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
-  return { format: 'xlsx', sheetName: worksheet.name, headers, rows };
+  return { format: 'xlsx', sheetName: worksheet.name, headers, rows, ...(limits.headerRow ? { preamble } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -549,6 +565,7 @@ export async function writeXlsx(
   sheetName: string,
   headers: string[],
   rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>,
+  options: XlsxOptions = {},
 ): Promise<Buffer> {
   // The compressor's chunks are slices of larger shared buffers (64 KB pools), which kept would
   // hold several times the file in memory: every megabyte or so they are copied into one buffer.
@@ -560,7 +577,7 @@ export async function writeXlsx(
     pending = [];
     pendingBytes = 0;
   };
-  for await (const chunk of streamXlsx(sheetName, headers, rows)) {
+  for await (const chunk of streamXlsx(sheetName, headers, rows, options)) {
     pending.push(chunk as Buffer);
     pendingBytes += (chunk as Buffer).length;
     if (pendingBytes >= 1024 * 1024) compact();
@@ -577,10 +594,16 @@ export function streamXlsx(
   sheetName: string,
   headers: string[],
   rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>,
+  options: XlsxOptions = {},
 ): Readable {
   const output = new PassThrough();
-  writeWorkbook(output, sheetName, headers, rows).catch((error: Error) => output.destroy(error));
+  writeWorkbook(output, sheetName, headers, rows, options).catch((error: Error) => output.destroy(error));
   return output;
+}
+
+export interface XlsxOptions {
+  /** Rows above the header row (a kind's header block), written first as plain text. */
+  above?: string[][];
 }
 
 async function writeWorkbook(
@@ -588,6 +611,7 @@ async function writeWorkbook(
   sheetName: string,
   headers: string[],
   rows: Iterable<XlsxRow> | AsyncIterable<XlsxRow>,
+  { above = [] }: XlsxOptions,
 ): Promise<void> {
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
     stream: output,
@@ -609,13 +633,18 @@ async function writeWorkbook(
     Math.max(longestLine(headers[i] ?? '') + 2, ...sample.map((row) => longestLine(row.cells[i] ?? '') + 2)),
   );
 
+  // The header row stays in view, whatever is above it.
+  const firstRow = above.length + 2;
   const worksheet = workbook.addWorksheet(safeSheetName(sheetName), {
-    views: [{ state: 'frozen', xSplit: 0, ySplit: 1, topLeftCell: 'A2', activeCell: 'A2' }],
+    views: [
+      { state: 'frozen', xSplit: 0, ySplit: firstRow - 1, topLeftCell: `A${firstRow}`, activeCell: `A${firstRow}` },
+    ],
   });
   worksheet.columns = widths.map((width) => ({
     width: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width)),
     style: { numFmt: '@' },
   }));
+  for (const cells of above) worksheet.addRow(cells.map(cellValue)).commit();
   const header = worksheet.addRow(headers.map(cellValue));
   header.font = { bold: true };
   header.commit();

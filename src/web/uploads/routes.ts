@@ -41,6 +41,7 @@ const LINES_PER_GROUP = 200;
 const STATE_TAG_COLOURS: Record<UploadState, string> = {
   received: 'govuk-tag--grey',
   checking: 'govuk-tag--grey',
+  waiting: 'govuk-tag--yellow',
   checked: 'govuk-tag--blue',
   committing: 'govuk-tag--light-blue',
   committed: 'govuk-tag--green',
@@ -52,6 +53,7 @@ const STATE_TAG_COLOURS: Record<UploadState, string> = {
 const SUMMARY_TITLES: Record<UploadState, string> = {
   received: 'Your file is being checked',
   checking: 'Your file is being checked',
+  waiting: 'Your file is waiting to be checked',
   checked: 'Your file has been checked',
   committing: 'Your upload is being submitted',
   committed: 'Upload submitted',
@@ -413,7 +415,8 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   // --- Cancelling ---
 
-  const cancellable = (upload: Upload) => ['received', 'checking', 'checked', 'failed'].includes(upload.state);
+  const cancellable = (upload: Upload) =>
+    ['received', 'checking', 'waiting', 'checked', 'failed'].includes(upload.state);
 
   async function cancelPage(reply: FastifyReply, actor: Actor, upload: Upload, errors?: FormErrors) {
     const kind = kindFor(actor, upload.kind);
