@@ -3,9 +3,10 @@
 // schools sharing a URN (split sites), and one has a placement at a school without a URN.
 import type { Kysely } from 'kysely';
 import type { DB } from './db/schema.ts';
+import { inTransaction } from './db/transaction.ts';
 import { addMonths } from './domain/dates.ts';
 import { SYSTEM } from './domain/organisations/actor.ts';
-import { insertPlacements, type NewPlacement } from './domain/placements/placements.ts';
+import { addPlacements, type NewPlacement } from './domain/placements/placement-changes.ts';
 
 /** Open demo schools (data/demo-schools.csv has URNs 100001 to 100060; every 15th is closed). */
 const SCHOOL_URNS = Array.from({ length: 59 }, (_, i) => String(100002 + i)).filter((urn) => Number(urn) % 15 !== 0);
@@ -51,5 +52,5 @@ export async function loadDemoPlacements(db: Kysely<DB>, via: string): Promise<v
       placements.push(at(first, 1), at(second, 5));
     }
   });
-  await insertPlacements(db, SYSTEM, placements, via);
+  await inTransaction(db, (tx) => addPlacements(tx, SYSTEM, { items: placements }, { via }));
 }

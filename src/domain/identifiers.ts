@@ -8,6 +8,11 @@ export function normaliseUrn(value: string): string | undefined {
   return /^\d{6}$/.test(urn) ? urn : undefined;
 }
 
+/** Why a text is not a URN, as every page and sheet says it. */
+export function notAUrnMessage(text: string): string {
+  return `"${text.trim()}" is not a URN. A URN is 6 digits, like 100001`;
+}
+
 export function normaliseUkprn(value: string): string | undefined {
   const ukprn = strip(value);
   return /^1\d{7}$/.test(ukprn) ? ukprn : undefined;

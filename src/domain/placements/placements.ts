@@ -1,26 +1,29 @@
-// Trainees' school placements, one by one (pages) and many at once (bulk uploads): always read and
-// changed within the provider that holds the trainee, and every change audited.
-import { type Kysely, sql } from 'kysely';
+// Trainees' school placements, one by one (pages): always read and changed within the provider
+// that holds the trainee, and every change audited. Adding goes through the same set-based
+// operations as bulk uploads (placement-changes.ts), and the rules are those of placement-rules.ts.
+import { randomUUID } from 'node:crypto';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import type { DB, Placement } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import { type Changes, type NewEvent, recordEvents } from '../audit/events.ts';
+import { recordEvents } from '../audit/events.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { normalisePostcode, normaliseUrn } from '../identifiers.ts';
-import type { Actor, ActorOrSystem } from '../organisations/actor.ts';
+import type { Actor } from '../organisations/actor.ts';
 import { isUuid } from '../organisations/organisations.ts';
 import { ValidationErrors } from '../organisations/users.ts';
 import { isClosed } from '../schools/search.ts';
+import { addPlacements, detailChanges, type NewPlacement, recheckPlacements } from './placement-changes.ts';
+import {
+  DUPLICATE_PLACEMENT_MESSAGE,
+  findPlacementSchool,
+  lookUpSchools,
+  type PlacementDetails,
+  placementLabel,
+  SCHOOL_NAME_MAX_LENGTH,
+  tidySchoolName,
+} from './placement-rules.ts';
 
-/** Where and when: a school of the register by URN, or a school without one by name and postcode. */
-export interface PlacementDetails {
-  urn: string | null;
-  schoolName: string | null;
-  postcode: string | null;
-  startDate: string | null;
-  endDate: string | null;
-}
-
-/** What a form or a row gives, before it is checked. */
+/** What a form gives, before it is checked. */
 export interface PlacementInput {
   urn?: string | null;
   schoolName?: string | null;
@@ -43,13 +46,12 @@ export interface PlacementView extends PlacementDetails {
   unknownUrn: boolean;
 }
 
-export const SCHOOL_NAME_MAX_LENGTH = 200;
 const VIA_PAGE = 'trainee page';
 
-export const DUPLICATE_PLACEMENT_MESSAGE =
-  'This trainee already has a placement at this school with the same dates. Change the school or the dates, or go back: there is nothing to add';
-
 const text = (value: string | null | undefined) => (value ?? '').trim();
+
+/** A message that starts a sentence on a page. */
+const sentence = (message: string) => message.charAt(0).toUpperCase() + message.slice(1);
 
 /** The provider an actor acts for; anyone else has no trainees, so no placements. */
 function providerId(actor: Actor): string {
@@ -59,8 +61,7 @@ function providerId(actor: Actor): string {
 
 /** The school of a placement in one line, as pages and the audit log name it. */
 export function placementSchoolText(placement: Pick<PlacementView, 'displayName' | 'urn' | 'displayPostcode'>) {
-  const where = placement.urn ? `URN ${placement.urn}` : placement.displayPostcode;
-  return where ? `${placement.displayName} (${where})` : placement.displayName;
+  return placementLabel({ urn: placement.urn, name: placement.displayName, postcode: placement.displayPostcode });
 }
 
 /**
@@ -74,22 +75,16 @@ export async function checkPlacementDetails(db: Kysely<DB>, input: PlacementInpu
   let schoolName: string | null = null;
   let postcode: string | null = null;
   if (urnText) {
-    urn = normaliseUrn(urnText) ?? null;
-    if (!urn) {
-      errors.push(new DomainError(`“${urnText}” is not a URN. A URN is 6 digits, like 100001`, 'urn'));
-    } else {
-      const known = await db.selectFrom('schools').select('urn').where('urn', '=', urn).executeTakeFirst();
-      if (!known) {
-        errors.push(
-          new DomainError(
-            `There is no school with URN ${urn} in the register. Search for the school again, or enter a school without a URN`,
-            'urn',
-          ),
-        );
-      }
-    }
+    const given = normaliseUrn(urnText);
+    const found = findPlacementSchool(
+      urnText,
+      given ? await lookUpSchools(db, [given]) : new Map(),
+      'Search for the school again, or enter a school without a URN',
+    );
+    if ('problem' in found) errors.push(new DomainError(sentence(found.problem), 'urn'));
+    else urn = found.urn;
   } else {
-    schoolName = text(input.schoolName).replace(/\s+/g, ' ');
+    schoolName = tidySchoolName(text(input.schoolName));
     const postcodeText = text(input.postcode);
     if (!schoolName) errors.push(new DomainError('Enter the school’s name', 'schoolName'));
     else if (schoolName.length > SCHOOL_NAME_MAX_LENGTH) {
@@ -188,114 +183,12 @@ export async function findPlacement(
   return toView(row);
 }
 
-/** True when the trainee already has a placement with exactly these details (other than `except`). */
-async function isDuplicate(
-  db: Kysely<DB>,
-  traineeId: string,
-  details: PlacementDetails,
-  except?: string,
-): Promise<boolean> {
-  const { rows } = await sql<{ id: string }>`
-    select id from placements
-    where trainee_id = ${traineeId}
-      and school_urn is not distinct from ${details.urn}
-      and lower(school_name) is not distinct from lower(${details.schoolName}::text)
-      and school_postcode is not distinct from ${details.postcode}
-      and start_date is not distinct from ${details.startDate}::date
-      and end_date is not distinct from ${details.endDate}::date
-      ${except ? sql`and id <> ${except}` : sql``}
-    limit 1
-  `.execute(db);
-  return rows.length > 0;
-}
-
-const FIELDS: [keyof PlacementDetails, string][] = [
-  ['urn', 'school_urn'],
-  ['schoolName', 'school_name'],
-  ['postcode', 'school_postcode'],
-  ['startDate', 'start_date'],
-  ['endDate', 'end_date'],
-];
-
-/** The audit log's from → to for each detail that differs (a new placement has only `to`s). */
-function detailChanges(from: PlacementDetails | null, to: PlacementDetails | null): Changes {
-  const changes: Changes = {};
-  for (const [key, column] of FIELDS) {
-    const before = from?.[key] ?? null;
-    const after = to?.[key] ?? null;
-    if (before === after) continue;
-    changes[column] = {
-      ...(from && before !== null ? { from: before } : {}),
-      ...(to && after !== null ? { to: after } : {}),
-    };
-  }
-  return changes;
-}
-
-/** A placement to add in bulk: the trainee must already be known to belong to the provider. */
-export interface NewPlacement extends PlacementDetails {
-  traineeId: string;
-  providerId: string;
-  /** The upload that adds it, so that undoing the upload removes exactly these. */
-  addedByUpload?: string | null;
-}
-
-const INSERT_BATCH = 5_000;
-
-/**
- * Adds placements set-based, one statement per batch, with an audit event for each added
- * ('placement added' on the trainee). One identical to a placement the trainee already has is
- * left out, not an error. Returns the ids of those added, with their trainees.
- */
-export async function insertPlacements(
-  db: Kysely<DB>,
-  actor: ActorOrSystem,
-  placements: NewPlacement[],
-  via: string,
-): Promise<{ id: string; traineeId: string }[]> {
-  const added: { id: string; traineeId: string }[] = [];
-  for (let start = 0; start < placements.length; start += INSERT_BATCH) {
-    const batch = placements.slice(start, start + INSERT_BATCH);
-    const col = <K extends keyof NewPlacement>(key: K) => batch.map((p) => p[key] ?? null);
-    const { rows } = await sql<{
-      id: string;
-      trainee_id: string;
-      provider_id: string;
-      school_urn: string | null;
-      school_name: string | null;
-      school_postcode: string | null;
-      start_date: string | null;
-      end_date: string | null;
-    }>`
-      insert into placements (trainee_id, provider_id, school_urn, school_name, school_postcode, start_date, end_date,
-        added_by_upload)
-      select * from unnest(
-        ${col('traineeId')}::uuid[], ${col('providerId')}::uuid[], ${col('urn')}::text[], ${col('schoolName')}::text[],
-        ${col('postcode')}::text[], ${col('startDate')}::date[], ${col('endDate')}::date[], ${col('addedByUpload')}::uuid[]
-      )
-      on conflict do nothing
-      returning id, trainee_id, provider_id, school_urn, school_name, school_postcode, start_date, end_date
-    `.execute(db);
-    const events: NewEvent[] = rows.map((row) => ({
-      organisationId: row.provider_id,
-      subjectType: 'trainee',
-      subjectId: row.trainee_id,
-      action: 'placement added',
-      changes: {
-        placement_id: { to: row.id },
-        ...detailChanges(null, {
-          urn: row.school_urn,
-          schoolName: row.school_name,
-          postcode: row.school_postcode,
-          startDate: row.start_date,
-          endDate: row.end_date,
-        }),
-      },
-    }));
-    await recordEvents(db, actor, via, events);
-    added.push(...rows.map((row) => ({ id: row.id, traineeId: row.trainee_id })));
-  }
-  return added;
+/** Refuses a placement identical to another the trainee has (the one rule of recheckPlacements). */
+async function refuseIdentical(tx: Transaction<DB>, actor: Actor, placement: NewPlacement): Promise<void> {
+  const [refused] = await recheckPlacements(tx, actor, { items: [placement] });
+  if (!refused) return;
+  if (refused.traineeNotFound) throw new NotFoundError('Trainee');
+  throw new DomainError(DUPLICATE_PLACEMENT_MESSAGE, 'form');
 }
 
 /** Adds one placement to one of the provider's trainees. An exact duplicate is refused. */
@@ -309,16 +202,10 @@ export async function addPlacement(
   return inTransaction(db, async (tx) => {
     const id = await ownTrainee(tx, actor, traineeId);
     const details = await checkPlacementDetails(tx, input);
-    if (await isDuplicate(tx, id, details)) throw new DomainError(DUPLICATE_PLACEMENT_MESSAGE, 'form');
-    const [added] = await insertPlacements(
-      tx,
-      actor,
-      [{ ...details, traineeId: id, providerId: providerId(actor) }],
-      via,
-    );
-    // Only a placement added at the same moment could make it a duplicate now.
-    if (!added) throw new DomainError(DUPLICATE_PLACEMENT_MESSAGE, 'form');
-    return added.id;
+    const placement = { ...details, id: randomUUID(), traineeId: id, providerId: providerId(actor) };
+    await refuseIdentical(tx, actor, placement);
+    await addPlacements(tx, actor, { items: [placement] }, { via });
+    return placement.id;
   });
 }
 
@@ -339,9 +226,12 @@ export async function changePlacement(
     const details = await checkPlacementDetails(tx, input);
     const changes = detailChanges(current, details);
     if (Object.keys(changes).length === 0) return { changed: false };
-    if (await isDuplicate(tx, current.traineeId, details, current.id)) {
-      throw new DomainError(DUPLICATE_PLACEMENT_MESSAGE, 'form');
-    }
+    await refuseIdentical(tx, actor, {
+      ...details,
+      id: current.id,
+      traineeId: current.traineeId,
+      providerId: providerId(actor),
+    });
     const updated = await tx
       .updateTable('placements')
       .set((eb) => ({

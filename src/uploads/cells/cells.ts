@@ -1,7 +1,7 @@
 // Cell parsers: each takes the text of a cell and returns the value, or a message that names
 // what was found and what would be valid. The column name is added by the caller.
 import { isRealDate, toIsoDate } from '../../domain/dates.ts';
-import { normalisePostcode, normaliseUrn } from '../../domain/identifiers.ts';
+import { normalisePostcode, normaliseUrn, notAUrnMessage } from '../../domain/identifiers.ts';
 
 export type CellResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -66,7 +66,7 @@ export function parseTrn(text: string): CellResult<string> {
 /** A school's unique reference number: 6 digits, spaces ignored, leading zeros kept. */
 export function parseUrn(text: string): CellResult<string> {
   const value = normaliseUrn(text);
-  return value ? ok(value) : fail(`"${text.trim()}" is not a URN. A URN is 6 digits, like 100001`);
+  return value ? ok(value) : fail(notAUrnMessage(text));
 }
 
 /** A full UK postcode, any case and spacing; given back upper case with one space, like SW1A 1AA. */

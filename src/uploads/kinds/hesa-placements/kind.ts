@@ -5,23 +5,26 @@
 import { sql } from 'kysely';
 import type { Trainee } from '../../../db/schema.ts';
 import { normaliseUrn } from '../../../domain/identifiers.ts';
+import { stagePlacement } from '../../../domain/placements/placement-changes.ts';
+import {
+  findPlacementSchool,
+  lookUpRecordedPlacements,
+  lookUpSchools,
+  placementKey,
+  placementLabel,
+  type RegisterSchool,
+} from '../../../domain/placements/placement-rules.ts';
 import { parseDate } from '../../cells/cells.ts';
 import type { ColumnSpec } from '../../headers.ts';
 import { defineKind, type RowError } from '../kind.ts';
 import {
   addStagedPlacements,
   describePlacements,
-  lookUpRecordedPlacements,
-  lookUpSchools,
   type PlacementsChange,
-  placementKey,
-  placementLabel,
   placementsChange,
-  type RegisterSchool,
-  recheckPlacements,
-  removeUploadedPlacements,
-  stagePlacement,
-} from '../placement-changes.ts';
+  recheckStagedPlacements,
+  removeStagedPlacements,
+} from '../staged-placements.ts';
 import { hesaDigits } from '../trainee-identity.ts';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
@@ -156,20 +159,13 @@ export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
       }
     }
     const urnText = row.cells.urn;
-    const urn = normaliseUrn(urnText);
-    let school: RegisterSchool | undefined;
+    let school: { urn: string; school: RegisterSchool } | undefined;
     if (!urnText) {
       errors.push({ column: 'urn', message: 'PLMNTSCH: empty. Enter the URN of the placement school' });
-    } else if (!urn) {
-      errors.push({ column: 'urn', message: `PLMNTSCH: "${urnText}" is not a URN. A URN is 6 digits, like 100001` });
     } else {
-      school = lookup.schools.get(urn);
-      if (!school) {
-        errors.push({
-          column: 'urn',
-          message: `PLMNTSCH: there is no school with URN ${urn} in the register. Check the URN`,
-        });
-      }
+      const found = findPlacementSchool(urnText, lookup.schools, 'Check the URN');
+      if ('problem' in found) errors.push({ column: 'urn', message: `PLMNTSCH: ${found.problem}` });
+      else school = found;
     }
     let start: string | null = null;
     if (row.cells.startDate) {
@@ -177,11 +173,12 @@ export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
       if (date.ok) start = date.value;
       else errors.push({ column: 'startDate', message: `PLMNTSTDATE: ${date.message}` });
     }
-    if (errors.length || !trainee || !school || !urn) {
+    if (errors.length || !trainee || !school) {
       return { outcome: 'error', errors, ...(trainee ? { recordKey: trainee.id } : {}) };
     }
 
-    const placement = { urn, school: null, postcode: null, start };
+    const { urn } = school;
+    const placement = { urn, schoolName: null, postcode: null, startDate: start, endDate: null };
     const key = `${trainee.id}|${placementKey(placement)}`;
     if (lookup.recorded.get(trainee.id)?.has(placementKey(placement))) {
       return { outcome: 'skip', reason: 'Already recorded: nothing to add', recordKey: trainee.id };
@@ -194,18 +191,16 @@ export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
     return {
       outcome: 'change',
       recordKey: trainee.id,
-      change: placementsChange(trainee, [stagePlacement(placement, placementLabel(urn, school))]),
+      change: placementsChange(trainee, [stagePlacement(placement, placementLabel({ urn, ...school.school }))]),
     };
   },
 
-  recheck: (tx, ctx) => recheckPlacements(tx, ctx),
+  recheck: recheckStagedPlacements,
 
   writes: ['placements', 'events'],
-  async apply(tx, ctx) {
-    await addStagedPlacements(tx, ctx, `upload ${ctx.uploadId}`);
-  },
+  apply: addStagedPlacements,
 
-  undo: (tx, ctx) => removeUploadedPlacements(tx, ctx, `undo of upload ${ctx.uploadId}`),
+  undo: removeStagedPlacements,
 
   describe: (change) => {
     const line = describePlacements(change);

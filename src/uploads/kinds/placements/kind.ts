@@ -6,6 +6,19 @@ import { sql } from 'kysely';
 import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../../domain/dates.ts';
 import { normaliseUrn } from '../../../domain/identifiers.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
+import { type StagedPlacement, stagePlacement } from '../../../domain/placements/placement-changes.ts';
+import {
+  findPlacementSchool,
+  lookUpRecordedPlacements,
+  lookUpSchools,
+  type PlacementDetails,
+  placementKey,
+  placementLabel,
+  placementLabelSql,
+  type RegisterSchool,
+  SCHOOL_NAME_MAX_LENGTH,
+  tidySchoolName,
+} from '../../../domain/placements/placement-rules.ts';
 import { PLACEMENTS_NEEDED } from '../../../domain/trainees/trainees.ts';
 import { parsePostcode } from '../../cells/cells.ts';
 import type { ColumnSpec } from '../../headers.ts';
@@ -13,20 +26,11 @@ import { defineKind, type RowError, type TemplateOptions } from '../kind.ts';
 import {
   addStagedPlacements,
   describePlacements,
-  lookUpRecordedPlacements,
-  lookUpSchools,
-  type NewPlacementDetails,
   type PlacementsChange,
-  placementKey,
-  placementLabel,
-  placementLabelSql,
   placementsChange,
-  type RegisterSchool,
-  recheckPlacements,
-  removeUploadedPlacements,
-  type StagedPlacement,
-  stagePlacement,
-} from '../placement-changes.ts';
+  recheckStagedPlacements,
+  removeStagedPlacements,
+} from '../staged-placements.ts';
 import {
   addTraineeKeys,
   findRowTrainee,
@@ -43,8 +47,6 @@ const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en
 
 /** New placements a row can add. */
 export const NEW_PLACEMENTS_PER_ROW = 5;
-/** The longest school name accepted for a school without a URN. */
-const SCHOOL_NAME_MAX = 200;
 
 interface Lookup {
   trainees: TraineeLookup<IdentityTrainee>;
@@ -126,7 +128,17 @@ function templateTrainees(actor: Actor, options: TemplateOptions) {
 }
 
 /** A new placement a row gives, with how the review page names it. */
-type GivenPlacement = NewPlacementDetails & { label: string };
+type GivenPlacement = PlacementDetails & { label: string };
+
+/** A placement a row gives: a school, and no dates (the trainee's page has those). */
+const givenPlacement = (urn: string | null, schoolName: string | null, postcode: string | null, label: string) => ({
+  urn,
+  schoolName,
+  postcode,
+  startDate: null,
+  endDate: null,
+  label,
+});
 
 /** The new placements a row gives, in its numbered columns, or the errors in them. */
 function rowPlacements(
@@ -143,20 +155,15 @@ function rowPlacements(
     if (!urnText && !nameText && !postcodeText) continue;
     const label = `Placement ${n}`;
     if (urnText) {
-      const urn = normaliseUrn(urnText);
-      if (!urn) {
-        errors.push({
-          column: urnColumn,
-          message: `${label} URN: "${urnText}" is not a URN. A URN is 6 digits, like 100001`,
-        });
-        continue;
-      }
-      const school = schools.get(urn);
-      if (!school) {
-        errors.push({
-          column: urnColumn,
-          message: `${label} URN: there is no school with URN ${urn} in the register. Check the URN, or for a school without one leave it empty and give the school’s name and postcode`,
-        });
+      const found = findPlacementSchool(
+        urnText,
+        schools,
+        'Check the URN, or for a school without one leave it empty and give the school’s name and postcode',
+      );
+      if ('problem' in found) {
+        errors.push({ column: urnColumn, message: `${label} URN: ${found.problem}` });
+        // Not a URN at all: the name and postcode cells are not worth a word yet.
+        if (!normaliseUrn(urnText)) continue;
       }
       for (const [key, what] of [
         [nameColumn, 'school name'],
@@ -169,12 +176,13 @@ function rowPlacements(
           });
         }
       }
-      if (school && !nameText && !postcodeText) {
-        placements.push({ urn, school: null, postcode: null, start: null, label: placementLabel(urn, school) });
+      if ('school' in found && !nameText && !postcodeText) {
+        const { urn, school } = found;
+        placements.push(givenPlacement(urn, null, null, placementLabel({ urn, ...school })));
       }
       continue;
     }
-    const name = nameText.replace(/\s+/g, ' ');
+    const name = tidySchoolName(nameText);
     let ok = true;
     if (!name) {
       ok = false;
@@ -182,11 +190,11 @@ function rowPlacements(
         column: nameColumn,
         message: `${label} school name: empty. Enter the name of the school as well as its postcode, or its URN instead`,
       });
-    } else if (name.length > SCHOOL_NAME_MAX) {
+    } else if (name.length > SCHOOL_NAME_MAX_LENGTH) {
       ok = false;
       errors.push({
         column: nameColumn,
-        message: `${label} school name: longer than ${SCHOOL_NAME_MAX} characters. Shorten it`,
+        message: `${label} school name: longer than ${SCHOOL_NAME_MAX_LENGTH} characters. Shorten it`,
       });
     }
     let postcode = '';
@@ -204,8 +212,7 @@ function rowPlacements(
         errors.push({ column: postcodeColumn, message: `${label} postcode: ${parsed.message}` });
       }
     }
-    if (ok)
-      placements.push({ urn: null, school: name, postcode, start: null, label: placementLabel(null, name, postcode) });
+    if (ok) placements.push(givenPlacement(null, name, postcode, placementLabel({ urn: null, name, postcode })));
   }
   return { placements, errors };
 }
@@ -349,14 +356,12 @@ export const placements = defineKind<PlacementsChange, Lookup>({
     };
   },
 
-  recheck: (tx, ctx) => recheckPlacements(tx, ctx),
+  recheck: recheckStagedPlacements,
 
   writes: ['placements', 'events'],
-  async apply(tx, ctx) {
-    await addStagedPlacements(tx, ctx, `upload ${ctx.uploadId}`);
-  },
+  apply: addStagedPlacements,
 
-  undo: (tx, ctx) => removeUploadedPlacements(tx, ctx, `undo of upload ${ctx.uploadId}`),
+  undo: removeStagedPlacements,
 
   describe: describePlacements,
   pages: {

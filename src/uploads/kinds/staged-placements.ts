@@ -1,0 +1,90 @@
+// What the two placement kinds share about an upload: the change a row stages, its review line,
+// and the commit and undo of the staged rows, each through the domain's one operation
+// (src/domain/placements/placement-changes.ts), with what a refusal means for the upload.
+import type { Transaction } from 'kysely';
+import type { DB } from '../../db/schema.ts';
+import { formatIsoDate } from '../../domain/dates.ts';
+import {
+  addPlacements,
+  IdenticalPlacementRecorded,
+  recheckPlacements,
+  removeUploadedPlacements,
+  type StagedPlacement,
+  type StagedPlacements,
+} from '../../domain/placements/placement-changes.ts';
+import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import { UploadConflict } from '../upload-conflict.ts';
+import type { CommitContext, ReviewLine } from './kind.ts';
+
+/** The staged change of a row: the domain's (trainee and placements) with the TRN and route code, for the review page. */
+export interface PlacementsChange extends StagedPlacements {
+  trn?: string;
+  r: string;
+}
+
+/** The change a row stages: the placements it adds to this trainee. */
+export function placementsChange(
+  trainee: { id: string; first_names: string; last_name: string; trn: string | null; route: string },
+  placements: StagedPlacement[],
+): PlacementsChange {
+  return {
+    t: trainee.id,
+    n: `${trainee.first_names} ${trainee.last_name}`,
+    ...(trainee.trn ? { trn: trainee.trn } : {}),
+    r: trainee.route,
+    p: placements,
+  };
+}
+
+export function describePlacements(change: PlacementsChange): ReviewLine {
+  return {
+    group: trainingRoute(change.r).name,
+    title: change.n,
+    details: [
+      ...(change.trn ? [`TRN ${change.trn}`] : []),
+      ...change.p.map((p) => `Placement at ${p.l}${p.d ? `, starting ${formatIsoDate(p.d)}` : ''}`),
+    ],
+  };
+}
+
+/**
+ * In the commit transaction: the rows whose trainee has gone (or is no longer the provider's), or
+ * which would add a placement identical to one recorded since the file was checked (the check
+ * left out those already recorded, so only a newer one can match).
+ */
+export async function recheckStagedPlacements(
+  tx: Transaction<DB>,
+  { actor, uploadId }: CommitContext,
+): Promise<Map<number, string>> {
+  const stale = new Map<number, string>();
+  for (const refusal of await recheckPlacements(tx, actor, { uploadId })) {
+    stale.set(
+      refusal.row,
+      refusal.traineeNotFound
+        ? `${refusal.traineeName}’s record has gone since the file was checked`
+        : `${refusal.traineeName} has had the placement at ${refusal.label} recorded since the file was checked. Upload the file again to check it against the record`,
+    );
+  }
+  return stale;
+}
+
+/**
+ * In the commit transaction, after the re-check: adds every staged placement, with one event per
+ * trainee. A placement recorded between the re-check and the insert adds nothing: a conflict the
+ * page and the API report, not a server error.
+ */
+export async function addStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: CommitContext): Promise<void> {
+  try {
+    await addPlacements(tx, actor, { uploadId }, { via: `upload ${uploadId}` });
+  } catch (error) {
+    if (!(error instanceof IdenticalPlacementRecorded)) throw error;
+    throw new UploadConflict(
+      'A placement in this upload was recorded while it was being submitted, so nothing was added. Submit it again',
+    );
+  }
+}
+
+/** Undo: removes exactly the placements the upload added, unless one has changed since (then says which). */
+export function removeStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: CommitContext): Promise<string[]> {
+  return removeUploadedPlacements(tx, actor, uploadId, { via: `undo of upload ${uploadId}` });
+}
