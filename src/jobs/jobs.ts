@@ -5,8 +5,8 @@
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
 import { today } from '../domain/dates.ts';
+import type { TeachingRecord } from '../domain/ports/teaching-record.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
-import type { TeachingRecord } from '../integrations/teaching-record/teaching-record.ts';
 import { findKind } from '../uploads/kinds/index.ts';
 import { checkUpload, purgeOldUploads, uploadActor } from '../uploads/pipeline.ts';
 import {

@@ -2,9 +2,9 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
-import type { AwardResult, TeachingRecord } from '../../integrations/teaching-record/teaching-record.ts';
 import { type Changes, type NewEvent, recordEvents } from '../audit/events.ts';
 import { SYSTEM } from '../organisations/actor.ts';
+import type { AwardResult, TeachingRecord } from '../ports/teaching-record.ts';
 
 const BATCH = 500;
 

@@ -5,7 +5,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrganisationType } from '../../db/schema.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
-import type { TeachingRecord } from '../../integrations/teaching-record/teaching-record.ts';
+import type { TeachingRecord } from '../../domain/ports/teaching-record.ts';
 import type { CellValue } from '../cells/types.ts';
 import type { ColumnSpec, FreeColumns } from '../headers.ts';
 
