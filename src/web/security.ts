@@ -52,6 +52,14 @@ export async function registerSecurity(
     csrfOpts: { userInfo: true, hmacKey: createHmac('sha256', secret).update('rollbook-csrf').digest() },
   });
 
+  // Pages show people's records and API answers carry them: no browser or proxy may keep a copy
+  // (nor show it again with the back button after sign-out). Only the assets are cached; a route
+  // that chose its own Cache-Control keeps it.
+  app.addHook('onSend', async (request, reply) => {
+    if (request.url.startsWith('/assets/') || reply.hasHeader('cache-control')) return;
+    reply.header('cache-control', 'no-store');
+  });
+
   // The JSON API authenticates with tokens, not cookies, so it needs no CSRF token.
   app.addHook('preHandler', (request, reply, done) => {
     if (SAFE_METHODS.has(request.method) || request.url.startsWith('/api/')) return done();

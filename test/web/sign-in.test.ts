@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from '../../src/integrations/sign-in/throttle.ts';
+import { actorFor } from '../support/actors.ts';
 import { Agent, startTestApp, type TestContext } from '../support/app.ts';
 
 describe('signing in and out', () => {
@@ -121,6 +123,31 @@ describe('signing in and out', () => {
     assert.match(response.body, /<script nonce="[0-9a-f]+">document.body.className/);
     assert.equal(response.headers['x-content-type-options'], 'nosniff');
     assert.equal(response.headers['x-frame-options'], 'SAMEORIGIN');
+  });
+
+  it('asks browsers and proxies to store no page or API answer, only the assets', async () => {
+    const agent = new Agent(t.app, '192.0.2.80');
+    assert.equal((await agent.get('/sign-in')).headers['cache-control'], 'no-store');
+    await agent.signIn('provider@example.com');
+    const home = await agent.get('/');
+    assert.equal(home.statusCode, 200);
+    assert.equal(home.headers['cache-control'], 'no-store');
+    const organisation = await agent.get('/organisation');
+    assert.equal(organisation.headers['cache-control'], 'no-store');
+    assert.equal((await agent.get('/no-such-page')).headers['cache-control'], 'no-store');
+
+    const admin = await actorFor(t.database.db, 'provider@example.com', '10000001');
+    const { token } = await createApiToken(t.database.db, admin, admin.organisation.id, 'Caching test');
+    const api = (headers: Record<string, string> = {}) =>
+      t.app.inject({ method: 'GET', url: '/api/v1/uploads', headers });
+    const answer = await api({ authorization: `Bearer ${token}` });
+    assert.equal(answer.statusCode, 200);
+    assert.equal(answer.headers['cache-control'], 'no-store');
+    assert.equal((await api()).headers['cache-control'], 'no-store', 'a refusal too');
+
+    const asset = await agent.get('/assets/rollbook.css');
+    assert.equal(asset.statusCode, 200);
+    assert.match(String(asset.headers['cache-control']), /max-age=\d+/);
   });
 });
 
