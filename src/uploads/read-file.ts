@@ -1,0 +1,77 @@
+// Reading an upload's file as a whole: in a worker thread, its columns resolved (the kind's fixed
+// ones and the file's own free ones), its header row found below any header block, and refused
+// (FileRefusal, nothing stored) when it cannot be used.
+import type { Database } from '../db/database.ts';
+import type { Upload } from '../db/schema.ts';
+import { NotFoundError } from '../domain/errors.ts';
+import { type ColumnSpec, columnsOfFile, type HeaderMatch, matchHeaders, normaliseHeader } from './headers.ts';
+import type { UploadKind } from './kinds/kind.ts';
+import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
+import { FileRefusal, type HeaderRowRule, type Sheet } from './sheets/sheet.ts';
+import { readUploadFileBytes } from './stored-files.ts';
+
+/** The largest file taken. */
+export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+/** The stored file of an upload, read again (for a background check, or for its report). */
+export async function readStoredFile(
+  database: Pick<Database, 'db' | 'pool' | 'pglite'>,
+  kind: UploadKind,
+  uploadId: string,
+  /** The columns resolved when the file was received, when they were kept. */
+  columns?: ColumnSpec[],
+): Promise<ReadFile> {
+  const stored = await readUploadFileBytes(database, uploadId);
+  if (!stored) throw new NotFoundError('Upload file');
+  return readUploadFile(kind, stored, columns);
+}
+
+/** The columns an upload's file was received with, when they were kept. */
+export function storedColumns(upload: Upload): ColumnSpec[] | undefined {
+  return Array.isArray(upload.columns) ? (upload.columns as unknown as ColumnSpec[]) : undefined;
+}
+
+/** A file read and matched to its columns: what the check works from. */
+export interface ReadFile {
+  sheet: Sheet;
+  /** The kind's fixed columns and, for a kind that allows them, the file's own free ones. */
+  columns: ColumnSpec[];
+  match: HeaderMatch;
+}
+
+/** How a kind with a header block finds its header row: by its required columns' names. */
+function headerRowRule(kind: UploadKind): HeaderRowRule | undefined {
+  if (!kind.headerBlock) return undefined;
+  const required = kind.columns
+    .filter((column) => column.required)
+    .map((column) => [column.header, ...(column.aliases ?? [])].map(normaliseHeader));
+  // Each label/value row, each text row, and a few blank rows between them.
+  return { required, maxRowsAbove: kind.headerBlock.labels.length + kind.headerBlock.textRows + 5 };
+}
+
+/** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
+export async function readUploadFile(kind: UploadKind, bytes: Uint8Array, resolved?: ColumnSpec[]): Promise<ReadFile> {
+  if (bytes.length > MAX_FILE_BYTES) {
+    throw new FileRefusal(
+      `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`,
+    );
+  }
+  // In a worker thread: reading a large or hostile file never holds up anyone else's request.
+  const sheet = await readSheetInWorker(bytes, {
+    maxRows: kind.maxRows,
+    sheetName: kind.sheetName,
+    headerRow: headerRowRule(kind),
+  });
+  const columns = resolved ?? columnsOfFile(kind.columns, sheet.headers, kind.freeColumns);
+  const match = matchHeaders(sheet.headers, columns);
+  if (kind.requiredOneOf && !kind.requiredOneOf.some((key) => match.indexes.has(key))) {
+    const names = kind.requiredOneOf.map((key) => `"${kind.columns.find((c) => c.key === key)?.header}"`);
+    throw new FileRefusal(
+      `The file needs a ${names.join(' or ')} column to find each record. Check the first row holds the column headings from the template`,
+    );
+  }
+  if (sheet.rows.length === 0) {
+    throw new FileRefusal('The file has column headings but no rows. Add a row for each record and upload it again');
+  }
+  return { sheet, columns, match };
+}
