@@ -19,7 +19,7 @@ import {
   SCHOOL_NAME_MAX_LENGTH,
   tidySchoolName,
 } from '../../../domain/placements/placement-rules.ts';
-import { PLACEMENTS_NEEDED } from '../../../domain/trainees/trainees.ts';
+import { needsPlacementsSql, PLACEMENTS_NEEDED } from '../../../domain/trainees/trainees.ts';
 import { parsePostcode } from '../../cells/cells.ts';
 import type { ColumnSpec } from '../../headers.ts';
 import { defineKind, type RowError, type TemplateOptions } from '../kind.ts';
@@ -110,8 +110,8 @@ function templateTrainees(actor: Actor, options: TemplateOptions) {
   const filter =
     options.trainees === YEAR
       ? inYear(Number(options.year))
-      : // Withdrawn trainees need no more placements.
-        sql<boolean>`t.state <> 'withdrawn'`;
+      : // The one rule of who needs placements (not withdrawn, not assessment only).
+        needsPlacementsSql('t');
   const fewer = options.trainees === YEAR ? sql`` : sql`having count(p.id) < ${PLACEMENTS_NEEDED}`;
   return sql`
     select t.id, t.version, t.trn, t.hesa_id, t.provider_trainee_id, t.first_names, t.last_name, t.route, t.subject,
@@ -240,7 +240,7 @@ export const placements = defineKind<PlacementsChange, Lookup>({
   async templateChoices({ db, actor, today }) {
     // One query: how many trainees each choice would list.
     const { rows } = await sql<{ fewer: string; first: number | null; last: number | null }>`
-      select count(*) filter (where t.state <> 'withdrawn' and coalesce(p.n, 0) < ${PLACEMENTS_NEEDED}) as fewer,
+      select count(*) filter (where ${needsPlacementsSql('t')} and coalesce(p.n, 0) < ${PLACEMENTS_NEEDED}) as fewer,
         min(extract(year from t.itt_start_date - interval '7 months'))::int as first,
         max(extract(year from t.expected_end_date - interval '7 months'))::int as last
       from trainees t
@@ -263,7 +263,7 @@ export const placements = defineKind<PlacementsChange, Lookup>({
           {
             value: FEWER,
             text: `Trainees with fewer than ${PLACEMENTS_NEEDED} placements`,
-            hint: `${fewerCount.toLocaleString('en-GB')} ${fewerCount === 1 ? 'trainee' : 'trainees'}, not counting those who have withdrawn.`,
+            hint: `${fewerCount.toLocaleString('en-GB')} ${fewerCount === 1 ? 'trainee' : 'trainees'}, not counting those who have withdrawn or are on an assessment-only route.`,
           },
           {
             value: YEAR,
