@@ -1,13 +1,13 @@
 // The upload journey every kind shares: start page and template downloads → upload → summary
 // with counts → error report, fix or skip → review → submit → confirmation; the list of uploads;
 // cancelling. Pages are for the actor's organisation only: another organisation's upload is a 404.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../../db/database.ts';
 import type { Upload, UploadState } from '../../db/schema.ts';
 import { today } from '../../domain/dates.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
-import { allKinds, findKind } from '../../uploads/kinds/index.ts';
+import { allKinds, findKind, kindsLike } from '../../uploads/kinds/index.ts';
 import type { UploadKind } from '../../uploads/kinds/kind.ts';
 import {
   cancelUpload,
@@ -29,7 +29,21 @@ import { UndoBlocked, undoability, undoUpload } from '../../uploads/undo.ts';
 import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import type { UploadsInFlight } from '../uploads-in-flight.ts';
+import { kindLink } from './kind-link.ts';
 import { type ChosenFile, chosenFile, registerUploadForm } from './upload-form.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** On /uploads/:id pages: the upload and its kind (see the preHandler in uploadRoutes). */
+    loadedUpload: { upload: Upload; kind: UploadKind } | null;
+  }
+}
+
+/** The upload a /uploads/:id page is about, loaded by the preHandler. */
+function loaded(request: FastifyRequest): { upload: Upload; kind: UploadKind } {
+  if (!request.loadedUpload) throw new NotFoundError('Upload');
+  return request.loadedUpload;
+}
 
 const VIEW = 'uploads/views';
 
@@ -162,6 +176,15 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
   });
   await registerUploadForm(app);
   app.addHook('preHandler', requireActor);
+  // Every page about one upload gets it (only the actor's organisation's) and its kind, loaded once.
+  app.decorateRequest('loadedUpload', null);
+  app.addHook('preHandler', async (request) => {
+    const id = (request.params as { id?: unknown }).id;
+    if (typeof id !== 'string' || !request.routeOptions.url?.startsWith('/uploads/:id')) return;
+    const actor = actorOf(request);
+    const upload = await findUpload(db, actor, id);
+    request.loadedUpload = { upload, kind: kindFor(actor, upload.kind) };
+  });
 
   async function startPage(
     reply: FastifyReply,
@@ -178,6 +201,8 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
       kind,
       pages,
       templateCount: pages.templateCount(eligible),
+      // Other ways to add the same records, by their cards.
+      otherKinds: kindsLike(kind, actor.organisation.type).map(kindLink),
       choices,
       options: chosenOptions,
       maxFileSize: fileSize(MAX_FILE_BYTES),
@@ -342,7 +367,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.get<IdParams>('/uploads/:id', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
+    const { upload } = loaded(request);
     const changed = Number(field(request.query, 'changed'));
     return summaryPage(reply, actor, upload, {
       changed: Number.isInteger(changed) && changed > 0 ? changed : undefined,
@@ -355,8 +380,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.get<IdParams>('/uploads/:id/review', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
-    const kind = kindFor(actor, upload.kind);
+    const { upload, kind } = loaded(request);
     const skipErrors = field(request.query, 'skipErrors') === 'true';
     if (upload.state === 'committed') return reply.redirect(`/uploads/${upload.id}/done`, 303);
     if (upload.state !== 'checked' || upload.change_count === 0 || (upload.error_count > 0 && !skipErrors)) {
@@ -380,7 +404,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.post<IdParams>('/uploads/:id/commit', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
+    const { upload } = loaded(request);
     const skipErrors = field(request.body, 'skipErrors') === 'true';
     try {
       const result = await commitUpload(database, actor, upload.id, {
@@ -401,9 +425,8 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.get<IdParams>('/uploads/:id/done', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
+    const { upload, kind } = loaded(request);
     if (upload.state !== 'committed') return reply.redirect(`/uploads/${upload.id}`, 303);
-    const kind = kindFor(actor, upload.kind);
     const pages = kind.pages;
     return reply.viewAsync(`${VIEW}/done.njk`, {
       kind,
@@ -430,14 +453,14 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.get<IdParams>('/uploads/:id/cancel', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
+    const { upload } = loaded(request);
     if (!cancellable(upload)) return reply.redirect(`/uploads/${upload.id}`, 303);
     return cancelPage(reply, actor, upload);
   });
 
   app.post<IdParams>('/uploads/:id/cancel', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
+    const { upload } = loaded(request);
     try {
       await cancelUpload(db, actor, upload.id);
     } catch (error) {
@@ -473,8 +496,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.get<IdParams>('/uploads/:id/undo', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
-    const kind = kindFor(actor, upload.kind);
+    const { upload, kind } = loaded(request);
     // Nothing to confirm: the summary page says why it cannot be undone.
     if (!undoability(upload, kind).can) return reply.redirect(`/uploads/${upload.id}`, 303);
     return undoPage(reply, actor, upload);
@@ -482,7 +504,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
 
   app.post<IdParams>('/uploads/:id/undo', async (request, reply) => {
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id);
+    const { upload } = loaded(request);
     try {
       await undoUpload(database, actor, upload.id);
     } catch (error) {
