@@ -424,7 +424,6 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
   });
 
   app.get<IdParams>('/uploads/:id/done', async (request, reply) => {
-    const actor = actorOf(request);
     const { upload, kind } = loaded(request);
     if (upload.state !== 'committed') return reply.redirect(`/uploads/${upload.id}`, 303);
     const pages = kind.pages;
