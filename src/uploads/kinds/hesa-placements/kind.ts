@@ -75,6 +75,8 @@ const traineeName = (t: HesaTrainee) => `${t.first_names} ${t.last_name}`;
 export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
   id: 'hesa-placements',
   title: 'Import placements from your HESA return',
+  apiDescription:
+    'The template has the column headings only: fill it from your HESA student return. A row adds one placement (a change) to the trainee with its HESA ID, at the school with its URN; a placement already recorded, or repeated in the file, is skipped.',
   allowedFor: ['provider'],
   columns: COLUMNS,
   maxRows: 100_000,

@@ -220,6 +220,7 @@ function rowPlacements(
 export const placements = defineKind<PlacementsChange, Lookup>({
   id: 'placements',
   title: 'Add placements for your trainees',
+  apiDescription: `The template lists, by default (\`trainees=${FEWER}\`), your trainees with fewer than ${PLACEMENTS_NEEDED} placements, not counting those who have withdrawn or are on an assessment-only route; or, with \`trainees=${YEAR}&year=2025\`, every trainee training in the academic year ${academicYearName(2025)} (by default the latest year with trainees). A row adds up to ${NEW_PLACEMENTS_PER_ROW} new placements to its trainee (a change), each at a school given by its URN, or by its name and postcode for a school without one; a row with none is skipped.`,
   allowedFor: ['provider'],
   columns: COLUMNS,
   maxRows: 100_000,

@@ -51,6 +51,7 @@ const COLUMNS: ColumnSpec[] = [
 export const qtsRecommendations = defineKind<QtsRecommendation, Lookup>({
   id: 'qts-recommendations',
   title: 'Recommend trainees for QTS or EYTS',
+  apiDescription: `The template lists every trainee eligible for recommendation, with the column "${DATE_HEADER}" empty. A row with a date there recommends its trainee for QTS or EYTS (a change); a row without one is skipped: that trainee is not recommended.`,
   allowedFor: ['provider'],
   columns: COLUMNS,
   maxRows: 100_000,
