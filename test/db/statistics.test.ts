@@ -4,16 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import type { Database } from '../../src/db/database.ts';
-import { demoTrainees } from '../../src/demo-trainees.ts';
 import { today } from '../../src/domain/dates.ts';
-import { type Actor, SYSTEM } from '../../src/domain/organisations/actor.ts';
-import { createOrganisation } from '../../src/domain/organisations/organisations.ts';
-import { insertTrainees } from '../../src/domain/trainees/trainees.ts';
+import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
-import { templateFile } from '../../src/uploads/template.ts';
+import { csvFile, templateRows } from '../support/csv.ts';
 import { testDatabase } from '../support/database.ts';
+import { createProvider, createTrainees } from '../support/factories.ts';
 
 const TRAINEES = 1_500;
 
@@ -31,52 +28,24 @@ describe('statistics after bulk writes', () => {
 
   before(async () => {
     database = await testDatabase();
-    const provider = await createOrganisation(database.db, SYSTEM, {
-      type: 'provider',
-      providerType: 'scitt',
-      name: 'Statistics SCITT',
-      ukprn: '10088888',
-    });
-    actor = {
-      userId: null,
-      email: '',
-      firstName: 'Test',
-      lastName: '',
-      organisation: { id: provider.id, type: provider.type, name: provider.name },
-      role: 'admin',
-    };
+    actor = await createProvider(database.db);
   });
   after(() => database.close());
 
   it('knows how many trainees a bulk insert added', async () => {
-    await insertTrainees(
-      database.db,
-      demoTrainees({
-        providerId: actor.organisation.id,
-        count: TRAINEES,
-        eligible: TRAINEES,
-        firstTrn: 6000000,
-        idPrefix: 'S',
-        routes: ['provider_led_postgrad'],
-        withHesaIds: false,
-        today: today(),
-      }),
-    );
+    await createTrainees(database.db, actor, { count: TRAINEES });
     assert.ok((await plannedRows(database, 'trainees')) >= TRAINEES);
   });
 
   it('knows how many rows an upload staged, and how many events its commit wrote', async () => {
-    const template = await templateFile(database.db, actor, 'qts-recommendations', 'csv', today());
-    const [headers, ...rows] = Papa.parse<string[]>(template.body.toString('utf8').replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
+    const { headers, rows } = await templateRows(database.db, actor, 'qts-recommendations');
     const [y, m, d] = today().split('-');
     for (const row of rows) row[headers.length - 1] = `${d}/${m}/${y}`;
     const upload = await receiveUpload(
       database,
       actor,
       'qts-recommendations',
-      { name: 'all.csv', bytes: Buffer.from(Papa.unparse([headers, ...rows])) },
+      { name: 'all.csv', bytes: csvFile([headers, ...rows]) },
       today(),
     );
     assert.equal(upload.change_count, TRAINEES);

@@ -8,15 +8,14 @@ import { today } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { CHECK_IN_REQUEST_MAX_ROWS } from '../../src/uploads/pipeline.ts';
 import { templateFile } from '../../src/uploads/template.ts';
+import { readCsv } from './csv.ts';
 
 export async function largeRecommendationsFile(
   db: Kysely<DB>,
   actor: Actor,
 ): Promise<{ bytes: Buffer; recommended: string[][]; rowCount: number }> {
   const template = await templateFile(db, actor, 'qts-recommendations', 'csv', today());
-  const [headers, ...rows] = Papa.parse<string[]>(template.body.toString('utf8').replace(/^\uFEFF/, ''), {
-    skipEmptyLines: true,
-  }).data;
+  const [headers, ...rows] = readCsv(template.body);
   const dateIndex = headers.length - 1;
   const [d, m, y] = today().split('-').reverse();
   rows[0][dateIndex] = `${d}/${m}/${y}`;

@@ -13,6 +13,7 @@ import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
 import { templateFile } from '../../src/uploads/template.ts';
 import { undoUpload } from '../../src/uploads/undo.ts';
 import { actorFor } from '../support/actors.ts';
+import { readCsv } from '../support/csv.ts';
 import { testDatabase, testDatabaseUrl } from '../support/database.ts';
 
 describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only on PostgreSQL' }, () => {
@@ -28,9 +29,7 @@ describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only
     await loadDemoData(database.db);
     scitt = await actorFor(database.db, 'provider@example.com', '10000001');
     const file = await templateFile(database.db, scitt, 'placements', 'csv', today);
-    [headers, ...rows] = Papa.parse<string[]>(file.body.toString('utf8').replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
+    [headers, ...rows] = readCsv(file.body);
     rows = rows.filter((row) => row[col('Placements recorded')] === '');
   });
   after(() => database.close());

@@ -14,6 +14,7 @@ import { commitUpload, receiveUpload, UploadConflict } from '../../src/uploads/p
 import { templateFile } from '../../src/uploads/template.ts';
 import { UndoBlocked, undoUpload } from '../../src/uploads/undo.ts';
 import { actorFor } from '../support/actors.ts';
+import { readCsv } from '../support/csv.ts';
 import { testDatabase } from '../support/database.ts';
 
 const DAY_MS = 86_400_000;
@@ -32,9 +33,7 @@ describe('undoing an upload', () => {
     scitt = await actorFor(database.db, 'provider@example.com', '10000001');
     university = await actorFor(database.db, 'university@example.com', '10000002');
     const file = await templateFile(database.db, scitt, 'placements', 'csv', today);
-    const [headers, ...rows] = Papa.parse<string[]>(file.body.toString('utf8').replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
+    const [headers, ...rows] = readCsv(file.body);
     const recorded = headers.indexOf('Placements recorded');
     sheet = { headers, rows: rows.filter((row) => row[recorded] === '') };
   });

@@ -4,7 +4,6 @@
 // year, with 0, 1 or 2 placements.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import { DEMO_PASSWORD } from '../../src/demo-data.ts';
 import { addMonths, today, traineeAcademicYearDates } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
@@ -13,6 +12,7 @@ import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';
 import { signOffYear } from '../../src/domain/placements/sign-off.ts';
 import { insertTrainees, isMissingPlacements, type NewTrainee } from '../../src/domain/trainees/trainees.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { readCsv } from '../support/csv.ts';
 
 interface Made {
   lastName: string;
@@ -153,7 +153,7 @@ describe('trainees missing placements are counted the same everywhere', () => {
     assert.match(start.body, new RegExp(`${MISSING.length} trainees, not counting`));
     const sheet = await agent.get('/bulk/placements/template.csv?trainees=fewer-than-2');
     assert.equal(sheet.statusCode, 200);
-    const [headers, ...rows] = Papa.parse<string[]>(sheet.body.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+    const [headers, ...rows] = readCsv(sheet.body);
     const lastName = headers.indexOf('Last name');
     assert.deepEqual(rows.map((row) => row[lastName]).sort(), MISSING);
   });

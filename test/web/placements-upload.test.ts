@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { readCsv } from '../support/csv.ts';
 
 const START = '/bulk/placements';
 
@@ -26,9 +27,7 @@ describe('bulk placements pages', () => {
   async function submitted(agent: Agent, n: number, urn = '100005') {
     const response = await agent.get(`${START}/template.csv?trainees=fewer-than-2`);
     assert.equal(response.statusCode, 200);
-    const [headers, ...rows] = Papa.parse<string[]>(response.body.replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
+    const [headers, ...rows] = readCsv(response.body);
     const recorded = headers.indexOf('Placements recorded');
     const picked = rows.filter((row) => row[recorded] === '').slice(0, n);
     for (const row of picked) row[headers.indexOf('Placement 1 URN')] = urn;

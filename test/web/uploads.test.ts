@@ -10,6 +10,7 @@ import { findOrganisationByReference } from '../../src/domain/organisations/orga
 import { reviewChanges } from '../../src/uploads/review.ts';
 import { actorFor } from '../support/actors.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { readCsv } from '../support/csv.ts';
 
 const START = '/bulk/qts-recommendations';
 const DATE_COLUMN = 'Date QTS or EYTS standards met';
@@ -43,7 +44,7 @@ describe('upload pages', () => {
   async function template(agent: Agent): Promise<string[][]> {
     const response = await agent.get(`${START}/template.csv`);
     assert.equal(response.statusCode, 200);
-    return Papa.parse<string[]>(response.body.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+    return readCsv(response.body);
   }
 
   /** The template with a standards date for the first n trainees. */
@@ -222,9 +223,7 @@ describe('upload pages', () => {
     const report = await agent.get(`/uploads/${id}/report`);
     assert.equal(report.statusCode, 200);
     assert.match(String(report.headers['content-disposition']), /^attachment; filename="with errors-checked\.csv"/);
-    const [reportHeaders, ...reportRows] = Papa.parse<string[]>(report.body.replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
+    const [reportHeaders, ...reportRows] = readCsv(report.body);
     assert.deepEqual(reportHeaders.slice(-2), ['Validation result', 'Errors']);
     assert.equal(reportRows[0].at(-2), '1 error');
     assert.match(reportRows[1].at(-1) ?? '', /Last name: "Changed"/);

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
+import { readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import type { Database } from '../../../db/database.ts';
 import { inTransaction } from '../../../db/transaction.ts';
@@ -23,7 +24,7 @@ import { placements } from './kind.ts';
 const KIND = 'placements';
 
 function parse(body: Buffer): string[][] {
-  return Papa.parse<string[]>(body.toString('utf8').replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+  return readCsv(body);
 }
 
 const csv = (rows: string[][]) => Buffer.from(Papa.unparse(rows), 'utf8');

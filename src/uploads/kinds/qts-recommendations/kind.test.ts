@@ -6,6 +6,7 @@ import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
+import { readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import type { Database } from '../../../db/database.ts';
 import { loadDemoData } from '../../../demo-data.ts';
@@ -47,7 +48,7 @@ describe('QTS or EYTS recommendations upload', () => {
 
   async function template(actor = scitt): Promise<string[][]> {
     const file = await templateFile(database.db, actor, KIND, 'csv', today);
-    return Papa.parse<string[]>(file.body.toString('utf8').replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+    return readCsv(file.body);
   }
 
   function csv(rows: string[][], delimiter = ','): Uint8Array {
@@ -151,9 +152,7 @@ describe('QTS or EYTS recommendations upload', () => {
 
     const report = await errorReport(database.db, scitt, upload.id);
     assert.equal(report.fileName, 'with-errors-checked.csv');
-    const [reportHeaders, ...reportRows] = Papa.parse<string[]>(report.body.toString('utf8').replace(/^\uFEFF/, ''), {
-      skipEmptyLines: true,
-    }).data;
+    const [reportHeaders, ...reportRows] = readCsv(report.body);
     assert.deepEqual(reportHeaders.slice(-2), ['Validation result', 'Errors']);
     assert.equal(reportRows.length, rows.length, 'every row, blank rows left out');
     const errorsOf = (i: number) => reportRows[i].at(-1) ?? '';
