@@ -1,7 +1,6 @@
 // Every API error is JSON: {"errors": [{"message": "…"}]}, with the status that says what kind
 // of problem it is. The messages are the same words the pages use.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ZodError } from 'zod';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { MAX_FILE_BYTES, UploadConflict } from '../uploads/pipeline.ts';
 import { FileRefusal } from '../uploads/sheets/sheet.ts';
@@ -48,15 +47,66 @@ const FASTIFY_MESSAGES: Record<string, string> = {
   FST_INVALID_MULTIPART_CONTENT_TYPE: 'Send the file as multipart/form-data, with the fields "kind" and "file"',
 };
 
-function statusAndMessage(error: FastifyError): { status: number; message: string } | undefined {
+type Schema = Record<string, unknown>;
+
+/** What a value of this schema is, in words: "csv or xlsx", "a whole number from 1 to 100000". */
+function validValue(schema: Schema | undefined): string | undefined {
+  if (!schema) return undefined;
+  if (Array.isArray(schema.enum)) {
+    const values = schema.enum.map(String);
+    return values.length === 2 ? values.join(' or ') : `one of ${values.join(', ')}`;
+  }
+  if (schema.type === 'boolean') return 'true or false';
+  if (schema.type === 'integer') {
+    const from = schema.minimum === undefined ? '' : ` from ${schema.minimum}`;
+    const to = schema.maximum === undefined ? '' : ` to ${schema.maximum}`;
+    return `a whole number${from}${to}`;
+  }
+  if (schema.type === 'string' && typeof schema.minLength === 'number') {
+    return `at least ${schema.minLength} characters`;
+  }
+  return undefined;
+}
+
+/** The route's schema of the part of the request that was not valid (the query, the JSON body). */
+function partSchema(request: FastifyRequest, part: string | undefined): Schema | undefined {
+  const schema = request.routeOptions.schema as Record<string, Schema | undefined> | undefined;
+  const found = part ? schema?.[part] : undefined;
+  const byType = found?.content as Record<string, { schema: Schema }> | undefined;
+  const chosen = byType ? byType[request.mediaType ?? '']?.schema : found;
+  // A shared schema, by reference ({ $ref: 'CommitRequest#' }).
+  const id = typeof chosen?.$ref === 'string' ? chosen.$ref.replace(/#$/, '') : undefined;
+  return id ? (request.server.getSchema(id) as Schema | undefined) : chosen;
+}
+
+/** A request that does not match its route's schema, said as the pages would: which field, and what it takes. */
+function validationMessage(error: FastifyError, request: FastifyRequest): string {
+  const [issue] = error.validation ?? [];
+  const schema = partSchema(request, error.validationContext);
+  if (!issue || !schema) return error.message;
+  const name = issue.instancePath.split('/')[1] ?? (issue.params.missingProperty as string | undefined);
+  if (!name) {
+    const example = (schema.examples as unknown[] | undefined)?.[0];
+    return `Send a JSON object${example === undefined ? '' : `, like ${JSON.stringify(example, null, 1).replace(/\s*\n\s*/g, ' ')}`}`;
+  }
+  const given = (error.validationContext === 'querystring' ? request.query : request.body) as Schema | undefined;
+  const property = (schema.properties as Record<string, Schema> | undefined)?.[name];
+  if (Array.isArray(given?.[name]) && property?.type !== 'array') return `Give ${name} once`;
+  const valid = validValue(property);
+  if (issue.keyword === 'required') return `Give ${name}${valid ? `: ${valid}` : ''}`;
+  return valid ? `${name} must be ${valid}` : `${name} ${issue.message ?? 'is not valid'}`;
+}
+
+function statusAndMessage(
+  error: FastifyError,
+  request: FastifyRequest,
+): { status: number; message: string } | undefined {
   if (error instanceof ApiProblem) return { status: error.statusCode, message: error.message };
+  if (error.validation) return { status: 422, message: validationMessage(error, request) };
   if (error instanceof NotFoundError) return { status: 404, message: error.message };
   if (error instanceof FileRefusal) return { status: 422, message: error.message };
   if (error instanceof UploadConflict) return { status: 409, message: error.message };
   if (error instanceof DomainError) return { status: 422, message: error.message };
-  if (error instanceof ZodError) {
-    return { status: 422, message: error.issues.map((issue) => issue.message).join('. ') };
-  }
   if (error.code && MULTIPART_REFUSALS[error.code]) return { status: 422, message: MULTIPART_REFUSALS[error.code] };
   if (isMalformedMultipart(error)) return { status: 400, message: MALFORMED_MULTIPART_API_MESSAGE };
   if (error.code?.startsWith('FST_ERR_CTP_INVALID_JSON') || error instanceof SyntaxError) {
@@ -69,7 +119,7 @@ function statusAndMessage(error: FastifyError): { status: number; message: strin
 }
 
 export async function apiErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const known = statusAndMessage(error);
+  const known = statusAndMessage(error, request);
   if (known) {
     request.log.info({ code: error.code, status: known.status }, error.message);
     if (error instanceof ApiProblem) reply.headers(error.headers);

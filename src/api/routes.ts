@@ -3,7 +3,6 @@
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { UploadState } from '../db/schema.ts';
 import { today } from '../domain/dates.ts';
@@ -19,15 +18,28 @@ import {
   listUploads,
   MAX_FILE_BYTES,
   receiveUpload,
-  UPLOAD_STATE_NAMES,
   UPLOADS_PAGE_SIZE,
 } from '../uploads/pipeline.ts';
 import { attachmentHeader, streamErrorReport } from '../uploads/report.ts';
 import { templateFile } from '../uploads/template.ts';
 import { UndoBlocked, undoUpload } from '../uploads/undo.ts';
+import { MALFORMED_MULTIPART_API_MESSAGE } from '../web/request-body.ts';
 import type { UploadsInFlight } from '../web/uploads-in-flight.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
-import { openApiDocument } from './openapi.ts';
+import { registerOpenApi } from './openapi.ts';
+import {
+  apiSchemas,
+  COMMON_ANSWERS,
+  exampleUpload,
+  json,
+  kindIds,
+  problem,
+  ref,
+  SPREADSHEET_CONTENT,
+  UPLOAD_ID_PARAMS,
+  UPLOAD_NOT_FOUND,
+  uploadStates,
+} from './schemas.ts';
 import { apiSchoolRoutes } from './schools.ts';
 import { uploadJson } from './upload-json.ts';
 
@@ -74,8 +86,6 @@ const NO_TOKEN = 'Send your API token in the Authorization header: "Authorizatio
 const BAD_TOKEN =
   'The API token is not valid: it may have been revoked. Ask an admin of your organisation for a new one';
 
-const UPLOAD_STATES = Object.keys(UPLOAD_STATE_NAMES) as [UploadState, ...UploadState[]];
-
 /** Query parameters given empty count as not given. */
 function given(query: unknown): Record<string, unknown> {
   return Object.fromEntries(
@@ -83,25 +93,17 @@ function given(query: unknown): Record<string, unknown> {
   );
 }
 
-const templateQuery = z.object({
-  format: z.enum(['csv', 'xlsx'], { error: 'format must be csv or xlsx' }).default('csv'),
-});
+interface TemplateQuery {
+  format: 'csv' | 'xlsx';
+  /** The kind's own choices (like ?trainees=year&year=2025). */
+  [choice: string]: unknown;
+}
 
-const listQuery = z.object({
-  kind: z.string({ error: 'Give one kind' }).optional(),
-  state: z.enum(UPLOAD_STATES, { error: `state must be one of ${UPLOAD_STATES.join(', ')}` }).optional(),
-  page: z.coerce
-    .number({ error: 'page must be a whole number from 1' })
-    .int({ error: 'page must be a whole number from 1' })
-    .min(1, { error: 'page must be a whole number from 1' })
-    .max(100_000, { error: 'page must be 100000 or less' })
-    .default(1),
-});
-
-const commitBody = z.object(
-  { skipErrors: z.boolean({ error: 'skipErrors must be true or false' }).default(false) },
-  { error: 'Send a JSON object, like {"skipErrors": false}' },
-);
+interface ListQuery {
+  kind?: string;
+  state?: UploadState;
+  page: number;
+}
 
 /** How the audit log names a change made through the API: by the token that made it. */
 function apiVia(actor: ApiActor): string {
@@ -137,6 +139,24 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler(apiNotFound);
   app.decorateRequest('apiActor', null);
+  for (const schema of apiSchemas()) app.addSchema(schema);
+  // Before any route: the document is made of the routes registered after this.
+  await registerOpenApi(app, options.baseUrl);
+
+  // A path parameter names a record: one that does not match its schema is a record that is not
+  // found, and the handler's own lookup says so (404, for a kind naming the kinds the organisation
+  // can use). So a route's validation error is given to the request, and only an invalid query or
+  // body is refused here, with 422, before the handler runs.
+  app.addHook('onRoute', (route) => {
+    if (route.schema) route.attachValidation = true;
+  });
+  app.addHook('preValidation', async (request) => {
+    request.query = given(request.query);
+  });
+  app.addHook('preHandler', async (request) => {
+    const invalid = request.validationError;
+    if (invalid && invalid.validationContext !== 'params') throw invalid;
+  });
 
   // Files arrive as multipart/form-data; limits are given again where the file is read.
   if (!app.hasRequestDecorator('parts')) {
@@ -178,18 +198,93 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     if (!request.apiActor) throw new ApiProblem(401, header ? BAD_TOKEN : NO_TOKEN, { headers: CHALLENGE });
   });
 
-  app.get('/openapi.json', { config: { public: true } }, async () => openApiDocument(options.baseUrl));
-  // Child plugins share this one's token check, rate limit and JSON errors.
+  const kinds = allKinds();
+  const kindNotFound = problem(
+    'There is no such kind, or it is not for your type of organisation.',
+    `There is no upload kind "no-such-kind" for your organisation. Use one of: ${kindIds().join(', ')}`,
+  );
+
+  app.get(
+    '/openapi.json',
+    {
+      config: { public: true },
+      schema: {
+        operationId: 'getOpenApiDocument',
+        tags: ['About the API'],
+        summary: 'This document',
+        description: 'No token needed.',
+        security: [],
+        response: {
+          200: json('The OpenAPI 3.1 document.', { type: 'object', additionalProperties: true }),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async () => app.swagger(),
+  );
+  // Child plugins share this one's token check, rate limit, JSON errors and document.
   await app.register(apiSchoolRoutes, { database });
 
-  app.get<{ Params: { kind: string } }>('/templates/:kind', async (request, reply) => {
-    const actor = actorOf(request);
-    const kind = kindOf(actor, request.params.kind);
-    const { format, ...options } = given(request.query);
-    // The kind's own choices (like ?trainees=year&year=2025) are checked by the kind's list of options.
-    const file = await templateFile(db, actor, kind.id, templateQuery.parse({ format }).format, today(), options);
-    return reply.type(file.contentType).header('content-disposition', attachmentHeader(file.fileName)).send(file.body);
-  });
+  app.get<{ Params: { kind: string }; Querystring: TemplateQuery }>(
+    '/templates/:kind',
+    {
+      schema: {
+        operationId: 'getTemplate',
+        tags: ['Templates'],
+        summary: 'Download the template for a kind of upload',
+        description: [
+          'The sheet to fill in, for the token’s organisation: the columns of the kind, prefilled with the records you can change. Some kinds offer a choice of what the sheet lists, as more query parameters. The kinds:',
+          ...kinds.map((kind) => `\`${kind.id}\`: ${kind.title}. ${kind.apiDescription ?? ''}`.trim()),
+        ].join('\n\n'),
+        params: {
+          type: 'object',
+          required: ['kind'],
+          properties: {
+            kind: { type: 'string', enum: kindIds(), description: 'The kind of upload: see the kinds above.' },
+          },
+        },
+        querystring: {
+          type: 'object',
+          properties: {
+            format: {
+              type: 'string',
+              enum: ['csv', 'xlsx'],
+              default: 'csv',
+              description: 'csv (UTF-8 with a byte order mark) or xlsx. Default csv.',
+            },
+          },
+          additionalProperties: true,
+        },
+        response: {
+          200: {
+            description: 'The template, as an attachment.',
+            headers: { 'Content-Disposition': { type: 'string', description: 'attachment, with the file name' } },
+            content: SPREADSHEET_CONTENT,
+          },
+          401: COMMON_ANSWERS[401],
+          404: kindNotFound,
+          422: problem(
+            'The format is not csv or xlsx, or a choice of the kind is not one of its options.',
+            'format must be csv or xlsx',
+          ),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const kind = kindOf(actor, request.params.kind);
+      const { format, ...choices } = request.query;
+      // The kind's own choices are checked by the kind's list of options.
+      const file = await templateFile(db, actor, kind.id, format, today(), choices);
+      return reply
+        .type(file.contentType)
+        .header('content-disposition', attachmentHeader(file.fileName))
+        .send(file.body);
+    },
+  );
 
   // Counted after the token check above, before the body is read.
   const countUpload = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -198,96 +293,328 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     if (refusal) throw new ApiProblem(429, refusal, { headers: { 'retry-after': '60' } });
   };
 
-  app.post('/uploads', { onRequest: countUpload }, async (request, reply) => {
-    const actor = actorOf(request);
-    if (!request.isMultipart()) {
-      throw new ApiProblem(415, 'Send the file as multipart/form-data, with the fields "kind" and "file"');
-    }
-    let kindId: string | undefined;
-    let file: { name: string; bytes: Uint8Array } | undefined;
-    for await (const part of request.parts({ limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } })) {
-      if (part.type === 'file') {
-        const bytes = await part.toBuffer();
-        if (part.fieldname === 'file') file = { name: part.filename ?? '', bytes };
-      } else if (part.fieldname === 'kind') {
-        kindId = String(part.value).trim();
+  app.post(
+    '/uploads',
+    {
+      onRequest: countUpload,
+      config: {
+        openapi: {
+          body: {
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['kind', 'file'],
+                  properties: {
+                    kind: { type: 'string', enum: kindIds(), description: 'The kind of upload (as for the template).' },
+                    file: {
+                      type: 'string',
+                      contentMediaType: 'application/octet-stream',
+                      description: 'The filled CSV or XLSX file, with the template’s column headings in the first row.',
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      schema: {
+        operationId: 'createUpload',
+        tags: ['Uploads'],
+        summary: 'Upload a filled sheet',
+        description: `Sends a CSV or XLSX file (up to ${MAX_FILE_BYTES / 1024 / 1024} MB) of the given kind. The file is read and every row checked at once; the response has the counts. A file that cannot be used as a whole (not CSV or XLSX, empty, headings only, a required column missing, too many rows, too large) is refused with 422 and nothing is stored. Very large files may be answered while still being checked (state "received" or "checking"): ask for the upload again until its state is "checked".`,
+        response: {
+          201: json('Received and checked. Location has the upload’s address.', ref('Upload'), {
+            example: exampleUpload(),
+            headers: { Location: { type: 'string', description: 'The upload, e.g. /api/v1/uploads/{id}' } },
+          }),
+          400: problem('The body is not a complete multipart/form-data form.', MALFORMED_MULTIPART_API_MESSAGE),
+          401: COMMON_ANSWERS[401],
+          404: kindNotFound,
+          415: problem(
+            'The body is not multipart/form-data.',
+            'Send the file as multipart/form-data, with the fields "kind" and "file"',
+          ),
+          422: problem(
+            'The kind or file field is missing, or the file as a whole is refused. Nothing is stored.',
+            'The file has column headings but no rows. Add a row for each record and upload it again',
+          ),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      if (!request.isMultipart()) {
+        throw new ApiProblem(415, 'Send the file as multipart/form-data, with the fields "kind" and "file"');
       }
-    }
-    if (!kindId) {
-      throw new ApiProblem(422, `Give the kind of upload in the "kind" field, like ${allKinds()[0]?.id ?? 'a kind'}`);
-    }
-    const kind = kindOf(actor, kindId);
-    if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');
-    const upload = await receiveUpload(database, actor, kind.id, file, today(), {
-      checkLater: jobs ? (id: string) => jobs.checkUpload(id) : undefined,
-      via: apiVia(actor),
-    });
-    return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send(uploadJson(upload));
-  });
-
-  app.get('/uploads', async (request) => {
-    const actor = actorOf(request);
-    const query = listQuery.parse(given(request.query));
-    const { uploads, total } = await listUploads(db, actor, query);
-    return {
-      data: uploads.map(uploadJson),
-      meta: { page: query.page, pageSize: UPLOADS_PAGE_SIZE, total },
-    };
-  });
-
-  app.get<{ Params: { id: string } }>('/uploads/:id', async (request) =>
-    uploadJson(await findUpload(db, actorOf(request), request.params.id)),
+      let kindId: string | undefined;
+      let file: { name: string; bytes: Uint8Array } | undefined;
+      for await (const part of request.parts({ limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } })) {
+        if (part.type === 'file') {
+          const bytes = await part.toBuffer();
+          if (part.fieldname === 'file') file = { name: part.filename ?? '', bytes };
+        } else if (part.fieldname === 'kind') {
+          kindId = String(part.value).trim();
+        }
+      }
+      if (!kindId) {
+        throw new ApiProblem(422, `Give the kind of upload in the "kind" field, like ${kindIds()[0] ?? 'a kind'}`);
+      }
+      const kind = kindOf(actor, kindId);
+      if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');
+      const upload = await receiveUpload(database, actor, kind.id, file, today(), {
+        checkLater: jobs ? (id: string) => jobs.checkUpload(id) : undefined,
+        via: apiVia(actor),
+      });
+      return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send(uploadJson(upload));
+    },
   );
 
-  app.get<{ Params: { id: string } }>('/uploads/:id/report', async (request, reply) => {
-    const report = await streamErrorReport(database, actorOf(request), request.params.id);
-    return reply
-      .type(report.contentType)
-      .header('content-disposition', attachmentHeader(report.fileName))
-      .send(report.body);
-  });
+  app.get<{ Querystring: ListQuery }>(
+    '/uploads',
+    {
+      schema: {
+        operationId: 'listUploads',
+        tags: ['Uploads'],
+        summary: 'List your organisation’s uploads',
+        description: `Newest first, ${UPLOADS_PAGE_SIZE} a page, whoever uploaded them (on the pages or through the API).`,
+        querystring: {
+          type: 'object',
+          properties: {
+            kind: { type: 'string', enum: kindIds(), description: 'Only uploads of this kind.' },
+            state: { type: 'string', enum: uploadStates(), description: 'Only uploads in this state.' },
+            page: { type: 'integer', minimum: 1, maximum: 100_000, default: 1, description: 'The page, from 1.' },
+          },
+        },
+        response: {
+          200: json('A page of uploads.', ref('UploadList'), {
+            example: { data: [exampleUpload()], meta: { page: 1, pageSize: UPLOADS_PAGE_SIZE, total: 1 } },
+          }),
+          401: COMMON_ANSWERS[401],
+          422: problem('A parameter is not valid.', `state must be one of ${uploadStates().join(', ')}`),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const query = request.query;
+      const { uploads, total } = await listUploads(db, actor, query);
+      return {
+        data: uploads.map(uploadJson),
+        meta: { page: query.page, pageSize: UPLOADS_PAGE_SIZE, total },
+      };
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/uploads/:id/commit', async (request) => {
-    const actor = actorOf(request);
-    const upload = await findUpload(db, actor, request.params.id); // another organisation's: 404, whatever the body
-    const { skipErrors } = commitBody.parse(request.body ?? {});
-    const result = await commitUpload(database, actor, request.params.id, {
-      skipErrors,
-      today: today(),
-      via: apiVia(actor),
-    });
-    if (result.state === 'checked') {
-      const n = result.stale;
-      throw new ApiProblem(
-        409,
-        `${n} ${n === 1 ? 'record has' : 'records have'} changed since the file was checked, so nothing was submitted. ${n === 1 ? 'That row is' : 'Those rows are'} now ${n === 1 ? 'an error' : 'errors'}: download the report, or submit again with "skipErrors": true to continue without ${n === 1 ? 'it' : 'them'}`,
-        { extra: { state: 'checked', stale: n } },
-      );
-    }
-    // The commit stands whatever happens next: the job queue's own sweep retries what follows it.
-    await jobs
-      ?.uploadCommitted(upload.kind)
-      .catch((err) => request.log.error({ err }, 'starting work after a commit failed'));
-    return { state: result.state, committed: result.committed };
-  });
+  app.get<{ Params: { id: string } }>(
+    '/uploads/:id',
+    {
+      schema: {
+        operationId: 'getUpload',
+        tags: ['Uploads'],
+        summary: 'Get an upload, with its state and counts',
+        params: UPLOAD_ID_PARAMS,
+        response: {
+          200: json('The upload.', ref('Upload'), { example: exampleUpload() }),
+          401: COMMON_ANSWERS[401],
+          404: UPLOAD_NOT_FOUND,
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request) => uploadJson(await findUpload(db, actorOf(request), request.params.id)),
+  );
 
-  app.post<{ Params: { id: string } }>('/uploads/:id/undo', async (request) => {
-    const actor = actorOf(request);
-    try {
-      const upload = await undoUpload(database, actor, request.params.id, { via: apiVia(actor) });
-      return { state: upload.state };
-    } catch (error) {
-      if (!(error instanceof UndoBlocked)) throw error;
-      // The reasons, one error each, after the summary: which records changed since.
-      throw new ApiProblem(409, error.message, {
-        extra: { errors: [{ message: error.message }, ...error.reasons.map((message) => ({ message }))] },
+  app.get<{ Params: { id: string } }>(
+    '/uploads/:id/report',
+    {
+      schema: {
+        operationId: 'getErrorReport',
+        tags: ['Uploads'],
+        summary: 'Download the error report',
+        description:
+          'Your own sheet, in the format you uploaded (a CSV keeps its delimiter and encoding), every row in its original order, with two columns added: "Validation result" ("Passed", "2 errors", or why a row changes nothing) and "Errors" (each error on its own line). Fix the cells and upload the report as it is: the two extra columns are ignored. Files are kept for 7 days after an upload ends.',
+        params: UPLOAD_ID_PARAMS,
+        response: {
+          200: {
+            description: 'The report, as an attachment.',
+            headers: { 'Content-Disposition': { type: 'string', description: 'attachment, with the file name' } },
+            content: SPREADSHEET_CONTENT,
+          },
+          401: COMMON_ANSWERS[401],
+          404: UPLOAD_NOT_FOUND,
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request, reply) => {
+      const report = await streamErrorReport(database, actorOf(request), request.params.id);
+      return reply
+        .type(report.contentType)
+        .header('content-disposition', attachmentHeader(report.fileName))
+        .send(report.body);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { skipErrors?: boolean } | undefined }>(
+    '/uploads/:id/commit',
+    {
+      config: { openapi: { optionalBody: true } },
+      schema: {
+        operationId: 'commitUpload',
+        tags: ['Uploads'],
+        summary: 'Submit a checked upload',
+        description:
+          'Makes every change in one transaction: all or nothing. Each record is checked again first; if any changed since the upload was checked, nothing is submitted, those rows become errors, and the answer is 409 with the state "checked". Submitting an upload already submitted answers 200 again and changes nothing, so a retry is safe.',
+        params: UPLOAD_ID_PARAMS,
+        // Checked when a JSON body is sent; without one, skipErrors is false.
+        body: { content: { 'application/json': { schema: ref('CommitRequest') } } },
+        response: {
+          200: json('Submitted.', ref('CommitResult'), { example: { state: 'committed', committed: 12 } }),
+          202: json(
+            'Accepted: the submission continues in the background. Ask for the upload until its state is "committed". (Not used yet; clients should accept it.)',
+            ref('CommitResult'),
+            { example: { state: 'committing' } },
+          ),
+          400: problem('The body is not valid JSON.', 'The body is not valid JSON'),
+          401: COMMON_ANSWERS[401],
+          404: UPLOAD_NOT_FOUND,
+          409: json(
+            'Some rows have errors and skipErrors is not true; the upload is not in state "checked"; or records changed since the check (state "checked", with the number in "stale").',
+            ref('Conflict'),
+            {
+              example: {
+                errors: [
+                  {
+                    message:
+                      '2 records have changed since the file was checked, so nothing was submitted. Those rows are now errors: download the report, or submit again with "skipErrors": true to continue without them',
+                  },
+                ],
+                state: 'checked',
+                stale: 2,
+              },
+            },
+          ),
+          415: problem('The body is not JSON.'),
+          422: problem('The body is not valid.', 'skipErrors must be true or false'),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      const upload = await findUpload(db, actor, request.params.id);
+      const result = await commitUpload(database, actor, request.params.id, {
+        skipErrors: request.body?.skipErrors ?? false,
+        today: today(),
+        via: apiVia(actor),
       });
-    }
-  });
+      if (result.state === 'checked') {
+        const n = result.stale;
+        throw new ApiProblem(
+          409,
+          `${n} ${n === 1 ? 'record has' : 'records have'} changed since the file was checked, so nothing was submitted. ${n === 1 ? 'That row is' : 'Those rows are'} now ${n === 1 ? 'an error' : 'errors'}: download the report, or submit again with "skipErrors": true to continue without ${n === 1 ? 'it' : 'them'}`,
+          { extra: { state: 'checked', stale: n } },
+        );
+      }
+      // The commit stands whatever happens next: the job queue's own sweep retries what follows it.
+      await jobs
+        ?.uploadCommitted(upload.kind)
+        .catch((err) => request.log.error({ err }, 'starting work after a commit failed'));
+      return { state: result.state, committed: result.committed };
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/uploads/:id', async (request, reply) => {
-    const actor = actorOf(request);
-    await cancelUpload(db, actor, request.params.id, apiVia(actor));
-    return reply.code(204).send();
-  });
+  const undoable = kinds.filter((kind) => kind.undo).map((kind) => kind.id);
+  app.post<{ Params: { id: string } }>(
+    '/uploads/:id/undo',
+    {
+      schema: {
+        operationId: 'undoUpload',
+        tags: ['Uploads'],
+        summary: 'Undo a submitted upload',
+        description: `For kinds that can be undone (${undoable.join(', ')}), within 7 days of the submission: removes exactly what the upload added, all or nothing. If any of it has been changed since, nothing is undone and the answer is 409, with one error for each record that changed after the first. Undoing an upload already undone answers 200 again and changes nothing.`,
+        params: UPLOAD_ID_PARAMS,
+        response: {
+          200: json('Undone.', {
+            type: 'object',
+            required: ['state'],
+            properties: { state: { type: 'string', enum: ['undone'] } },
+          }),
+          401: COMMON_ANSWERS[401],
+          404: UPLOAD_NOT_FOUND,
+          409: json(
+            'The upload cannot be undone: its kind cannot be, it is not submitted, it was submitted more than 7 days ago, or some of what it added has changed since (then each is listed).',
+            ref('Errors'),
+            {
+              example: {
+                errors: [
+                  {
+                    message:
+                      'Nothing was undone, because some of what this upload added has been changed since. Change those records one by one instead',
+                  },
+                  {
+                    message:
+                      'Aoife Evans: the placement at Willow Green High School (URN 100003) was changed on 3 March 2026',
+                  },
+                ],
+              },
+            },
+          ),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      try {
+        const upload = await undoUpload(database, actor, request.params.id, { via: apiVia(actor) });
+        return { state: upload.state };
+      } catch (error) {
+        if (!(error instanceof UndoBlocked)) throw error;
+        // The reasons, one error each, after the summary: which records changed since.
+        throw new ApiProblem(409, error.message, {
+          extra: { errors: [{ message: error.message }, ...error.reasons.map((message) => ({ message }))] },
+        });
+      }
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/uploads/:id',
+    {
+      schema: {
+        operationId: 'cancelUpload',
+        tags: ['Uploads'],
+        summary: 'Cancel an upload',
+        description: 'Nothing in it will be submitted. Cancelling an upload already cancelled does nothing.',
+        params: UPLOAD_ID_PARAMS,
+        response: {
+          204: { description: 'Cancelled.', type: 'null' },
+          401: COMMON_ANSWERS[401],
+          404: UPLOAD_NOT_FOUND,
+          409: problem(
+            'The upload has been submitted, so it cannot be cancelled.',
+            'This upload has been submitted, so it cannot be cancelled',
+          ),
+          429: COMMON_ANSWERS[429],
+          default: COMMON_ANSWERS.default,
+        },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await cancelUpload(db, actor, request.params.id, apiVia(actor));
+      return reply.code(204).send();
+    },
+  );
 }

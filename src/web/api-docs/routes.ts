@@ -1,9 +1,11 @@
 // The API's documentation page, /api/docs: made from the same OpenAPI document that
-// /api/v1/openapi.json serves, so the page and the document cannot disagree. No sign-in needed.
+// /api/v1/openapi.json serves (generated from the API's route schemas), so the page, the document
+// and the API cannot disagree. No sign-in needed.
 import type { FastifyInstance } from 'fastify';
-import { documentedOperations, openApiDocument } from '../../api/openapi.ts';
+import { apiDocumentFor } from '../../api/openapi.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit } from '../../api/routes.ts';
 import { allKinds } from '../../uploads/kinds/index.ts';
+import { documentedOperations } from './operations.ts';
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
@@ -50,7 +52,7 @@ export async function apiDocsRoutes(
   { baseUrl, rateLimit = DEFAULT_RATE_LIMIT }: { baseUrl: string; rateLimit?: RateLimit },
 ) {
   app.get('/api/docs', async (_request, reply) => {
-    const document = openApiDocument(baseUrl);
+    const document = apiDocumentFor(app);
     const info = document.info as { title: string; version: string; summary: string; description: string };
     const operations = documentedOperations(document);
     const tags = (document.tags as { name: string; description: string }[]).map((tag) => ({
