@@ -7,11 +7,7 @@ import fastifyFormbody from '@fastify/formbody';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { apiRoutes } from './api/routes.ts';
-import type { Config } from './config.ts';
-import type { Database } from './db/database.ts';
-import type { Notify } from './integrations/notify/notify.ts';
-import type { SignInAdapter } from './integrations/sign-in/sign-in.ts';
-import type { Jobs } from './jobs/jobs.ts';
+import type { HttpTimeouts, Services } from './services.ts';
 import { apiDocsRoutes } from './web/api-docs/routes.ts';
 import { apiTokenRoutes } from './web/api-tokens/routes.ts';
 import { registerErrorHandlers } from './web/errors.ts';
@@ -34,25 +30,11 @@ import { uploadRoutes } from './web/uploads/routes.ts';
 import { UploadsInFlight } from './web/uploads-in-flight.ts';
 import { govukFrontendDir, registerViews } from './web/views.ts';
 
-export interface Services {
-  config: Config;
-  database: Database;
-  signIn: SignInAdapter;
-  notify: Notify;
-  /** Background work: checking large uploads, sending award requests. */
-  jobs: Jobs;
-  /** Where the log goes; standard output unless a test wants to read it. */
-  logStream?: NodeJS.WritableStream;
-  /** Shorter timeouts than HTTP_TIMEOUTS, for tests. */
-  httpTimeouts?: Partial<HttpTimeouts>;
-}
-
 /**
  * How long a client may stay silent (a stalled upload is closed after this), take to send its
  * headers, and take over a whole request: a 50 MB file needs 10 minutes only below 1 Mbit/s.
  */
-export const HTTP_TIMEOUTS = { idleMs: 60_000, headersMs: 30_000, requestMs: 10 * 60_000 };
-export type HttpTimeouts = typeof HTTP_TIMEOUTS;
+export const HTTP_TIMEOUTS: HttpTimeouts = { idleMs: 60_000, headersMs: 30_000, requestMs: 10 * 60_000 };
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

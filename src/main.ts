@@ -1,4 +1,4 @@
-// Start: config → database → migrations → demo data → http.
+// Start: config → database → migrations → demo data → services (adapters, jobs) → http.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -7,12 +7,8 @@ import { ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
 import { DEMO_PASSWORD, demoUsersToSignInAs, isDatabaseEmpty, loadDemoData } from './demo-data.ts';
-import { today } from './domain/dates.ts';
-import { outbox } from './integrations/notify/notify.ts';
-import { localAccounts } from './integrations/sign-in/local-accounts.ts';
 import { deleteOldAttempts } from './integrations/sign-in/throttle.ts';
-import { localTeachingRecord } from './integrations/teaching-record/teaching-record.ts';
-import { startPgBoss } from './jobs/jobs.ts';
+import { createServices } from './services.ts';
 import { deleteExpiredSessions } from './web/sessions.ts';
 
 const HOUSEKEEPING_MS = 15 * 60_000;
@@ -31,11 +27,8 @@ async function main() {
   await migrateToLatest(database.db);
   if (config.demoData && (await isDatabaseEmpty(database.db))) await loadDemoData(database.db);
 
-  const teachingRecord = localTeachingRecord(today);
-  const jobs = await startPgBoss({ database, teachingRecord }, (message, err) =>
-    err === undefined ? console.error(message) : console.error(message, err),
-  );
-  const app = await buildApp({ config, database, signIn: localAccounts(database.db), notify: outbox, jobs });
+  const services = await createServices(config, database);
+  const app = await buildApp(services);
   const housekeeping = setInterval(() => {
     Promise.all([deleteExpiredSessions(database.db), deleteOldAttempts(database.db)]).catch((err) =>
       app.log.error({ err }, 'housekeeping failed'),
@@ -50,7 +43,7 @@ async function main() {
     app.log.info({ signal }, 'stopping');
     clearInterval(housekeeping);
     await app.close();
-    await jobs.stop();
+    await services.jobs.stop();
     await database.close(); // flushes PGlite to disk, or closes the PostgreSQL pool
     process.exit(0);
   };

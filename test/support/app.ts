@@ -1,15 +1,11 @@
 // The real app on a fresh database, driven through Fastify's inject (no network), with a small
 // agent that keeps cookies and sends the CSRF token as a browser form would.
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp, type Services } from '../../src/app.ts';
+import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { DEMO_PASSWORD, loadDemoData } from '../../src/demo-data.ts';
-import { today } from '../../src/domain/dates.ts';
-import { outbox } from '../../src/integrations/notify/notify.ts';
-import { localAccounts } from '../../src/integrations/sign-in/local-accounts.ts';
-import { localTeachingRecord } from '../../src/integrations/teaching-record/teaching-record.ts';
-import { inlineJobs } from '../../src/jobs/jobs.ts';
+import { createServices, type Services } from '../../src/services.ts';
 import { SESSION_COOKIE } from '../../src/web/sessions.ts';
 import { testDatabase } from './database.ts';
 
@@ -34,16 +30,8 @@ export async function startTestApp({
     SESSION_SECRET: 'test-secret-that-is-long-enough-for-cookies',
     LOG_LEVEL: logStream ? 'info' : 'silent',
   });
-  const jobs = inlineJobs({ database, teachingRecord: localTeachingRecord(today) });
-  const app = await buildApp({
-    config,
-    database,
-    signIn: localAccounts(database.db),
-    notify: outbox,
-    jobs,
-    logStream,
-    httpTimeouts,
-  });
+  const services = await createServices(config, database, { jobs: 'inline' });
+  const app = await buildApp({ ...services, logStream, httpTimeouts });
   await app.ready();
   return {
     app,

@@ -1,6 +1,7 @@
 // The registry: every upload kind, one line each. A kind is its folder (kinds/<id>/kind.ts, with
 // its views and tests); pages, home cards, the API's list of kinds and job follow-ups all come
 // from here, so nothing else names a kind.
+import type { DB, OrganisationType } from '../../db/schema.ts';
 import { hesaPlacements } from './hesa-placements/kind.ts';
 import type { UploadKind } from './kind.ts';
 import { placements } from './placements/kind.ts';
@@ -16,6 +17,24 @@ export function findKind(id: string): UploadKind | undefined {
 
 export function allKinds(): UploadKind[] {
   return [...KINDS.values()];
+}
+
+/**
+ * The kinds with a home card that an organisation of this type can use to add or change these
+ * records (a table they write), in their cards' order: for a page that offers them by name.
+ */
+export function kindsWriting(table: keyof DB & string, organisationType: OrganisationType): UploadKind[] {
+  return allKinds()
+    .filter((kind) => kind.card && kind.allowedFor.includes(organisationType) && kind.writes.includes(table))
+    .sort((a, b) => (a.card?.order ?? 0) - (b.card?.order ?? 0));
+}
+
+/** Other kinds that write the same records as this one (the audit log aside, which every kind writes). */
+export function kindsLike(kind: UploadKind, organisationType: OrganisationType): UploadKind[] {
+  const tables = kind.writes.filter((table) => table !== 'events');
+  const like = new Set(tables.flatMap((table) => kindsWriting(table, organisationType)));
+  like.delete(kind);
+  return [...like];
 }
 
 /**

@@ -2,7 +2,6 @@
 // school) starts by finding the school in the register; a school without a URN is typed in.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { Services } from '../../app.ts';
 import type { DB } from '../../db/schema.ts';
 import { formatIsoDate } from '../../domain/dates.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
@@ -20,6 +19,7 @@ import {
 } from '../../domain/placements/placements.ts';
 import { findSchool, type SchoolMatch, schoolSearchProblem, searchSchools } from '../../domain/schools/search.ts';
 import { findTrainee } from '../../domain/trainees/trainees.ts';
+import type { Services } from '../../services.ts';
 import { errorsFrom, type FormErrors, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { schoolHint } from '../schools/school-text.ts';

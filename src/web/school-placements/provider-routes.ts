@@ -2,7 +2,6 @@
 // with the school's placement contact first; and putting one of the provider's trainees on it. A
 // placement assigned to anyone else is not found.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../app.ts';
 import { academicYearName } from '../../domain/dates.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import {
@@ -19,6 +18,7 @@ import { isSecondarySubject, SECONDARY_SUBJECTS } from '../../domain/placements/
 import { stateName } from '../../domain/trainees/states.ts';
 import { listTrainees } from '../../domain/trainees/trainees.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import type { Services } from '../../services.ts';
 import { errorsFrom, type FormErrors, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { chosenYear, describePlacement, yearOptions } from './placement-pages.ts';

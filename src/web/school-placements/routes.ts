@@ -1,6 +1,5 @@
 // Schools' placement contact and offered placements (providers' pages are in provider-routes.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../app.ts';
 import type { OfferedPlacement, Phase } from '../../db/schema.ts';
 import { academicYearName } from '../../domain/dates.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -25,6 +24,7 @@ import {
 } from '../../domain/placements/offered-placements.ts';
 import { findSchoolContact, saveSchoolContact, schoolOf } from '../../domain/placements/school-contacts.ts';
 import { PHASE_NAMES, SECONDARY_SUBJECTS, schoolPhases, YEAR_GROUPS } from '../../domain/placements/subjects.ts';
+import type { Services } from '../../services.ts';
 import { errorsFrom, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { tellProviderUsers } from './emails.ts';

@@ -1,9 +1,9 @@
 // Finding schools in the register: a search page for everyone signed in, and the same search as
 // JSON for the autocomplete (src/web/layout/school-search.js), which enhances search boxes.
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../app.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { SCHOOL_SEARCH_LIMIT, schoolSearchProblem, searchSchools } from '../../domain/schools/search.ts';
+import type { Services } from '../../services.ts';
 import { field, formErrors } from '../forms.ts';
 import { requireActor } from '../guards.ts';
 import { schoolHint } from './school-text.ts';

@@ -1,7 +1,6 @@
 // Providers' yearly performance-profile sign-off, and support's view of who has signed off.
 
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import type { Services } from '../../app.ts';
 import { academicYearName, formatIsoDate, today } from '../../domain/dates.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import {
@@ -22,10 +21,13 @@ import {
 } from '../../domain/placements/sign-off.ts';
 import { ASSESSMENT_ONLY_ROUTES, PLACEMENTS_NEEDED } from '../../domain/trainees/trainees.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
+import type { Services } from '../../services.ts';
+import { kindsWriting } from '../../uploads/kinds/index.ts';
 import { attachmentHeader } from '../../uploads/report.ts';
 import { errorsFrom, field, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor, requireSupport } from '../guards.ts';
 import { describeTrainee } from '../trainees/routes.ts';
+import { kindLink } from '../uploads/kind-link.ts';
 import { exportFile } from './export.ts';
 
 const VIEW = 'sign-off/views';
@@ -70,6 +72,8 @@ export async function signOffRoutes(
         showAll,
         total,
         minimum: PLACEMENTS_NEEDED,
+        // The first bulk upload that adds placements (its sheet lists the trainees short of them).
+        bulkPlacements: kindsWriting('placements', actor.organisation.type).map(kindLink)[0],
         trainees: trainees.map((t) => {
           const described = describeTrainee(t);
           return {
