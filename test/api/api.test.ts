@@ -11,6 +11,7 @@ import { createApiToken, revokeApiToken } from '../../src/domain/organisations/a
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
 const KIND = 'qts-recommendations';
 const DATE_COLUMN = 'Date QTS or EYTS standards met';
@@ -46,12 +47,14 @@ function parseCsv(body: string): string[][] {
 
 describe('API v1', () => {
   let context: TestContext;
+  let answers: DocumentedAnswers;
   let scittToken: string;
   let universityToken: string;
   const today = todayInEngland();
 
   before(async () => {
     context = await startTestApp();
+    answers = recordAnswers(context.app);
     const db = context.database.db;
     const admin = await actorFor(db, 'provider@example.com', '10000001');
     scittToken = (await createApiToken(db, admin, admin.organisation.id, 'Student record system')).token;
@@ -443,6 +446,7 @@ describe('API v1', () => {
       baseUrl: 'http://localhost',
       rateLimit: { max: 3, timeWindow: 60_000 },
     });
+    const limitedAnswers = recordAnswers(app);
     try {
       const get = (token: string | null) =>
         app.inject({
@@ -462,8 +466,11 @@ describe('API v1', () => {
       assert.equal((await get(universityToken)).statusCode, 200, 'another token has its own count');
       for (let i = 0; i < 3; i++) assert.equal((await get(null)).statusCode, 401);
       assert.equal((await get(null)).statusCode, 429, 'without a token, counted by address');
+      await limitedAnswers.check();
     } finally {
       await app.close();
     }
   });
+
+  it('answered every request above as the OpenAPI document describes', () => answers.check());
 });

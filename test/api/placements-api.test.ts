@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
 async function multipart(fields: Record<string, string | { name: string; bytes: Uint8Array }>) {
   const form = new FormData();
@@ -25,11 +26,13 @@ const parseCsv = (body: string) => Papa.parse<string[]>(body.replace(/^\uFEFF/, 
 
 describe('API v1: placements and HESA placements', () => {
   let context: TestContext;
+  let answers: DocumentedAnswers;
   let scittToken: string;
   let universityToken: string;
 
   before(async () => {
     context = await startTestApp();
+    answers = recordAnswers(context.app);
     const db = context.database.db;
     const scitt = await actorFor(db, 'provider@example.com', '10000001');
     const university = await actorFor(db, 'university@example.com', '10000002');
@@ -149,4 +152,6 @@ describe('API v1: placements and HESA placements', () => {
     const fake = await api('POST', '/api/v1/uploads/00000000-0000-4000-8000-000000000000/undo', scittToken);
     assert.equal(fake.statusCode, 404);
   });
+
+  it('answered every request above as the OpenAPI document describes', () => answers.check());
 });

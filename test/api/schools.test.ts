@@ -7,13 +7,16 @@ import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
 describe('GET /api/v1/schools', () => {
   let t: TestContext;
+  let answers: DocumentedAnswers;
   let providerToken: string;
   let schoolToken: string;
   before(async () => {
     t = await startTestApp();
+    answers = recordAnswers(t.app);
     const db = t.database.db;
     const scitt = await findOrganisationByReference(db, DEMO.scitt.ukprn);
     const school = await findOrganisationByReference(db, DEMO.school.urn);
@@ -76,4 +79,6 @@ describe('GET /api/v1/schools', () => {
     const openapi = (await get('/api/v1/openapi.json')).json();
     assert.ok(openapi.paths['/schools'].get);
   });
+
+  it('answered every request above as the OpenAPI document describes', () => answers.check());
 });

@@ -4,15 +4,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { hashToken } from '../../src/domain/organisations/passwords.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
 const BASE = '/organisation/api-tokens';
 
 describe('API tokens pages', () => {
   let context: TestContext;
+  let answers: DocumentedAnswers;
   let admin: Agent;
 
   before(async () => {
     context = await startTestApp();
+    answers = recordAnswers(context.app);
     admin = await signedIn(context.app, 'provider@example.com');
   });
   after(() => context.close());
@@ -160,4 +163,6 @@ describe('API tokens pages', () => {
     const signedOut = await context.app.inject({ method: 'GET', url: BASE });
     assert.equal(signedOut.statusCode, 303);
   });
+
+  it('answered every request above as the OpenAPI document describes', () => answers.check());
 });
