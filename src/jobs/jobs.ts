@@ -8,7 +8,8 @@ import { today } from '../domain/dates.ts';
 import type { TeachingRecord } from '../domain/ports/teaching-record.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
 import { findKind } from '../uploads/kinds/index.ts';
-import { checkUpload, purgeOldUploads, uploadActor } from '../uploads/pipeline.ts';
+import { purgeOldUploads, uploadActor } from '../uploads/pipeline.ts';
+import { createUploads } from '../uploads/service.ts';
 import {
   heartbeatEvery,
   STALLED_CHECK_RULES,
@@ -31,13 +32,12 @@ export interface JobServices {
 
 /** The handlers, the same whichever runner calls them. */
 function handlers({ database, teachingRecord }: JobServices, heartbeatEveryMs?: number) {
+  // Checking in the background needs no queue of its own, only the adapters kinds look things up in.
+  const uploads = createUploads({ database, adapters: { teachingRecord } });
   return {
     async checkUpload(uploadId: string) {
       const actor = await uploadActor(database.db, uploadId);
-      await checkUpload(database, actor, uploadId, today(), undefined, {
-        heartbeatEveryMs,
-        adapters: { teachingRecord },
-      });
+      await uploads.check(actor, uploadId, { heartbeatEveryMs });
     },
     sendAwardRequests: () => sendAllAwardRequests(database.db, teachingRecord),
     purgeUploads: () => purgeOldUploads(database.db),

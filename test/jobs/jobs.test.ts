@@ -12,7 +12,7 @@ import { actorFor } from '../support/actors.ts';
 import { testDatabase } from '../support/database.ts';
 import { largeRecommendationsFile } from '../support/large-upload.ts';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, seconds = 30): Promise<T> {
+async function eventually<T>(what: string, probe: () => Promise<T | undefined>, seconds = 90): Promise<T> {
   const until = Date.now() + seconds * 1000;
   for (;;) {
     const value = await probe();

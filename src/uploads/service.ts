@@ -1,0 +1,69 @@
+// The uploads service: the pipeline's round trip bound once to the database, the job queue, the
+// outside systems kinds may look things up in, and the clock, so that pages, the API and jobs all
+// take an upload, check it, submit it, cancel or undo it the same way, by actor and id only.
+import type { Database } from '../db/database.ts';
+import { today as todayInEngland } from '../domain/dates.ts';
+import type { Actor } from '../domain/organisations/actor.ts';
+import { checkUpload } from './check.ts';
+import { commitUpload } from './commit.ts';
+import type { LookupAdapters } from './kinds/kind.ts';
+import { streamErrorReport } from './report.ts';
+import { reviewChanges } from './review.ts';
+import type { SheetFormat } from './sheets/sheet.ts';
+import { cancelUpload, findUpload, kindFor, listUploads } from './states.ts';
+import { type ReceivedFile, receiveUpload } from './store.ts';
+import { templateFile, templateOptions } from './template.ts';
+import { undoUpload } from './undo.ts';
+
+/** What the service asks of the job queue (src/jobs/jobs.ts). */
+export interface UploadJobs {
+  /** Check an upload in the background. */
+  checkUpload(uploadId: string): Promise<void>;
+  /** Start the work that follows a commit of this kind (its afterCommit). */
+  uploadCommitted(kindId: string): Promise<void>;
+}
+
+export interface UploadsDependencies {
+  database: Database;
+  /** Without it, every file is checked in the request and nothing follows a commit. */
+  jobs?: UploadJobs;
+  /** The outside systems kinds may declare in `uses`. */
+  adapters?: Partial<LookupAdapters>;
+  /** Today's date in England, yyyy-mm-dd. */
+  today?: () => string;
+}
+
+export function createUploads({ database, jobs, adapters = {}, today = todayInEngland }: UploadsDependencies) {
+  const { db } = database;
+  return {
+    kindFor,
+    find: (actor: Actor, id: string) => findUpload(db, actor, id),
+    list: (actor: Actor, query: { kind?: string; state?: string; page: number }) => listUploads(db, actor, query),
+    templateOptions: (actor: Actor, kindId: string, given: Record<string, unknown>) =>
+      templateOptions(db, actor, kindFor(actor, kindId), given, today()),
+    template: (actor: Actor, kindId: string, format: SheetFormat, given: Record<string, unknown> = {}) =>
+      templateFile(db, actor, kindId, format, today(), given),
+    /** Takes a file: refused (nothing stored), or recorded and checked, here or in the background. */
+    receive: (actor: Actor, kindId: string, file: ReceivedFile, { via }: { via?: string } = {}) =>
+      receiveUpload(database, actor, kindId, file, today(), {
+        checkLater: jobs ? (id) => jobs.checkUpload(id) : undefined,
+        via,
+      }),
+    /** Checks a received upload (what the background job does). */
+    check: (actor: Actor, id: string, { heartbeatEveryMs }: { heartbeatEveryMs?: number } = {}) =>
+      checkUpload(database, actor, id, today(), undefined, { adapters, heartbeatEveryMs }),
+    review: (actor: Actor, id: string, options?: { linesPerGroup?: number }) => reviewChanges(db, actor, id, options),
+    report: (actor: Actor, id: string) => streamErrorReport(database, actor, id),
+    commit: (actor: Actor, id: string, { skipErrors, via }: { skipErrors: boolean; via?: string }) =>
+      commitUpload(database, actor, id, {
+        skipErrors,
+        today: today(),
+        afterCommit: jobs ? (kindId) => jobs.uploadCommitted(kindId) : undefined,
+        via,
+      }),
+    cancel: (actor: Actor, id: string, { via }: { via?: string } = {}) => cancelUpload(db, actor, id, via),
+    undo: (actor: Actor, id: string, { via }: { via?: string } = {}) => undoUpload(database, actor, id, { via }),
+  };
+}
+
+export type Uploads = ReturnType<typeof createUploads>;
