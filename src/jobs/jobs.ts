@@ -4,7 +4,6 @@
 // tests and the command line.
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
-import { today } from '../domain/dates.ts';
 import type { TeachingRecord } from '../domain/ports/teaching-record.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
 import { findKind } from '../uploads/kinds/index.ts';
