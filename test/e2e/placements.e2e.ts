@@ -16,7 +16,7 @@ import {
 
 const TEST_TIMEOUT_MS = 120_000;
 const ACTION_TIMEOUT_MS = 15_000;
-const TRAINEE = /^\/trainees\/([0-9a-f-]{36})$/;
+const TRAINEE = /^\/trainees\/([0-9a-f-]{36})(?:\?back=[^#]*)?$/;
 
 describe('adding a trainee’s placement in the browser', () => {
   let server: RunningServer;
@@ -69,7 +69,7 @@ describe('adding a trainee’s placement in the browser', () => {
     await link.click();
     await expectPage(page, { path: TRAINEE, heading: name });
     assert.match(await textOf(page.locator('main')), /has no placements|has 1 placement/);
-    return { name, path: pathOf(page) };
+    return { name, path: pathOf(page).replace(/\?.*$/, '') };
   }
 
   async function fillDetailsAndAdd(page: Page, trainee: { name: string; path: string }, path: string) {
