@@ -152,10 +152,17 @@ describe('managing users and organisations', () => {
 
     const log = await support.get(`/support/organisations/${university.id}/events`);
     assert.equal(log.statusCode, 200);
-    assert.match(log.body, /membership added/);
-    assert.match(log.body, /Sam Reid \(support@example\.com\), for Rollbook Support/);
-    assert.match(log.body, /registry@example\.com/);
-    assert.match(log.body, /organisation created/);
+    // As sentences: who (support, for whom), what, and the records named.
+    const text = log.body.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+    assert.match(
+      text,
+      /Sam Reid \(support, acting for Rollbook Demo University\) added Rhys Jones to Rollbook Demo University as an admin/,
+    );
+    assert.match(text, /Sam Reid \(support, acting for Rollbook Demo University\) created an account for Rhys Jones/);
+    assert.match(
+      text,
+      /Rollbook \(demo data\) added Rollbook Demo University to Rollbook as a teacher training provider/,
+    );
 
     const outbox = await support.get('/support/outbox');
     assert.match(outbox.body, /registry@example\.com/);

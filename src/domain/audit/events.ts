@@ -1,6 +1,6 @@
 // The append-only audit log: the one writer every change goes through.
 import { type Kysely, sql } from 'kysely';
-import type { DB, Event } from '../../db/schema.ts';
+import type { DB } from '../../db/schema.ts';
 import { type ActorOrSystem, actorIds } from '../organisations/actor.ts';
 
 /** What changed, field by field: from → to. A created record has only `to`s. */
@@ -37,43 +37,4 @@ export async function recordEvents(
       ${events.map((e) => JSON.stringify(e.changes ?? {}))}::jsonb[]
     ) as e(organisation_id, subject_type, subject_id, action, changes)
   `.execute(db);
-}
-
-export interface EventWithNames extends Event {
-  actor_name: string | null;
-  actor_email: string | null;
-  actor_organisation_name: string | null;
-}
-
-export const EVENTS_PAGE_SIZE = 50;
-
-/** An organisation's events, newest first, a page at a time. */
-export async function listOrganisationEvents(
-  db: Kysely<DB>,
-  organisationId: string,
-  page: number,
-): Promise<{ events: EventWithNames[]; total: number }> {
-  const [rows, count] = await Promise.all([
-    db
-      .selectFrom('events')
-      .leftJoin('users', 'users.id', 'events.actor_user_id')
-      .leftJoin('organisations', 'organisations.id', 'events.actor_organisation_id')
-      .selectAll('events')
-      .select((eb) => [
-        eb.fn<string>('concat_ws', [eb.val(' '), 'users.first_name', 'users.last_name']).as('actor_name'),
-        'users.email as actor_email',
-        'organisations.name as actor_organisation_name',
-      ])
-      .where('events.organisation_id', '=', organisationId)
-      .orderBy('events.id', 'desc')
-      .limit(EVENTS_PAGE_SIZE)
-      .offset((page - 1) * EVENTS_PAGE_SIZE)
-      .execute(),
-    db
-      .selectFrom('events')
-      .select((eb) => eb.fn.countAll<string>().as('n'))
-      .where('organisation_id', '=', organisationId)
-      .executeTakeFirstOrThrow(),
-  ]);
-  return { events: rows as EventWithNames[], total: Number(count.n) };
 }

@@ -58,6 +58,11 @@ const CARDS: Record<OrganisationType, Card[]> = {
       title: 'Performance profile sign-off',
       description: 'See which providers have signed off last year’s data, and remind those that have not.',
     },
+    {
+      href: '/support/audit-log',
+      title: 'Audit log',
+      description: 'Read every organisation’s changes as sentences, and filter them by who, what, record and date.',
+    },
     { href: '/support/outbox', title: 'Emails sent', description: 'Read the emails Rollbook has sent.' },
     YOUR_ORGANISATION,
   ],

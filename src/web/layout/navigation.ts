@@ -28,6 +28,7 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
     { href: '/', text: 'Home' },
     { href: '/support/organisations', text: 'Organisations' },
     { href: '/support/sign-offs', text: 'Sign-off' },
+    { href: '/support/audit-log', text: 'Audit log' },
     { href: '/support/outbox', text: 'Emails sent' },
     { href: '/organisation', text: 'Your organisation' },
   ],

@@ -50,6 +50,8 @@ export async function organisationPage(db: Kysely<DB>, actor: Actor, organisatio
     users: users.map((user) => ({ ...user, roleName: ROLE_NAMES[user.role], isYou: user.id === actor.userId })),
     canManage: canManageUsers(actor, organisation.id),
     canManageTokens: canManageTokens(actor, organisation.id),
+    // Its admins read its audit log (support users read every organisation's on the support pages).
+    canReadAuditLog: actor.organisation.id === organisation.id && actor.role === 'admin',
     basePath,
   };
 }

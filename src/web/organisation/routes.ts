@@ -7,6 +7,7 @@ import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { findOrganisation } from '../../domain/organisations/organisations.ts';
 import { listMemberships } from '../../domain/organisations/users.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
+import { auditLogRoutes } from '../audit-log/routes.ts';
 import { field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { safeReturnTo } from '../return-to.ts';
@@ -67,6 +68,7 @@ export async function organisationRoutes(
         title: 'Your organisation',
       });
     });
+    await scoped.register(auditLogRoutes, { db });
     await scoped.register(userManagementRoutes, {
       prefix: '/organisation',
       db,

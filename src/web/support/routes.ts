@@ -3,7 +3,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { AppropriateBodyType, DB, OrganisationType, ProviderType } from '../../db/schema.ts';
-import { EVENTS_PAGE_SIZE, listOrganisationEvents } from '../../domain/audit/events.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import {
   createOrganisation,
@@ -13,6 +12,7 @@ import {
   searchOrganisations,
 } from '../../domain/organisations/organisations.ts';
 import { listOutbox, type Notify, OUTBOX_PAGE_SIZE } from '../../integrations/notify/notify.ts';
+import { renderAuditLog } from '../audit-log/audit-log.ts';
 import { errorsFrom, field, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor, requireSupport } from '../guards.ts';
 import { organisationPage } from '../organisation/organisation-page.ts';
@@ -108,17 +108,36 @@ async function supportOnlyRoutes(app: FastifyInstance, { db, notify, baseUrl }: 
     return reply.redirect('/', 303);
   });
 
+  // The audit log: every organisation's, or one organisation's (linked from its page).
+  const supportReader = (request: FastifyRequest, basePath: string) => {
+    const actor = actorOf(request);
+    return {
+      organisationId: actor.organisation.id,
+      organisationType: actor.organisation.type,
+      support: true,
+      basePath,
+    };
+  };
+
+  app.get('/audit-log', async (request, reply) =>
+    renderAuditLog(request, reply, {
+      db,
+      scope: { organisationId: null },
+      reader: supportReader(request, '/support/audit-log'),
+      title: 'Audit log',
+      caption: 'Every organisation',
+    }),
+  );
+
   app.get('/organisations/:id/events', async (request, reply) => {
     const organisation = await organisationOf(request);
-    const page = pageNumber(request.query);
-    const { events, total } = await listOrganisationEvents(db, organisation.id, page);
     const basePath = `/support/organisations/${organisation.id}`;
-    return reply.viewAsync(`${VIEW}/events.njk`, {
-      organisation,
-      events,
-      total,
+    return renderAuditLog(request, reply, {
+      db,
+      scope: { organisationId: organisation.id },
+      reader: supportReader(request, `${basePath}/events`),
+      title: `Audit log for ${organisation.name}`,
       backLink: basePath,
-      pagination: pagination(page, total, EVENTS_PAGE_SIZE, (p) => `${basePath}/events?page=${p}`),
     });
   });
 

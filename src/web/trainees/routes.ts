@@ -182,6 +182,8 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       }),
       placementsNeeded: PLACEMENTS_NEEDED,
       placementsNote: placementsNote(trainee, placements.length),
+      // Admins read the organisation's audit log: here, only this trainee's changes.
+      auditLogHref: actor.role === 'admin' ? `/organisation/audit-log?record=trainee:${trainee.id}` : undefined,
       personal: [
         row('First names', trainee.first_names),
         row('Last name', trainee.last_name),
