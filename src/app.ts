@@ -118,7 +118,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     prefix: '/api/v1',
     database,
     baseUrl: config.baseUrl,
-    jobs: services.jobs,
+    uploads: services.uploads,
     uploadsInFlight,
   });
   await app.register(apiDocsRoutes, { baseUrl: config.baseUrl });

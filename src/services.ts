@@ -10,6 +10,7 @@ import { localAccounts } from './integrations/sign-in/local-accounts.ts';
 import type { SignInAdapter } from './integrations/sign-in/sign-in.ts';
 import { localTeachingRecord } from './integrations/teaching-record/teaching-record.ts';
 import { inlineJobs, type Jobs, startPgBoss } from './jobs/jobs.ts';
+import { createUploads, type Uploads } from './uploads/service.ts';
 
 /**
  * How long a client may stay silent (a stalled upload is closed after this), take to send its
@@ -30,6 +31,8 @@ export interface Services {
   teachingRecord: TeachingRecord;
   /** Background work: checking large uploads, sending award requests. */
   jobs: Jobs;
+  /** The upload pipeline's round trip, as pages, the API and jobs use it. */
+  uploads: Uploads;
   /** Where the log goes; standard output unless a test wants to read it. */
   logStream?: NodeJS.WritableStream;
   /** Shorter timeouts than HTTP_TIMEOUTS, for tests. */
@@ -50,12 +53,14 @@ export async function createServices(
 ): Promise<Services> {
   const teachingRecord = localTeachingRecord(today);
   const jobServices = { database, teachingRecord };
+  const runner = jobs === 'inline' ? inlineJobs(jobServices) : await startPgBoss(jobServices, log);
   return {
     config,
     database,
     signIn: localAccounts(database.db),
     notify: outbox,
     teachingRecord,
-    jobs: jobs === 'inline' ? inlineJobs(jobServices) : await startPgBoss(jobServices, log),
+    jobs: runner,
+    uploads: createUploads({ database, jobs: runner, adapters: { teachingRecord }, log }),
   };
 }

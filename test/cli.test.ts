@@ -15,6 +15,7 @@ import { findActorByToken } from '../src/domain/organisations/api-tokens.ts';
 import { hashToken, verifyPassword } from '../src/domain/organisations/passwords.ts';
 import { findUserBySetupToken } from '../src/domain/organisations/users.ts';
 import { localAccounts } from '../src/integrations/sign-in/local-accounts.ts';
+import { createUploads } from '../src/uploads/service.ts';
 import { testDatabase, testDatabaseUrl } from './support/database.ts';
 
 const BASE_URL = 'https://rollbook.example';
@@ -795,7 +796,12 @@ describe('demo-data', () => {
     const run = await cli('create-token', '--org', '1DS', '--name', 'Student record system');
     assert.equal(run.code, 0, run.err);
     const app = Fastify();
-    await app.register(apiRoutes, { prefix: '/api/v1', database, baseUrl: BASE_URL });
+    await app.register(apiRoutes, {
+      prefix: '/api/v1',
+      database,
+      uploads: createUploads({ database }),
+      baseUrl: BASE_URL,
+    });
     try {
       const response = await app.inject({
         method: 'GET',

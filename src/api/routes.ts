@@ -5,24 +5,14 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.ts';
 import type { UploadState } from '../db/schema.ts';
-import { today } from '../domain/dates.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { type ApiActor, findActorByToken } from '../domain/organisations/api-tokens.ts';
 import { allKinds } from '../uploads/kinds/index.ts';
 import type { UploadKind } from '../uploads/kinds/kind.ts';
-import {
-  cancelUpload,
-  commitUpload,
-  findUpload,
-  kindFor,
-  listUploads,
-  MAX_FILE_BYTES,
-  receiveUpload,
-  UPLOADS_PAGE_SIZE,
-} from '../uploads/pipeline.ts';
-import { attachmentHeader, streamErrorReport } from '../uploads/report.ts';
-import { templateFile } from '../uploads/template.ts';
-import { UndoBlocked, undoUpload } from '../uploads/undo.ts';
+import { kindFor, MAX_FILE_BYTES, UPLOADS_PAGE_SIZE } from '../uploads/pipeline.ts';
+import { attachmentHeader } from '../uploads/report.ts';
+import type { Uploads } from '../uploads/service.ts';
+import { UndoBlocked } from '../uploads/undo.ts';
 import { MALFORMED_MULTIPART_API_MESSAGE } from '../web/request-body.ts';
 import type { UploadsInFlight } from '../web/uploads-in-flight.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
@@ -56,18 +46,10 @@ export interface ApiOptions {
   database: Database;
   baseUrl: string;
   rateLimit?: RateLimit;
-  /** Background work, as the pages use it; without it, every file is checked in the request. */
-  jobs?: ApiJobs;
+  /** The uploads service, as the pages use it. */
+  uploads: Uploads;
   /** Counts uploads in progress; without it, none are counted. */
   uploadsInFlight?: UploadsInFlight;
-}
-
-/** What the API asks of the job queue (src/jobs/jobs.ts). */
-export interface ApiJobs {
-  /** Check a large upload in the background. */
-  checkUpload(uploadId: string): Promise<void>;
-  /** Start the work that follows a commit (award requests to the Teaching Record System). */
-  uploadCommitted(kindId: string): Promise<void>;
 }
 
 declare module 'fastify' {
@@ -132,7 +114,7 @@ function kindOf(actor: ApiActor, kindId: string): UploadKind {
 }
 
 export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
-  const { database, jobs } = options;
+  const { database, uploads } = options;
   const db = database.db;
   const limit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
 
@@ -278,7 +260,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       const kind = kindOf(actor, request.params.kind);
       const { format, ...choices } = request.query;
       // The kind's own choices are checked by the kind's list of options.
-      const file = await templateFile(db, actor, kind.id, format, today(), choices);
+      const file = await uploads.template(actor, kind.id, format, choices);
       return reply
         .type(file.contentType)
         .header('content-disposition', attachmentHeader(file.fileName))
@@ -365,10 +347,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       }
       const kind = kindOf(actor, kindId);
       if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');
-      const upload = await receiveUpload(database, actor, kind.id, file, today(), {
-        checkLater: jobs ? (id: string) => jobs.checkUpload(id) : undefined,
-        via: apiVia(actor),
-      });
+      const upload = await uploads.receive(actor, kind.id, file, { via: apiVia(actor) });
       return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send(uploadJson(upload));
     },
   );
@@ -403,9 +382,9 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     async (request) => {
       const actor = actorOf(request);
       const query = request.query;
-      const { uploads, total } = await listUploads(db, actor, query);
+      const { uploads: listed, total } = await uploads.list(actor, query);
       return {
-        data: uploads.map(uploadJson),
+        data: listed.map(uploadJson),
         meta: { page: query.page, pageSize: UPLOADS_PAGE_SIZE, total },
       };
     },
@@ -428,7 +407,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
         },
       },
     },
-    async (request) => uploadJson(await findUpload(db, actorOf(request), request.params.id)),
+    async (request) => uploadJson(await uploads.find(actorOf(request), request.params.id)),
   );
 
   app.get<{ Params: { id: string } }>(
@@ -455,7 +434,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       },
     },
     async (request, reply) => {
-      const report = await streamErrorReport(database, actorOf(request), request.params.id);
+      const report = await uploads.report(actorOf(request), request.params.id);
       return reply
         .type(report.contentType)
         .header('content-disposition', attachmentHeader(report.fileName))
@@ -511,10 +490,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     },
     async (request) => {
       const actor = actorOf(request);
-      const upload = await findUpload(db, actor, request.params.id);
-      const result = await commitUpload(database, actor, request.params.id, {
+      const result = await uploads.commit(actor, request.params.id, {
         skipErrors: request.body?.skipErrors ?? false,
-        today: today(),
         via: apiVia(actor),
       });
       if (result.state === 'checked') {
@@ -525,10 +502,6 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
           { extra: { state: 'checked', stale: n } },
         );
       }
-      // The commit stands whatever happens next: the job queue's own sweep retries what follows it.
-      await jobs
-        ?.uploadCommitted(upload.kind)
-        .catch((err) => request.log.error({ err }, 'starting work after a commit failed'));
       return { state: result.state, committed: result.committed };
     },
   );
@@ -577,7 +550,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     async (request) => {
       const actor = actorOf(request);
       try {
-        const upload = await undoUpload(database, actor, request.params.id, { via: apiVia(actor) });
+        const upload = await uploads.undo(actor, request.params.id, { via: apiVia(actor) });
         return { state: upload.state };
       } catch (error) {
         if (!(error instanceof UndoBlocked)) throw error;
@@ -613,7 +586,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     },
     async (request, reply) => {
       const actor = actorOf(request);
-      await cancelUpload(db, actor, request.params.id, apiVia(actor));
+      await uploads.cancel(actor, request.params.id, { via: apiVia(actor) });
       return reply.code(204).send();
     },
   );

@@ -31,9 +31,17 @@ export interface UploadsDependencies {
   adapters?: Partial<LookupAdapters>;
   /** Today's date in England, yyyy-mm-dd. */
   today?: () => string;
+  /** Where a failure that does not fail the request is reported. */
+  log?: (message: string, error: unknown) => void;
 }
 
-export function createUploads({ database, jobs, adapters = {}, today = todayInEngland }: UploadsDependencies) {
+export function createUploads({
+  database,
+  jobs,
+  adapters = {},
+  today = todayInEngland,
+  log = () => {},
+}: UploadsDependencies) {
   const { db } = database;
   return {
     kindFor,
@@ -54,11 +62,17 @@ export function createUploads({ database, jobs, adapters = {}, today = todayInEn
       checkUpload(database, actor, id, today(), undefined, { adapters, heartbeatEveryMs }),
     review: (actor: Actor, id: string, options?: { linesPerGroup?: number }) => reviewChanges(db, actor, id, options),
     report: (actor: Actor, id: string) => streamErrorReport(database, actor, id),
+    /**
+     * Submits a checked upload. The work that follows it is started once the commit stands; if
+     * starting it fails, the commit still stands and the job queue's own sweep picks it up.
+     */
     commit: (actor: Actor, id: string, { skipErrors, via }: { skipErrors: boolean; via?: string }) =>
       commitUpload(database, actor, id, {
         skipErrors,
         today: today(),
-        afterCommit: jobs ? (kindId) => jobs.uploadCommitted(kindId) : undefined,
+        afterCommit: jobs
+          ? (kindId) => jobs.uploadCommitted(kindId).catch((error) => log('starting work after a commit failed', error))
+          : undefined,
         via,
       }),
     cancel: (actor: Actor, id: string, { via }: { via?: string } = {}) => cancelUpload(db, actor, id, via),

@@ -9,6 +9,7 @@ import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createApiToken, revokeApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
+import { createUploads } from '../../src/uploads/service.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
 import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
@@ -443,6 +444,7 @@ describe('API v1', () => {
     await app.register(apiRoutes, {
       prefix: '/api/v1',
       database: context.database,
+      uploads: createUploads({ database: context.database }),
       baseUrl: 'http://localhost',
       rateLimit: { max: 3, timeWindow: 60_000 },
     });
