@@ -188,6 +188,10 @@ export interface UploadsTable {
   retry_at: Timestamp | null;
   /** How many times an outside lookup has failed for this upload's check. */
   lookup_failures: Generated<number>;
+  /** The upload of a fixed file that replaced this one (which was then cancelled). */
+  replaced_by: string | null;
+  /** How many rows the check gave a warning (a note that does not fail the row). */
+  warning_count: Generated<number>;
 }
 
 export interface UploadFilesTable {

@@ -49,7 +49,28 @@ function withTypeErrors(outcome: RowOutcome<unknown>, typeErrors: RowError[]): R
   if (typeErrors.length === 0) return outcome;
   const columns = new Set(typeErrors.map((error) => error.column));
   const kindErrors = outcome.outcome === 'error' ? outcome.errors.filter((e) => !columns.has(e.column)) : [];
-  return { outcome: 'error', errors: [...typeErrors, ...kindErrors], recordKey: outcome.recordKey };
+  return {
+    outcome: 'error',
+    errors: [...typeErrors, ...kindErrors],
+    recordKey: outcome.recordKey,
+    warnings: outcome.warnings,
+  };
+}
+
+/** The most characters of a cell kept with its error, for the summary page's short list. */
+const VALUE_KEPT = 100;
+
+/**
+ * An error or warning as staged: the index of its column in the file (to highlight the cell) and
+ * the cell's text as checked (for the summary page's short list of errors).
+ */
+function stagedNote(row: ParsedRow, note: RowError, columnIndex: (key?: string) => number | null) {
+  const value = note.column === undefined ? '' : (row.cells[note.column] ?? '');
+  return {
+    column: columnIndex(note.column),
+    message: note.message,
+    ...(value ? { value: value.length > VALUE_KEPT ? `${value.slice(0, VALUE_KEPT)}…` : value } : {}),
+  };
 }
 
 /** The header block's labelled values and text rows, from the rows above the header row. */
@@ -112,6 +133,8 @@ async function checkAndStage(
   const { sheet, match } = file;
   const columnIndex = (key?: string) => (key === undefined ? null : (match.indexes.get(key) ?? null));
   const counts = { change: 0, skip: 0, error: 0 };
+  // Rows with warnings, whatever their outcome.
+  let warned = 0;
   // For the one-row-per-record rule: the first row that found each record, with its outcome,
   // packed in one number (row × 4 + outcome) so 100,000 records cost no object each; and every
   // row of the records found more than once.
@@ -149,12 +172,15 @@ async function checkAndStage(
           else rowsOfRepeated.set(outcome.recordKey, [first, packed]);
         }
       }
+      // Warnings are staged with the errors, marked, after them: they never fail the row.
+      const warnings = (outcome.warnings ?? []).map((w) => ({ ...stagedNote(row, w, columnIndex), warning: true }));
+      if (warnings.length) warned++;
       const errors =
         outcome.outcome === 'error'
-          ? outcome.errors.map((e) => ({ column: columnIndex(e.column), message: e.message }))
+          ? [...outcome.errors.map((e) => stagedNote(row, e, columnIndex)), ...warnings]
           : outcome.outcome === 'skip'
-            ? [{ column: null, message: outcome.reason, skip: true }]
-            : [];
+            ? [{ column: null, message: outcome.reason, skip: true }, ...warnings]
+            : warnings;
       yield [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
       if (++checked % PROGRESS_EVERY === 0 && onProgress) await onProgress(checked);
       // Let other requests in between batches of rows, however long the file.
@@ -182,7 +208,9 @@ async function checkAndStage(
   if (duplicates.length) {
     await sql`
       update upload_rows set outcome = 'error', change = null,
-        errors = case when upload_rows.outcome = 'error' then upload_rows.errors else '[]'::jsonb end || d.error
+        errors = case when upload_rows.outcome = 'error' then upload_rows.errors else coalesce(
+          (select jsonb_agg(e) from jsonb_array_elements(upload_rows.errors) e where e->>'warning' = 'true'),
+          '[]'::jsonb) end || d.error
       from unnest(
         ${duplicates.map((d) => d.rowNumber)}::int[],
         ${duplicates.map((d) => JSON.stringify([{ column: null, message: d.message }]))}::jsonb[]
@@ -190,7 +218,7 @@ async function checkAndStage(
       where upload_rows.upload_id = ${uploadId} and upload_rows.row_number = d.row_number
     `.execute(database.db);
   }
-  return counts;
+  return { ...counts, warned };
 }
 
 /**
@@ -248,6 +276,7 @@ export async function checkUpload(
         change_count: counts.change,
         skip_count: counts.skip,
         error_count: counts.error,
+        warning_count: counts.warned,
         checked_at: new Date(),
       })
       .returningAll()

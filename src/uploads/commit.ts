@@ -91,7 +91,9 @@ async function commitInTransaction(
     if (stale.size > 0) {
       const numbers = [...stale.keys()];
       await sql`
-        update upload_rows set outcome = 'error', change = null, errors = s.errors
+        -- The row's warnings stay with it (uploads.warning_count counts them).
+        update upload_rows set outcome = 'error', change = null, errors = s.errors || coalesce(
+          (select jsonb_agg(e) from jsonb_array_elements(upload_rows.errors) e where e->>'warning' = 'true'), '[]'::jsonb)
         from unnest(${numbers}::int[], ${numbers.map((n) => JSON.stringify([{ column: null, message: stale.get(n) }]))}::jsonb[])
           as s(row_number, errors)
         where upload_rows.upload_id = ${uploadId} and upload_rows.row_number = s.row_number

@@ -1,9 +1,9 @@
 // The error report: the user's own sheet, in its own format, every row in its original order,
 // with a result and the errors added as the last two columns.
 import { Readable } from 'node:stream';
-import type { Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Database } from '../db/database.ts';
-import type { DB } from '../db/schema.ts';
+import type { DB, Upload } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { ERRORS_HEADER, RESULT_HEADER } from './headers.ts';
@@ -29,16 +29,31 @@ export function attachmentHeader(fileName: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
 }
 
+/** An error, a skipped row's reason or a warning, as check.ts stages it in upload_rows.errors. */
 interface StagedError {
   column: number | null;
   message: string;
   skip?: boolean;
+  /** A note that does not fail the row. */
+  warning?: boolean;
+  /** The cell's text as checked (the first 100 characters). */
+  value?: string;
 }
+
+const isError = (e: StagedError) => !e.skip && !e.warning;
 
 function resultText(outcome: string, errors: StagedError[]): string {
   if (outcome === 'change') return 'Passed';
-  if (outcome === 'skip') return errors[0]?.message ?? 'Skipped';
-  return `${errors.length} ${errors.length === 1 ? 'error' : 'errors'}`;
+  if (outcome === 'skip') return errors.find((e) => e.skip)?.message ?? 'Skipped';
+  const n = errors.filter(isError).length;
+  return `${n} ${n === 1 ? 'error' : 'errors'}`;
+}
+
+/** The report's Errors cell: the row's errors, then its warnings, each on its own line. */
+function errorsText(outcome: string, errors: StagedError[]): string {
+  const failed = outcome === 'error' ? errors.filter(isError).map((e) => e.message) : [];
+  const warned = errors.filter((e) => e.warning).map((e) => `Warning: ${e.message}`);
+  return [...failed, ...warned].join('\n');
 }
 
 function reportName(fileName: string, format: string): string {
@@ -79,10 +94,10 @@ async function* reportLines(db: Kysely<DB>, sheet: Sheet, uploadId: string, widt
       const errors = (result?.errors ?? []) as StagedError[];
       const outcome = result?.outcome ?? 'skip';
       const cells = Array.from({ length: width }, (_, i) => row.cells[i] ?? '');
-      const messages = outcome === 'error' ? errors.map((e) => e.message).join('\n') : '';
       yield {
-        cells: [...cells, resultText(outcome, errors), messages],
-        highlight: outcome === 'error' ? errors.flatMap((e) => (e.column === null ? [] : [e.column])) : [],
+        cells: [...cells, resultText(outcome, errors), errorsText(outcome, errors)],
+        highlight:
+          outcome === 'error' ? errors.flatMap((e) => (e.column === null || !isError(e) ? [] : [e.column])) : [],
       };
     }
   }
@@ -130,7 +145,8 @@ export async function streamErrorReport(
         (async function* () {
           for await (const line of lines) yield line.cells;
         })(),
-        { delimiter: upload.delimiter ?? ',', encoding, above },
+        // Identifiers kept as text in Excel, as in templates, so a report fixed in Excel comes back whole.
+        { delimiter: upload.delimiter ?? ',', encoding, above, keepIdentifiers: true },
       ),
       { objectMode: false },
     ),
@@ -143,4 +159,49 @@ export async function errorReport(db: Kysely<DB>, actor: Actor, uploadId: string
   const chunks: Buffer[] = [];
   for await (const chunk of body) chunks.push(chunk as Buffer);
   return { ...file, body: Buffer.concat(chunks) };
+}
+
+/** One error or warning of a row, as the summary page lists it. */
+export interface ListedNote {
+  row: number;
+  /** The column's heading in the file; '' for a whole-row error. */
+  column: string;
+  value: string;
+  message: string;
+}
+
+/** The summary page lists the errors (or warnings) itself when this many rows or fewer have them. */
+export const SHORT_LIST_ROWS = 20;
+
+/**
+ * The errors of an upload's rows with errors, or the warnings of its rows with warnings, one line
+ * each in row order, when at most maxRows rows have them; undefined when more do (the error
+ * report has them all).
+ */
+export async function shortList(
+  db: Kysely<DB>,
+  upload: Pick<Upload, 'id' | 'headers'>,
+  which: 'errors' | 'warnings',
+  maxRows = SHORT_LIST_ROWS,
+): Promise<ListedNote[] | undefined> {
+  const rows = await db
+    .selectFrom('upload_rows')
+    .select(['row_number', 'errors'])
+    .where('upload_id', '=', upload.id)
+    .where(which === 'errors' ? sql<boolean>`outcome = 'error'` : sql<boolean>`errors @> '[{"warning": true}]'::jsonb`)
+    .orderBy('row_number')
+    .limit(maxRows + 1)
+    .execute();
+  if (rows.length > maxRows) return undefined;
+  const headers = upload.headers as string[];
+  return rows.flatMap((row) =>
+    (row.errors as StagedError[])
+      .filter((e) => (which === 'errors' ? isError(e) : e.warning))
+      .map((e) => ({
+        row: row.row_number,
+        column: e.column === null ? '' : (headers[e.column] ?? ''),
+        value: e.value ?? '',
+        message: e.message,
+      })),
+  );
 }

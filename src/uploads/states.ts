@@ -81,15 +81,21 @@ export async function listUploads(
   db: Kysely<DB>,
   actor: Actor,
   { kind, state, page }: { kind?: string; state?: string; page: number },
-): Promise<{ uploads: (Upload & { uploaded_by_name: string | null })[]; total: number }> {
+): Promise<{
+  uploads: (Upload & { uploaded_by_name: string | null; replaced_by_name: string | null })[];
+  total: number;
+}> {
   let query = db.selectFrom('uploads').where('uploads.organisation_id', '=', actor.organisation.id);
   if (kind) query = query.where('uploads.kind', '=', kind);
   if (state) query = query.where('uploads.state', '=', state as UploadState);
   const [uploads, count] = await Promise.all([
     query
       .leftJoin('users', 'users.id', 'uploads.uploaded_by')
+      // The upload that replaced one, for "Replaced by <file>".
+      .leftJoin('uploads as replacement', 'replacement.id', 'uploads.replaced_by')
       .selectAll('uploads')
       .select(sql<string>`users.first_name || ' ' || users.last_name`.as('uploaded_by_name'))
+      .select('replacement.file_name as replaced_by_name')
       .orderBy('uploads.created_at', 'desc')
       .orderBy('uploads.id')
       .limit(UPLOADS_PAGE_SIZE)
@@ -100,12 +106,22 @@ export async function listUploads(
   return { uploads, total: Number(count.n) };
 }
 
-export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: string, via = 'page'): Promise<void> {
+/**
+ * Cancels an upload not yet submitted. `replacedBy`: the upload of the fixed file that replaces it,
+ * which its pages then name.
+ */
+export async function cancelUpload(
+  db: Kysely<DB>,
+  actor: Actor,
+  uploadId: string,
+  via = 'page',
+  { replacedBy }: { replacedBy?: string } = {},
+): Promise<void> {
   const upload = await findUpload(db, actor, uploadId);
   if (upload.state === 'cancelled') return;
   const cancelled = await db
     .updateTable('uploads')
-    .set({ state: 'cancelled', ended_at: new Date() })
+    .set({ state: 'cancelled', ended_at: new Date(), ...(replacedBy ? { replaced_by: replacedBy } : {}) })
     .where('id', '=', uploadId)
     .where('state', 'in', ['received', 'checking', 'waiting', 'checked', 'failed'])
     .returning('id')
@@ -117,7 +133,10 @@ export async function cancelUpload(db: Kysely<DB>, actor: Actor, uploadId: strin
       subjectType: 'upload',
       subjectId: uploadId,
       action: 'cancelled',
-      changes: { state: { from: upload.state, to: 'cancelled' } },
+      changes: {
+        state: { from: upload.state, to: 'cancelled' },
+        ...(replacedBy ? { replaced_by: { to: replacedBy } } : {}),
+      },
     },
   ]);
 }

@@ -77,5 +77,10 @@ export async function templateFile(
       ),
     };
   }
-  return { fileName: `${name}.csv`, contentType: 'text/csv; charset=utf-8', body: writeCsv(headers, rows, { above }) };
+  return {
+    fileName: `${name}.csv`,
+    contentType: 'text/csv; charset=utf-8',
+    // Long identifiers and leading zeros as text formulas, so that Excel keeps them (csv.ts).
+    body: writeCsv(headers, rows, { above, keepIdentifiers: true }),
+  };
 }

@@ -1,9 +1,11 @@
 // Adding placements in bulk in Chromium, with axe run on every page: home → start page → the sheet
 // of trainees with fewer than 2 placements downloaded (CSV, and the XLSX checked too) → placements
-// filled in for a few trainees, one URN unknown → uploaded → summary with its three counts → error
-// report → the URN fixed in the report itself, uploaded again → review → submit → confirmation →
-// the trainee's record shows the placements → the upload undone after a confirmation → the
-// placements gone and the upload "Undone". Once with JavaScript, once without.
+// filled in for a few trainees (one with dates), one URN unknown → uploaded → summary with its three
+// counts and its one error listed → error report → the URN fixed in the report itself, uploaded
+// again → review → submit → confirmation → the trainee's record shows the placements → the first
+// upload "Replaced by" the second in the list → the upload undone after a confirmation that says
+// how many placements go → the placements gone and the upload "Undone". Once with JavaScript, once
+// without.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -19,7 +21,8 @@ const START = '/bulk/placements';
 const KIND_TITLE = 'Add placements for your trainees';
 const RECORDED = 'Placements recorded';
 const UPLOAD = /^\/uploads\/([0-9a-f-]{36})$/;
-const TRAINEE = /^\/trainees\/[0-9a-f-]{36}$/;
+/** A trainee's page, reached from the list (whose filters its Back link keeps, in ?back=). */
+const TRAINEE = /^\/trainees\/[0-9a-f-]{36}(\?back=[^&]*)?$/;
 const SHEET_NAME = 'rollbook-demo-scitt-placements-fewer-than-2';
 
 /** Schools of the demo register (data/demo-schools.csv). */
@@ -63,7 +66,7 @@ async function expectCounts(page: Page, { change, skip, error }: { change: numbe
 
 /** The rows the journey fills in, and what it expects of each. */
 interface Filled {
-  /** Two placements by URN. */
+  /** Two placements by URN, the first with its dates. */
   two: string[];
   /** One placement by URN. */
   one: string[];
@@ -84,6 +87,8 @@ function fillIn(sheet: Sheet): Filled {
   assert.ok(empty.length >= 4, 'the sheet has at least 4 trainees with a TRN and no placements');
   const [two, one, nursery, broken] = empty;
   sheet.set(two, 'Placement 1 URN', SCHOOLS.thornbury.urn);
+  sheet.set(two, 'Placement 1 start date', '8/9/2025');
+  sheet.set(two, 'Placement 1 end date', '19/12/2025');
   sheet.set(two, 'Placement 2 URN', SCHOOLS.willowGreen.urn);
   sheet.set(one, 'Placement 1 URN', SCHOOLS.chapelEnd.urn);
   sheet.set(nursery, 'Placement 1 school name', NURSERY.name);
@@ -153,19 +158,21 @@ describe('adding placements in bulk in the browser', () => {
     assert.equal(file.fileName, `${SHEET_NAME}.csv`);
     const sheet = Sheet.read(file);
     assert.equal(sheet.rows.length, listed, 'the sheet lists every trainee the start page counts');
-    assert.deepEqual(sheet.headers.slice(-15, -12), [
+    assert.deepEqual(sheet.headers.slice(-25, -20), [
       'Placement 1 URN',
       'Placement 1 school name',
       'Placement 1 postcode',
+      'Placement 1 start date',
+      'Placement 1 end date',
     ]);
-    assert.equal(sheet.headers.at(-3), 'Placement 5 URN');
+    assert.equal(sheet.headers.at(-5), 'Placement 5 URN');
     for (const row of sheet.rows) {
       assert.ok(
         sheet.cell(row, RECORDED).split('; ').filter(Boolean).length < 2,
         'every trainee listed has fewer than 2 placements',
       );
       assert.ok(
-        sheet.headers.slice(-15).every((header) => sheet.cell(row, header) === ''),
+        sheet.headers.slice(-25).every((header) => sheet.cell(row, header) === ''),
         'the new placements’ columns are empty',
       );
     }
@@ -243,6 +250,14 @@ describe('adding placements in bulk in the browser', () => {
     const fileName = `placements ${javaScript ? 'with' : 'without'} JavaScript.csv`;
     const first = await upload(page, 'Upload a file', sheet.toFile(fileName));
     await expectCounts(page, { change: 3, skip: skipped, error: 1 });
+    // One error: listed on the page as well as in the report.
+    const errors = page.getByRole('table', { name: `Errors in ‘${fileName}’` });
+    assert.deepEqual(await errors.getByRole('row').nth(1).getByRole('cell').allTextContents(), [
+      String(sheet.rows.indexOf(filled.broken) + 2),
+      'Placement 1 URN',
+      UNKNOWN_URN,
+      `Placement 1 URN: there is no school with URN ${UNKNOWN_URN} in the register. Check the URN, or for a school without one leave it empty and give the school’s name and postcode`,
+    ]);
 
     const report = await errorReport(page, fileName);
     assert.equal(report.rows.length, sheet.rows.length, 'every row, in its order');
@@ -277,7 +292,7 @@ describe('adding placements in bulk in the browser', () => {
     assert.match(
       await line(filled.two),
       new RegExp(
-        `Placement at ${escapeRegExp(SCHOOLS.thornbury.name)} \\(URN ${SCHOOLS.thornbury.urn}\\) · Placement at ${escapeRegExp(SCHOOLS.willowGreen.name)} \\(URN ${SCHOOLS.willowGreen.urn}\\)`,
+        `Placement at ${escapeRegExp(SCHOOLS.thornbury.name)} \\(URN ${SCHOOLS.thornbury.urn}\\), 8 September 2025 to 19 December 2025 · Placement at ${escapeRegExp(SCHOOLS.willowGreen.name)} \\(URN ${SCHOOLS.willowGreen.urn}\\)`,
       ),
     );
     assert.match(await line(filled.nursery), new RegExp(`Placement at ${NURSERY.name} \\(${NURSERY.postcode}\\)`));
@@ -313,18 +328,25 @@ describe('adding placements in bulk in the browser', () => {
     const submitted = await uploadsRow(page, fixedName);
     assert.match(submitted, /Submitted/);
     assert.match(submitted, /Trainees updated: 4/);
-    // The upload the fixed file replaced was cancelled.
-    assert.match(await rowOf(page, fileName), /Cancelled/);
+    // The upload the fixed file replaced says so, and links to the upload that replaced it.
+    const replaced = await rowOf(page, fileName);
+    assert.match(replaced, new RegExp(`Replaced by ${escapeRegExp(fixedName)}`));
+    assert.doesNotMatch(replaced, /Cancelled/);
+    await page.getByRole('link', { name: fileName, exact: true }).click();
+    await expectPage(page, { path: `/uploads/${first}`, heading: 'Upload replaced' });
 
-    // Undo, after a confirmation, from the upload's page in the list.
-    await page.getByRole('link', { name: fixedName, exact: true }).click();
+    // Undo, after a confirmation, from the page of the upload that replaced it.
+    await page.getByRole('link', { name: `Replaced by ${fixedName}`, exact: true }).click();
     await expectPage(page, { path: `/uploads/${second}`, heading: 'Upload submitted' });
     await page.getByRole('button', { name: 'Undo this upload' }).click();
     await expectPage(page, {
       path: `/uploads/${second}/undo`,
       heading: 'Are you sure you want to undo this upload?',
     });
-    assert.match(await textOf(page.locator('main')), new RegExp(`Everything ‘${escapeRegExp(fixedName)}’ added`));
+    assert.match(
+      await textOf(page.locator('main')),
+      new RegExp(`Everything ‘${escapeRegExp(fixedName)}’ added on .* will be removed: 5 placements of 4 trainees\\.`),
+    );
     await page.getByRole('button', { name: 'Yes, undo the upload' }).click();
     await expectPage(page, { path: `/uploads/${second}`, heading: 'Upload undone' });
     assert.match(

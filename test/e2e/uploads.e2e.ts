@@ -171,7 +171,11 @@ describe('recommending trainees for QTS or EYTS in the browser', () => {
       .getByRole('table')
       .getByRole('link', { name: new RegExp(`^${escapeRegExp(lastName)},`) })
       .click();
-    await expectPage(page, { path: /^\/trainees\/[0-9a-f-]{36}$/, heading: new RegExp(escapeRegExp(lastName)) });
+    // The trainee's Back link keeps the list's filters, in ?back=.
+    await expectPage(page, {
+      path: /^\/trainees\/[0-9a-f-]{36}(\?back=[^&]*)?$/,
+      heading: new RegExp(escapeRegExp(lastName)),
+    });
     const state = await textOf(page.locator('main .govuk-tag').first());
     assert.match(state, new RegExp(`^(Recommended for|Holds) ${award}$`), 'the trainee is recommended or awarded');
     assert.match(await textOf(page.locator('main')), new RegExp(escapeRegExp(trn)));
@@ -327,8 +331,8 @@ describe('recommending trainees for QTS or EYTS in the browser', () => {
     const submitted = await uploadsRow(page, fixedName);
     assert.match(submitted, /Submitted/);
     assert.match(submitted, /Recommended: 4/);
-    // The upload the fixed file replaced was cancelled.
-    assert.match(await rowOf(page, fileName), /Cancelled/);
+    // The upload the fixed file replaced says so, rather than "Cancelled".
+    assert.match(await rowOf(page, fileName), new RegExp(`Replaced by ${escapeRegExp(fixedName)}`));
 
     // Cancelling: a new upload, checked, reviewed, then cancelled after confirming.
     await page.getByRole('link', { name: KIND_TITLE }).click();

@@ -1008,6 +1008,33 @@ describe('reading and writing CSV, streaming', () => {
       /^\uFEFF'=SUM\(A1\)\r\n'\+1,'@x,plain\r\n$/,
     );
   });
+
+  it('writes identifiers Excel would change as text formulas, and reads them back as they were', async () => {
+    const cells = ['0012345', '3000100000004', '12345678901234567', '1234567', '100003', '0', '=1+1', '0.5', '-1'];
+    const options = { keepIdentifiers: true, above: [['School', '0123']] };
+    const file = writeCsv(['ID', 'Other'], [cells, ['00', 'x']], options);
+    // Leading zeros, and 12 digits or more, as ="…" (quoted, as CSV quotes a cell with quote marks);
+    // shorter numbers as they are; formulas neutralised; the header block and headings untouched.
+    assert.equal(
+      file.toString('utf8'),
+      `\uFEFFSchool,0123\r\nID,Other\r\n"=""0012345""","=""3000100000004""","=""12345678901234567""",1234567,100003,0,'=1+1,0.5,'-1\r\n"=""00""",x\r\n`,
+    );
+    const chunks: Buffer[] = [];
+    for await (const chunk of streamCsv(['ID', 'Other'], [cells, ['00', 'x']], options)) chunks.push(chunk);
+    assert.deepEqual(Buffer.concat(chunks), file, 'a report streams the same');
+
+    const read = await readCsv(file, { maxRows: 10, headerRow: { required: [['id']], maxRowsAbove: 2 } });
+    assert.deepEqual(read.preamble, [['School', '0123']]);
+    assert.deepEqual(
+      [...read.rows].map((row) => row.cells),
+      [cells, ['00', 'x']],
+    );
+    // Written unquoted by another system, or left as it was by a spreadsheet that did not run it.
+    const theirs = await readCsv(Buffer.from('HUSID,URN\r\n="3000100000004",="012345"\r\n'), { maxRows: 10 });
+    assert.deepEqual([...theirs.rows][0].cells, ['3000100000004', '012345']);
+    // Without the option (the default), cells are written as they are.
+    assert.match(writeCsv(['ID'], [['0012345']]).toString('utf8'), /\r\n0012345\r\n$/);
+  });
 });
 
 describe('writing XLSX to a stream', () => {

@@ -1,7 +1,9 @@
 // The bulk placements journey on pages: the start page's template choice, downloads by choice,
 // upload, summary, review, submit, confirmation with undo, the undo confirmation and its refusal,
-// the HESA start page, and isolation: another provider gets 404 and nothing changes.
+// the HESA start page, isolation (another provider gets 404 and nothing changes), and a sheet
+// saved by Excel: its warnings and few errors listed on the summary.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
@@ -96,6 +98,11 @@ describe('bulk placements pages', () => {
     const confirm = await agent.get(`/uploads/${id}/undo`);
     assert.equal(confirm.statusCode, 200);
     assert.match(confirm.body, /<title>Are you sure you want to undo this upload\? – Rollbook<\/title>/);
+    assert.match(
+      confirm.body,
+      /will be removed: 3 placements of 3 trainees\. You cannot undo this/,
+      'how many it removes',
+    );
     const undone = await agent.post(`/uploads/${id}/undo`);
     assert.equal(undone.statusCode, 303);
     assert.equal(undone.headers.location, `/uploads/${id}`);
@@ -136,5 +143,45 @@ describe('bulk placements pages', () => {
     const school = await signedIn(t.app, 'school@example.com');
     assert.equal((await school.get(START)).statusCode, 404);
     assert.equal((await school.get(`${START}/template.csv`)).statusCode, 404);
+  });
+
+  it('lists the warnings and the few errors of a sheet saved by Excel on its summary', async () => {
+    const agent = await signedIn(t.app, 'university@example.com');
+    const content = await readFile(new URL('../../src/uploads/kinds/placements/excel-saved.csv', import.meta.url));
+    await agent.get(START);
+    const posted = await agent.postFile(START, { name: 'excel-saved.csv', content });
+    assert.equal(posted.statusCode, 303, posted.body);
+    const summary = await agent.get(String(posted.headers.location));
+    assert.match(summary.body, /<h2 class="govuk-heading-m">Rows with warnings<\/h2>/);
+    assert.match(
+      summary.body,
+      /7 rows have a warning: something Rollbook could not check, which does not stop the row/,
+    );
+    const tables = [...summary.body.matchAll(/<table class="govuk-table">[\s\S]*?<\/table>/g)].map((m) => m[0]);
+    assert.equal(tables.length, 2);
+    const rowsOf = (table: string) =>
+      [...table.matchAll(/<tr class="govuk-table__row">\s*((?:<td[\s\S]*?<\/td>\s*)+)<\/tr>/g)].map((row) =>
+        [...row[1].matchAll(/<td class="govuk-table__cell">([^<]*)<\/td>/g)].map((cell) => cell[1].trim()),
+      );
+    const [warnings, errors] = tables.map(rowsOf);
+    assert.match(tables[0], /<caption[^>]*>Warnings in ‘excel-saved\.csv’<\/caption>/);
+    assert.deepEqual(
+      warnings.map((row) => row.slice(0, 3)),
+      [2, 3, 7, 8, 9, 10, 11].map((row) => [String(row), 'HESA ID', '3.0001E+12']),
+    );
+    assert.match(warnings[0][3], /^HESA ID: &quot;3.0001E\+12&quot; is a long number rounded by a spreadsheet/);
+    assert.match(tables[1], /<caption[^>]*>Errors in ‘excel-saved\.csv’<\/caption>/);
+    assert.deepEqual(
+      errors.map((row) => row.slice(0, 3)),
+      [
+        ['5', 'TRN', ''],
+        ['5', 'HESA ID', '3.0001E+12'],
+        ['6', 'HESA ID', '3.0002E+12'],
+        ['7', 'Placement 1 end date', '08/09/2025'],
+        ['9', 'Placement 1 URN', ''],
+        ['10', 'Placement 1 start date', '31/02/2026'],
+      ],
+    );
+    assert.match(errors[3][3], /^Placement 1 end date: 8 September 2025 is before the start date, 19 December 2025/);
   });
 });

@@ -219,6 +219,14 @@ describe('upload pages', () => {
     assert.match(summary.body, new RegExp(`href="/uploads/${id}/report"[^>]*>Download the error report`));
     assert.match(summary.body, /name="replaces" value="[0-9a-f-]{36}"/);
     assert.match(summary.body, new RegExp(`href="/uploads/${id}/review\\?skipErrors=true"`));
+    // So few errors are listed on the page too: row, column, value and message.
+    const table = /<table class="govuk-table">[\s\S]*?<\/table>/.exec(summary.body)?.[0] ?? '';
+    assert.match(table, /<caption[^>]*>Errors in ‘with errors\.csv’<\/caption>/);
+    const cells = [...table.matchAll(/<td class="govuk-table__cell">([^<]*)<\/td>/g)].map((m) => m[1].trim());
+    assert.deepEqual(cells.slice(0, 3), ['2', DATE_COLUMN, '31/02/2025']);
+    assert.match(cells[3], /^Date QTS or EYTS standards met: &quot;31\/02\/2025&quot; is not a real date/);
+    assert.deepEqual(cells.slice(4, 7), ['3', 'Last name', 'Changed']);
+    assert.equal(cells.length, 8, 'two errors');
 
     const report = await agent.get(`/uploads/${id}/report`);
     assert.equal(report.statusCode, 200);
@@ -318,9 +326,37 @@ describe('upload pages', () => {
     assert.equal(await uploadState(second), 'checked');
     const summary = await agent.get(`/uploads/${second}`);
     assert.match(summary.body, /3 trainees will be recommended/);
+    // The old one says what replaced it, with a link, rather than "Cancelled".
     const old = await agent.get(`/uploads/${first}`);
-    assert.match(old.body, /Upload cancelled/);
-    assert.match(old.body, /href="\/bulk\/qts-recommendations">Start again/);
+    assert.match(old.body, /<h1 class="govuk-heading-l">Upload replaced<\/h1>/);
+    assert.match(old.body, new RegExp(`<a class="govuk-link" href="/uploads/${second}">Replaced by fixed\\.csv</a>`));
+    assert.match(old.body, /This upload was replaced by a fixed file on/);
+    assert.doesNotMatch(old.body, /Cancelled/);
+    const list = await agent.get('/uploads');
+    assert.match(list.body, new RegExp(`<a class="govuk-link" href="/uploads/${second}">Replaced by fixed\\.csv</a>`));
+    const event = await t.database.db
+      .selectFrom('events')
+      .select('changes')
+      .where('subject_id', '=', first)
+      .where('action', '=', 'cancelled')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(event.changes, { state: { from: 'checked', to: 'cancelled' }, replaced_by: { to: second } });
+  });
+
+  it('lists errors on the summary only when 20 rows or fewer have them', async () => {
+    const agent = await signedIn(t.app, 'provider@example.com');
+    const { headers, rows, dateIndex } = await filled(agent, 21);
+    for (const row of rows.slice(0, 21)) row[dateIndex] = '1/1/2099';
+    const many = await upload(agent, 'many errors.csv', csv([headers, ...rows]));
+    const summary = await agent.get(`/uploads/${many}`);
+    assert.match(summary.body, /21 rows cannot be recommended because of errors/);
+    assert.doesNotMatch(summary.body, /govuk-table/, 'the report has them');
+    assert.match(summary.body, /Download the error report/);
+    rows[20][dateIndex] = '';
+    const fewer = await upload(agent, 'fewer errors.csv', csv([headers, ...rows]), { replaces: many });
+    const listed = await agent.get(`/uploads/${fewer}`);
+    assert.equal([...listed.body.matchAll(/is in the future/g)].length, 20);
+    await agent.post(`/uploads/${fewer}/cancel`);
   });
 
   it('shows a refused replacement on the summary of the upload it would replace', async () => {
@@ -505,7 +541,8 @@ describe('upload pages', () => {
       .orderBy('created_at', 'desc')
       .execute();
     assert.ok(uploads.length >= 8);
-    const linked = [...page.body.matchAll(/href="\/uploads\/([0-9a-f-]{36})"/g)].map((m) => m[1]);
+    // Each upload's own link (a replaced one also links to the upload that replaced it).
+    const linked = [...page.body.matchAll(/href="\/uploads\/([0-9a-f-]{36})">(?!Replaced by)/g)].map((m) => m[1]);
     assert.deepEqual(linked, uploads.map((u) => u.id).slice(0, 25));
     assert.match(page.body, /cohort\.csv/);
     assert.match(page.body, /Recommended: 10/);

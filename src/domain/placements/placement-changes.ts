@@ -3,7 +3,7 @@
 // staged rows. Each is a statement or two over the whole set, never a query per placement, with
 // the audit events in the same transaction.
 import { randomUUID } from 'node:crypto';
-import { type RawBuilder, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { type Changes, type NewEvent, recordEvents } from '../audit/events.ts';
 import { formatIsoDate, today } from '../dates.ts';
@@ -36,6 +36,8 @@ export interface StagedPlacement {
   c?: string;
   /** The start date, yyyy-mm-dd, when given. */
   d?: string;
+  /** The end date, yyyy-mm-dd, when given. */
+  e?: string;
   /** How the review page, messages and the audit log name the school (placementLabel). */
   l: string;
 }
@@ -47,13 +49,14 @@ export interface StagedPlacements {
   p: StagedPlacement[];
 }
 
-/** A placement as staged: only the details it has (an upload's placements have no end date). */
+/** A placement as staged: only the details it has. */
 export function stagePlacement(details: PlacementDetails, label: string): StagedPlacement {
   const staged: StagedPlacement = { l: label };
   if (details.urn) staged.u = details.urn;
   if (details.schoolName) staged.s = details.schoolName;
   if (details.postcode) staged.c = details.postcode;
   if (details.startDate) staged.d = details.startDate;
+  if (details.endDate) staged.e = details.endDate;
   return staged;
 }
 
@@ -81,7 +84,7 @@ function givenPlacements(source: PlacementSource, providerId: string | null): Ra
   }
   return sql`(
     select null::uuid as id, (u.change->>'t')::uuid as trainee_id, ${providerId}::uuid as provider_id, u.row_number,
-      p.position, p.u, p.s, p.c, p.d, null::date as e, p.l, u.change->>'n' as name
+      p.position, p.u, p.s, p.c, p.d, p.e, p.l, u.change->>'n' as name
     from ${stagedRows(source.uploadId)}
     cross join lateral ${stagedPlacementsOf('u')}
   ) as n`;
@@ -92,10 +95,10 @@ function stagedRows(uploadId: string): RawBuilder<unknown> {
   return sql`(select row_number, change from upload_rows where upload_id = ${uploadId} and outcome = 'change') as u`;
 }
 
-/** A staged row's placements as a relation p(u, s, c, d, l, position), for a lateral join. */
+/** A staged row's placements as a relation p(u, s, c, d, e, l, position), for a lateral join. */
 function stagedPlacementsOf(row: string): RawBuilder<unknown> {
-  return sql`rows from (jsonb_to_recordset(${sql.ref(row)}.change->'p') as (u text, s text, c text, d date, l text))
-    with ordinality as p(u, s, c, d, l, position)`;
+  return sql`rows from (jsonb_to_recordset(${sql.ref(row)}.change->'p') as (u text, s text, c text, d date, e date, l text))
+    with ordinality as p(u, s, c, d, e, l, position)`;
 }
 
 /** The given placement n's details, as the identical rule compares them. */
@@ -249,7 +252,8 @@ export async function addPlacements(
       ${via}
     from (
       select u.change->>'t' as trainee_id, u.row_number, (
-        select string_agg(p.l || coalesce(', starting ' || to_char(p.d, 'YYYY-MM-DD'), ''), '; ' order by p.position)
+        select string_agg(p.l || coalesce(', starting ' || to_char(p.d, 'YYYY-MM-DD'), '')
+          || coalesce(', ending ' || to_char(p.e, 'YYYY-MM-DD'), ''), '; ' order by p.position)
         from ${stagedPlacementsOf('u')}
       ) as placements
       from ${stagedRows(uploadId)}
@@ -319,13 +323,14 @@ export async function removeUploadedPlacements(
     with removed as (
       delete from placements
       where added_by_upload = ${uploadId} and provider_id = ${actor.organisation.id}
-      returning trainee_id, provider_id, school_urn, school_name, school_postcode, start_date, created_at
+      returning trainee_id, provider_id, school_urn, school_name, school_postcode, start_date, end_date, created_at
     )
     insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
     select ${actor.userId}::uuid, ${actorIds(actor).actorOrganisationId}::uuid, r.provider_id, 'trainee', r.trainee_id::text,
       'placements removed',
       jsonb_build_object('placements', jsonb_build_object('from', string_agg(
-        ${placementLabelSql('r', 's')} || coalesce(', starting ' || to_char(r.start_date, 'YYYY-MM-DD'), ''),
+        ${placementLabelSql('r', 's')} || coalesce(', starting ' || to_char(r.start_date, 'YYYY-MM-DD'), '')
+          || coalesce(', ending ' || to_char(r.end_date, 'YYYY-MM-DD'), ''),
         '; ' order by r.created_at))),
       ${via}
     from removed r
@@ -334,4 +339,17 @@ export async function removeUploadedPlacements(
     order by r.trainee_id
   `.execute(tx);
   return [];
+}
+
+/** How many placements an upload added are still recorded, and for how many trainees: what undoing it would remove. */
+export async function countUploadedPlacements(
+  db: Kysely<DB>,
+  actor: Actor,
+  uploadId: string,
+): Promise<{ placements: number; trainees: number }> {
+  const { rows } = await sql<{ placements: number; trainees: number }>`
+    select count(*)::int as placements, count(distinct trainee_id)::int as trainees
+    from placements where added_by_upload = ${uploadId} and provider_id = ${actor.organisation.id}
+  `.execute(db);
+  return rows[0] ?? { placements: 0, trainees: 0 };
 }

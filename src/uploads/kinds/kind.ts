@@ -75,6 +75,11 @@ export type RowOutcome<Change> = (
 ) & {
   /** The record the row is about, when it found one: with oneRowPerRecord, a second row for it fails both. */
   recordKey?: string;
+  /**
+   * Notes that do not fail the row (a cell Rollbook could not check, say): the error report shows
+   * each in its Errors column as "Warning: …", and the summary page lists them.
+   */
+  warnings?: RowError[];
 };
 
 export interface RowError {
@@ -215,6 +220,11 @@ export interface KindDefinition<Change, Lookup> {
    * undone, one line per record (then the pipeline rolls back and nothing is undone), or [].
    */
   undo?(tx: Transaction<DB>, ctx: CommitContext): Promise<string[]>;
+  /**
+   * Kinds that can be undone: what undoing would remove now, for the confirmation page, as a
+   * phrase ("7 placements of 4 trainees").
+   */
+  undoPreview?(db: Kysely<DB>, ctx: CommitContext): Promise<string>;
   pages: KindPages;
   /** A card on the home page of the organisations it is for; none for a kind reached from another page. */
   card?: KindCard;

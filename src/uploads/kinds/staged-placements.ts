@@ -1,11 +1,12 @@
 // What the two placement kinds share about an upload: the change a row stages, its review line,
 // and the commit and undo of the staged rows, each through the domain's one operation
 // (src/domain/placements/placement-changes.ts), with what a refusal means for the upload.
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { formatIsoDate } from '../../domain/dates.ts';
 import {
   addPlacements,
+  countUploadedPlacements,
   IdenticalPlacementRecorded,
   recheckPlacements,
   removeUploadedPlacements,
@@ -36,13 +37,21 @@ export function placementsChange(
   };
 }
 
+/** A staged placement's dates, as the review page gives them after the school. */
+function placementDates({ d: start, e: end }: StagedPlacement): string {
+  if (start && end) return `, ${formatIsoDate(start)} to ${formatIsoDate(end)}`;
+  if (start) return `, starting ${formatIsoDate(start)}`;
+  if (end) return `, ending ${formatIsoDate(end)}`;
+  return '';
+}
+
 export function describePlacements(change: PlacementsChange): ReviewLine {
   return {
     group: trainingRoute(change.r).name,
     title: change.n,
     details: [
       ...(change.trn ? [`TRN ${change.trn}`] : []),
-      ...change.p.map((p) => `Placement at ${p.l}${p.d ? `, starting ${formatIsoDate(p.d)}` : ''}`),
+      ...change.p.map((p) => `Placement at ${p.l}${placementDates(p)}`),
     ],
   };
 }
@@ -87,4 +96,12 @@ export async function addStagedPlacements(tx: Transaction<DB>, { actor, uploadId
 /** Undo: removes exactly the placements the upload added, unless one has changed since (then says which). */
 export function removeStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: CommitContext): Promise<string[]> {
   return removeUploadedPlacements(tx, actor, uploadId, { via: `undo of upload ${uploadId}` });
+}
+
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+
+/** What undoing the upload would remove now, for its confirmation page: "7 placements of 4 trainees". */
+export async function previewRemovedPlacements(db: Kysely<DB>, { actor, uploadId }: CommitContext): Promise<string> {
+  const { placements, trainees } = await countUploadedPlacements(db, actor, uploadId);
+  return `${plural(placements, 'placement', 'placements')} of ${plural(trainees, 'trainee', 'trainees')}`;
 }

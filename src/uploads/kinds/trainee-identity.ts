@@ -107,14 +107,67 @@ export function hesaDigits(value: string): string {
   return value.replace(/\D/g, '');
 }
 
-/** Each identity column in the row that does not match the record, naming the value on record. */
-export function identityErrors(row: ParsedRow, trainee: IdentityTrainee): RowError[] {
+/**
+ * A long number as a spreadsheet shows it: 3.0001E+12 (3,0001E+12 where the decimal mark is a
+ * comma). Excel shows a number of 12 digits or more that way in a General cell, which is what a
+ * 13-digit HESA ID becomes when a CSV is opened; saved as CSV again, only what it shows is kept,
+ * so the other digits are gone for good.
+ */
+const SCIENTIFIC = /^(\d)(?:[.,](\d+))?E\+?(\d{1,2})$/i;
+
+/** Whether a cell holds a number a spreadsheet rounded into scientific notation (see SCIENTIFIC). */
+export function inScientificNotation(text: string): boolean {
+  return SCIENTIFIC.test(text.trim());
+}
+
+/** Whether a cell in scientific notation could be this identifier (digits), rounded as a spreadsheet shows it. */
+export function couldBeRounded(text: string, identifier: string): boolean {
+  const parts = SCIENTIFIC.exec(text.trim());
+  const digits = hesaDigits(identifier);
+  if (!parts || !digits || digits.length !== Number(parts[3]) + 1) return false;
+  const mantissa = `${parts[1]}${parts[2] ?? ''}`;
+  if (mantissa.length > digits.length) return false;
+  // The identifier rounded to as many significant digits as the cell shows (a spreadsheet drops
+  // trailing zeros, which rounding to fewer digits gives back the same).
+  const unit = 10n ** BigInt(digits.length - mantissa.length);
+  const rounded = (BigInt(digits) + unit / 2n) / unit;
+  return rounded === BigInt(mantissa);
+}
+
+/** How to keep a long identifier whole, for messages about one a spreadsheet rounded. */
+const KEEP_WHOLE =
+  'format the column as Text in your spreadsheet before you type or paste the identifiers, or use the Excel workbook (.xlsx) template';
+
+/**
+ * The message for an identifier a spreadsheet rounded into scientific notation, when it was the
+ * only way to find the record: the digits are lost, so it has to be entered again.
+ */
+export function roundedBySpreadsheet(header: string, text: string, instead: string): string {
+  return `${header}: "${text}" was changed by the spreadsheet into a rounded number, and its other digits are lost. ${instead}, and to keep long identifiers whole, ${KEEP_WHOLE}`;
+}
+
+/**
+ * The trainee's identity columns checked against the record: an error for each that does not
+ * match, naming the value on record; a warning for a long identifier a spreadsheet rounded into
+ * scientific notation that could be the one on record (the trainee was found by their TRN or
+ * provider trainee ID, so the row stands).
+ */
+export function checkIdentity(row: ParsedRow, trainee: IdentityTrainee): { errors: RowError[]; warnings: RowError[] } {
   const onRecord = traineeSheetValues(trainee);
   const errors: RowError[] = [];
+  const warnings: RowError[] = [];
   for (const column of IDENTITY_COLUMNS) {
     if (!row.has(column.key)) continue;
     const found = row.cells[column.key];
     const expected = onRecord[column.key];
+    if (found !== expected && inScientificNotation(found) && couldBeRounded(found, expected)) {
+      const foundBy = row.cells.trn ? 'TRN' : 'provider trainee ID';
+      warnings.push({
+        column: column.key,
+        message: `${column.header}: "${found}" is a long number rounded by a spreadsheet, so it could not be checked against the record, which has "${expected}". The trainee was found by their ${foundBy}, so the row can go ahead. To keep long identifiers whole, ${KEEP_WHOLE}`,
+      });
+      continue;
+    }
     const same =
       found === expected ||
       (column.key.endsWith('Date')
@@ -132,7 +185,7 @@ export function identityErrors(row: ParsedRow, trainee: IdentityTrainee): RowErr
       });
     }
   }
-  return errors;
+  return { errors, warnings };
 }
 
 export interface TraineeLookup<T extends IdentityTrainee> {
@@ -220,6 +273,20 @@ export function findRowTrainee<T extends IdentityTrainee>(
     };
   }
   if (row.cells.providerTraineeId) {
+    if (inScientificNotation(row.cells.providerTraineeId)) {
+      return {
+        errors: [
+          {
+            column: 'providerTraineeId',
+            message: roundedBySpreadsheet(
+              'Provider trainee ID',
+              row.cells.providerTraineeId,
+              'Enter the trainee’s TRN, or their ID again as on their record',
+            ),
+          },
+        ],
+      };
+    }
     const trainee = lookup.byTraineeId.get(row.cells.providerTraineeId.toLowerCase());
     if (trainee) return { trainee };
     return {
@@ -231,7 +298,19 @@ export function findRowTrainee<T extends IdentityTrainee>(
       ],
     };
   }
-  return {
-    errors: [{ column: 'trn', message: 'TRN: empty. Enter the trainee’s TRN (or their provider trainee ID)' }],
-  };
+  const errors: RowError[] = [
+    { column: 'trn', message: 'TRN: empty. Enter the trainee’s TRN (or their provider trainee ID)' },
+  ];
+  // A HESA ID does not find the trainee; one a spreadsheet rounded is worth a word all the same.
+  if (inScientificNotation(row.cells.hesaId ?? '')) {
+    errors.push({
+      column: 'hesaId',
+      message: roundedBySpreadsheet(
+        'HESA ID',
+        row.cells.hesaId,
+        'Rollbook finds trainees by TRN or provider trainee ID: enter one of them',
+      ),
+    });
+  }
+  return { errors };
 }

@@ -20,6 +20,33 @@ import {
 
 const DELIMITERS = [',', ';', '\t'];
 
+// Excel opens a CSV by guessing each cell's type: digits become a number, so an identifier loses
+// its leading zeros (0012345 becomes 12345) and one of 12 digits or more is shown in scientific
+// notation (a 13-digit HESA ID becomes 3.0001E+12), which is all that is kept when the file is
+// saved as CSV again. What Excel does honour in a CSV is a formula: ="0012345" is evaluated on
+// opening, and its result is text, so the cell shows 0012345 and is saved as 0012345. (A leading
+// apostrophe only marks text when typed into a cell: in a CSV Excel shows it as part of the value.
+// A leading tab keeps the text, but as part of the value, which then looks indented and comes back
+// with the tab.) Google Sheets evaluates it the same way; a spreadsheet that does not shows the
+// formula as it is, and the reader below takes it off again either way.
+/** Identifiers that a spreadsheet would change: digits only, with a leading zero or 12 digits or more. */
+const CHANGED_BY_SPREADSHEETS = /^(?:0\d+|\d{12,})$/;
+/** A cell written as a text formula, ="…" (by us, or by another system for the same reason). */
+const TEXT_FORMULA = /^="([^"]*)"$/;
+
+/** A cell as written to CSV: made safe from formula injection, and identifiers kept as text in Excel. */
+function csvCell(value: string, keepIdentifiers: boolean): string {
+  // Digits only: nothing a spreadsheet would run, so the formula around them is ours alone.
+  if (keepIdentifiers && CHANGED_BY_SPREADSHEETS.test(value)) return `="${value}"`;
+  return neutraliseFormula(value);
+}
+
+/** A cell as read from CSV: a text formula's text, else the cell with any neutralising apostrophe taken off. */
+function restoreCell(cell: string): string {
+  const text = TEXT_FORMULA.exec(cell);
+  return text ? text[1] : restoreNeutralised(cell);
+}
+
 /**
  * Bytes of the file decoded at a time: each piece is a short string, never the whole file (and
  * small enough for the garbage collector's young generation even as two-byte text).
@@ -90,7 +117,7 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
           );
           return parser.abort();
         }
-        rows.push({ rowNumber: recordNumber, cells: cells.map((cell) => restoreNeutralised(cell)) });
+        rows.push({ rowNumber: recordNumber, cells: cells.map(restoreCell) });
       },
       complete: () => resolve(),
       error: (error) => reject(error),
@@ -128,12 +155,17 @@ interface CsvOptions {
   encoding?: TextEncoding;
   /** Rows above the header row (a kind's header block), written first. */
   above?: string[][];
+  /**
+   * Write identifiers a spreadsheet would change (leading zeros, 12 digits or more) as ="…", so
+   * Excel keeps them as text: for templates and error reports, which readCsv reads back.
+   */
+  keepIdentifiers?: boolean;
 }
 
 /** CSV lines for these rows, each ending in CRLF, every cell made safe from formula injection. */
-function csvLines(rows: string[][], delimiter: string): string {
+function csvLines(rows: string[][], delimiter: string, keepIdentifiers = false): string {
   if (rows.length === 0) return '';
-  const safe = rows.map((row) => row.map(neutraliseFormula));
+  const safe = rows.map((row) => row.map((cell) => csvCell(cell, keepIdentifiers)));
   return `${Papa.unparse(safe, { delimiter, newline: '\r\n', quotes: false })}\r\n`;
 }
 
@@ -141,9 +173,10 @@ function csvLines(rows: string[][], delimiter: string): string {
 export function writeCsv(
   headers: string[],
   rows: Iterable<string[]>,
-  { delimiter = ',', encoding = 'utf-8-bom', above = [] }: CsvOptions = {},
+  { delimiter = ',', encoding = 'utf-8-bom', above = [], keepIdentifiers = false }: CsvOptions = {},
 ): Buffer {
-  return Buffer.concat([BOMS[encoding], encode(csvLines([...above, headers, ...rows], delimiter), encoding)]);
+  const text = `${csvLines([...above, headers], delimiter)}${csvLines([...rows], delimiter, keepIdentifiers)}`;
+  return Buffer.concat([BOMS[encoding], encode(text, encoding)]);
 }
 
 /** Rows written to CSV text at a time by streamCsv. */
@@ -156,16 +189,16 @@ const STREAM_BATCH = 200;
 export async function* streamCsv(
   headers: string[],
   rows: AsyncIterable<string[]> | Iterable<string[]>,
-  { delimiter = ',', encoding = 'utf-8-bom', above = [] }: CsvOptions = {},
+  { delimiter = ',', encoding = 'utf-8-bom', above = [], keepIdentifiers = false }: CsvOptions = {},
 ): AsyncGenerator<Buffer> {
   yield Buffer.concat([BOMS[encoding], encode(csvLines([...above, headers], delimiter), encoding)]);
   let batch: string[][] = [];
   for await (const row of rows) {
     batch.push(row);
     if (batch.length === STREAM_BATCH) {
-      yield encode(csvLines(batch, delimiter), encoding);
+      yield encode(csvLines(batch, delimiter, keepIdentifiers), encoding);
       batch = [];
     }
   }
-  if (batch.length) yield encode(csvLines(batch, delimiter), encoding);
+  if (batch.length) yield encode(csvLines(batch, delimiter, keepIdentifiers), encoding);
 }

@@ -21,7 +21,14 @@ import {
   UPLOADS_PAGE_SIZE,
   UploadConflict,
 } from '../../uploads/pipeline.ts';
-import { attachmentHeader, type ReportFile, type ReportStream, streamErrorReport } from '../../uploads/report.ts';
+import {
+  attachmentHeader,
+  type ReportFile,
+  type ReportStream,
+  SHORT_LIST_ROWS,
+  shortList,
+  streamErrorReport,
+} from '../../uploads/report.ts';
 import { reviewChanges } from '../../uploads/review.ts';
 import { FileRefusal } from '../../uploads/sheets/sheet.ts';
 import { templateFile, templateOptions } from '../../uploads/template.ts';
@@ -98,9 +105,13 @@ function fileErrors(message: string): FormErrors {
   return formErrors([new DomainError(message, 'file')]);
 }
 
-/** What every page about one upload shows of it. */
-function describeUpload(upload: Upload, kind: UploadKind) {
+/** What every page about one upload shows of it; `replacedByName`: the file of the upload that replaced it. */
+function describeUpload(upload: Upload, kind: UploadKind, replacedByName?: string | null) {
   const unknown = (upload.unknown_columns as string[] | null) ?? [];
+  const replacedBy =
+    upload.state === 'cancelled' && upload.replaced_by && replacedByName
+      ? { href: `/uploads/${upload.replaced_by}`, fileName: replacedByName }
+      : undefined;
   return {
     id: upload.id,
     kindId: kind.id,
@@ -110,13 +121,16 @@ function describeUpload(upload: Upload, kind: UploadKind) {
     committedAt: upload.committed_at,
     endedAt: upload.ended_at,
     state: upload.state,
-    stateName: UPLOAD_STATE_NAMES[upload.state],
+    stateName: replacedBy ? 'Replaced' : UPLOAD_STATE_NAMES[upload.state],
     stateTag: STATE_TAG_COLOURS[upload.state],
+    /** The upload of the fixed file that replaced this one: pages say "Replaced by <file>", not "Cancelled". */
+    replacedBy,
     rows: upload.row_count,
     rowsChecked: upload.rows_checked,
     changes: upload.change_count,
     skips: upload.skip_count,
     errors: upload.error_count,
+    warnings: upload.warning_count,
     counts: {
       change: kind.countLabels.change(upload.change_count),
       skip: kind.countLabels.skip(upload.skip_count),
@@ -212,6 +226,16 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     });
   }
 
+  /** The file name of the upload that replaced another (the actor's organisation's only). */
+  async function replacementName(actor: Actor, id: string): Promise<string | undefined> {
+    try {
+      return (await findUpload(db, actor, id)).file_name;
+    } catch (error) {
+      if (error instanceof NotFoundError) return undefined;
+      throw error;
+    }
+  }
+
   async function summaryPage(
     reply: FastifyReply,
     actor: Actor,
@@ -233,11 +257,25 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
         fields: {},
       };
     }
+    // A few errors (or warnings) are listed on the page itself, as well as in the report.
+    const checked = upload.state === 'checked' && !upload.purged_at;
+    const [errorList, warningList, replacedByName] = await Promise.all([
+      checked && upload.error_count > 0 && upload.error_count <= SHORT_LIST_ROWS
+        ? shortList(db, upload, 'errors')
+        : undefined,
+      checked && upload.warning_count > 0 && upload.warning_count <= SHORT_LIST_ROWS
+        ? shortList(db, upload, 'warnings')
+        : undefined,
+      upload.replaced_by ? replacementName(actor, upload.replaced_by) : undefined,
+    ]);
+    const uploadView = describeUpload(upload, kind, replacedByName);
     return reply.viewAsync(`${VIEW}/summary.njk`, {
       kind,
       pages,
-      title: SUMMARY_TITLES[upload.state],
-      upload: describeUpload(upload, kind),
+      title: uploadView.replacedBy ? 'Upload replaced' : SUMMARY_TITLES[upload.state],
+      upload: uploadView,
+      errorList,
+      warningList,
       maxFileSize: fileSize(MAX_FILE_BYTES),
       chosen,
       backLink: upload.state === 'checked' ? `/bulk/${kind.id}` : '/uploads',
@@ -319,7 +357,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     }
     if (replaces && replaces.id !== upload.id) {
       try {
-        await cancelUpload(db, actor, replaces.id);
+        await cancelUpload(db, actor, replaces.id, 'page', { replacedBy: upload.id });
       } catch (error) {
         // Submitted meanwhile (in another tab): it stays submitted, and the new file stands alone.
         if (!(error instanceof UploadConflict)) throw error;
@@ -344,7 +382,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
         const n = (count: number) => count.toLocaleString('en-GB');
         return [
           {
-            ...describeUpload(upload, kind),
+            ...describeUpload(upload, kind, upload.replaced_by_name),
             kindTitle: kind.title,
             uploadedBy: upload.uploaded_by_name ?? 'Unknown',
             counts: [
@@ -483,10 +521,14 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     { errors, reasons }: { errors?: FormErrors; reasons?: string[] } = {},
   ) {
     const kind = kindFor(actor, upload.kind);
+    const able = upload.state === 'committed' && !reasons;
+    // What undoing would remove, counted now: a record changed or removed since is not counted.
+    const removes = able ? await kind.undoPreview?.(db, { db, actor, today: today(), uploadId: upload.id }) : undefined;
     return reply.viewAsync(`${VIEW}/undo.njk`, {
       kind,
       pages: kind.pages,
       upload: describeUpload(upload, kind),
+      removes,
       reasons,
       backLink: `/uploads/${upload.id}`,
       ...(errors ? { errors } : {}),

@@ -1,7 +1,9 @@
 // Placements from the HESA student collection (upload kind hesa-placements): trainees matched by
 // HESA ID within the provider, unknown HUSIDs and URNs named, duplicates skipped (recorded, or
-// repeated in the file), split sites kept, HESA's own headings and aliases, commit and undo.
+// repeated in the file), split sites kept, HESA's own headings and aliases, commit and undo; a
+// HUSID Excel rounded (excel-saved.csv).
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
@@ -191,5 +193,21 @@ describe('HESA placements upload', () => {
     } finally {
       await database.db.updateTable('trainees').set({ hesa_id: second.hesa_id }).where('id', '=', second.id).execute();
     }
+  });
+
+  it('refuses a HUSID Excel rounded into scientific notation, saying what happened and what to do', async () => {
+    // Saved by Excel as "CSV UTF-8": the first HUSID was shown, then saved, as 3.0001E+12.
+    const bytes = await readFile(new URL('./excel-saved.csv', import.meta.url));
+    const checked = await receiveUpload(database, university, KIND, { name: 'excel-saved.csv', bytes }, today);
+    assert.deepEqual([checked.change_count, checked.error_count, checked.warning_count], [1, 1, 0]);
+    const report = Papa.parse<string[]>(
+      (await errorReport(database.db, university, checked.id)).body.toString('utf8').replace(/^\uFEFF/, ''),
+      { skipEmptyLines: true },
+    ).data;
+    assert.deepEqual(report[1].slice(-2), [
+      '1 error',
+      'HUSID: "3.0001E+12" was changed by the spreadsheet into a rounded number, and its other digits are lost. Copy the HUSIDs again from your HESA return, and to keep long identifiers whole, format the column as Text in your spreadsheet before you type or paste the identifiers, or use the Excel workbook (.xlsx) template',
+    ]);
+    assert.equal(report[2].at(-2), 'Passed', 'a HUSID saved whole');
   });
 });

@@ -22,10 +22,11 @@ import {
   describePlacements,
   type PlacementsChange,
   placementsChange,
+  previewRemovedPlacements,
   recheckStagedPlacements,
   removeStagedPlacements,
 } from '../staged-placements.ts';
-import { hesaDigits } from '../trainee-identity.ts';
+import { hesaDigits, inScientificNotation, roundedBySpreadsheet } from '../trainee-identity.ts';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
@@ -140,6 +141,12 @@ export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
     let trainee: HesaTrainee | undefined;
     if (!husidText) {
       errors.push({ column: 'husid', message: 'HUSID: empty. Enter the trainee’s 13-digit HESA student identifier' });
+    } else if (inScientificNotation(husidText)) {
+      // The HUSID is all that finds the trainee here, and a spreadsheet has rounded it away.
+      errors.push({
+        column: 'husid',
+        message: roundedBySpreadsheet('HUSID', husidText, 'Copy the HUSIDs again from your HESA return'),
+      });
     } else if (!HUSID.test(husid)) {
       errors.push({
         column: 'husid',
@@ -203,6 +210,7 @@ export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
   apply: addStagedPlacements,
 
   undo: removeStagedPlacements,
+  undoPreview: previewRemovedPlacements,
 
   describe: (change) => {
     const line = describePlacements(change);

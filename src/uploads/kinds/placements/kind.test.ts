@@ -1,7 +1,9 @@
 // Bulk placements (upload kind placements), below the pages: the template and its choices, every
-// row rule, the counts, the set-based commit with its audit events, and a recheck at commit.
+// row rule, the counts, the set-based commit with its audit events, and a recheck at commit; a
+// sheet saved by Excel (excel-saved.csv), with rounded HESA IDs and placement dates.
 
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
@@ -58,6 +60,11 @@ describe('bulk placements upload', () => {
     return (await database.db.selectFrom('trainees').select('id').where('trn', '=', trn).executeTakeFirstOrThrow()).id;
   }
 
+  async function schoolName(urn: string) {
+    return (await database.db.selectFrom('schools').select('name').where('urn', '=', urn).executeTakeFirstOrThrow())
+      .name;
+  }
+
   async function placementsOf(trn: string) {
     return database.db
       .selectFrom('placements')
@@ -83,7 +90,13 @@ describe('bulk placements upload', () => {
       'Route',
     ]);
     assert.ok(headers.includes('Placements recorded'));
-    assert.deepEqual(headers.slice(-3), ['Placement 5 URN', 'Placement 5 school name', 'Placement 5 postcode']);
+    assert.deepEqual(headers.slice(-5), [
+      'Placement 5 URN',
+      'Placement 5 school name',
+      'Placement 5 postcode',
+      'Placement 5 start date',
+      'Placement 5 end date',
+    ]);
     assert.equal(fileName, 'rollbook-demo-scitt-placements-fewer-than-2.csv');
     const { rows: expected } = await sql<{ n: string }>`
       select count(*) as n from trainees t
@@ -402,5 +415,100 @@ describe('bulk placements upload', () => {
     const result = await commitUpload(database, scitt, checked.id, { skipErrors: false, today });
     assert.equal(result.state, 'committed');
     assert.equal((await placementsOf(row[col('TRN')])).length, 1);
+  });
+
+  it('reads a sheet saved by Excel: rounded HESA IDs are warnings when the TRN or ID finds the trainee, dates are checked and stored', async () => {
+    // Saved by Excel as "CSV UTF-8": a byte order mark, CRLF, dates as dd/mm/yyyy, and each 13-digit
+    // HESA ID shown, then saved, as 3.0001E+12.
+    const bytes = await readFile(new URL('./excel-saved.csv', import.meta.url));
+    const checked = await receiveUpload(database, university, KIND, { name: 'excel-saved.csv', bytes }, today);
+    assert.equal(checked.state, 'checked');
+    assert.deepEqual(
+      [checked.change_count, checked.skip_count, checked.error_count, checked.warning_count],
+      [4, 1, 5, 7],
+    );
+    const report = parse((await errorReport(database.db, university, checked.id)).body);
+    const resultOf = (row: number) => report[row - 1].at(-2) ?? '';
+    const errorsOf = (row: number) => report[row - 1].at(-1) ?? '';
+    // Row 2: found by TRN; row 3: by provider trainee ID. Each passes, with a warning.
+    for (const [row, by] of [
+      [2, 'TRN'],
+      [3, 'provider trainee ID'],
+    ] as const) {
+      assert.equal(resultOf(row), 'Passed');
+      assert.equal(
+        errorsOf(row),
+        `Warning: HESA ID: "3.0001E+12" is a long number rounded by a spreadsheet, so it could not be checked against the record, which has "300010000000${row - 2}". The trainee was found by their ${by}, so the row can go ahead. To keep long identifiers whole, format the column as Text in your spreadsheet before you type or paste the identifiers, or use the Excel workbook (.xlsx) template`,
+      );
+    }
+    assert.deepEqual([resultOf(4), errorsOf(4)], ['Passed', ''], 'a HESA ID saved whole');
+    // Nothing else finds the trainee: an error saying what the spreadsheet did and what to do.
+    assert.equal(resultOf(5), '2 errors');
+    assert.match(
+      errorsOf(5),
+      /\nHESA ID: "3\.0001E\+12" was changed by the spreadsheet into a rounded number, and its other digits are lost\. Rollbook finds trainees by TRN or provider trainee ID: enter one of them, and to keep long identifiers whole, format the column as Text/,
+    );
+    // Rounded, but not from the HESA ID on record: a mismatch like any other.
+    assert.match(
+      errorsOf(6),
+      /^HESA ID: "3\.0002E\+12" does not match the trainee’s record, which has "3000100000004"/,
+    );
+    assert.equal(resultOf(7), '1 error');
+    assert.match(
+      errorsOf(7),
+      /^Placement 1 end date: 8 September 2025 is before the start date, 19 December 2025\. Enter an end date on or after the start date\nWarning: HESA ID/,
+    );
+    assert.match(resultOf(8), /^Nothing to add/);
+    assert.match(errorsOf(8), /^Warning: HESA ID/);
+    assert.match(errorsOf(9), /^Placement 1 URN: empty\. Enter the URN of the school for the dates you gave/);
+    assert.match(errorsOf(10), /^Placement 1 start date: "31\/02\/2026" is not a real date/);
+    assert.equal(resultOf(11), 'Passed');
+
+    const lines = (await reviewChanges(database.db, university, checked.id)).groups.flatMap((g) => g.lines);
+    const detailsOf = (trn: string) => lines.find((line) => line.details.includes(`TRN ${trn}`))?.details.slice(1);
+    assert.deepEqual(detailsOf('3000001'), [
+      'Placement at Willow Green High School (URN 100003), 8 September 2025 to 19 December 2025',
+    ]);
+    assert.deepEqual(detailsOf('3000011'), [
+      `Placement at ${await schoolName('100011')} (URN 100011), starting 8 September 2025`,
+      'Placement at Hill Top Farm School (LS2 9JT), ending 30 June 2026',
+    ]);
+
+    assert.deepEqual(await commitUpload(database, university, checked.id, { skipErrors: true, today }), {
+      state: 'committed',
+      committed: 4,
+    });
+    const stored = async (trn: string) =>
+      (await placementsOf(trn)).map((p) => [p.school_urn ?? p.school_name, p.start_date, p.end_date]);
+    assert.deepEqual(await stored('3000001'), [['100003', '2025-09-08', '2025-12-19']]);
+    assert.deepEqual(await stored('3000002'), [['100004', null, null]]);
+    assert.deepEqual(await stored('3000011'), [
+      ['100011', '2025-09-08', null],
+      ['Hill Top Farm School', null, '2026-06-30'],
+    ]);
+    const event = await database.db
+      .selectFrom('events')
+      .select('changes')
+      .where('via', '=', `upload ${checked.id}`)
+      .where('subject_id', '=', await traineeId('3000001'))
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(event.changes, {
+      placements: { to: 'Willow Green High School (URN 100003), starting 2025-09-08, ending 2025-12-19' },
+    });
+    // What undoing would remove, for the confirmation page.
+    assert.equal(
+      await placements.undoPreview?.(database.db, { db: database.db, actor: university, today, uploadId: checked.id }),
+      '5 placements of 4 trainees',
+    );
+  });
+
+  it('writes HESA IDs into the CSV template so that Excel keeps them, and takes the template back as it is', async () => {
+    const file = await templateFile(database.db, university, KIND, 'csv', today);
+    const text = file.body.toString('utf8');
+    assert.match(text, /\r\n3000001,U-000001,"=""3000100000000""",/, 'the HESA ID as a text formula');
+    const checked = await receiveUpload(database, university, KIND, { name: 'template.csv', bytes: file.body }, today);
+    assert.equal(checked.error_count, 0);
+    assert.equal(checked.warning_count, 0, 'every HESA ID read back whole');
+    assert.equal(checked.skip_count, parse(file.body).length - 1);
   });
 });

@@ -1,9 +1,14 @@
 // Upload kind: adding trainees' school placements in bulk. The sheet lists the provider's
 // trainees (those with fewer than 2 placements, or all of an academic year) with the placements
 // already recorded, and room for up to 5 new ones each: by URN, or by name and postcode for a
-// school without one. Rows find trainees within the provider only.
+// school without one, with optional start and end dates. Rows find trainees within the provider only.
 import { sql } from 'kysely';
-import { academicYearName, traineeAcademicYear, traineeAcademicYearDates } from '../../../domain/dates.ts';
+import {
+  academicYearName,
+  formatIsoDate,
+  traineeAcademicYear,
+  traineeAcademicYearDates,
+} from '../../../domain/dates.ts';
 import { normaliseUrn } from '../../../domain/identifiers.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
 import { type StagedPlacement, stagePlacement } from '../../../domain/placements/placement-changes.ts';
@@ -22,20 +27,21 @@ import {
 import { needsPlacementsSql, PLACEMENTS_NEEDED } from '../../../domain/trainees/trainees.ts';
 import { parsePostcode } from '../../cells/cells.ts';
 import type { ColumnSpec } from '../../headers.ts';
-import { defineKind, type RowError, type TemplateOptions } from '../kind.ts';
+import { defineKind, type ParsedRow, type RowError, type TemplateOptions } from '../kind.ts';
 import {
   addStagedPlacements,
   describePlacements,
   type PlacementsChange,
   placementsChange,
+  previewRemovedPlacements,
   recheckStagedPlacements,
   removeStagedPlacements,
 } from '../staged-placements.ts';
 import {
   addTraineeKeys,
+  checkIdentity,
   findRowTrainee,
   type IdentityTrainee,
-  identityErrors,
   lookUpTrainees,
   newTraineeKeys,
   TRAINEE_COLUMNS,
@@ -60,8 +66,17 @@ const numbers = Array.from({ length: NEW_PLACEMENTS_PER_ROW }, (_, i) => i + 1);
 const urnKey = (n: number) => `placement${n}Urn`;
 const nameKey = (n: number) => `placement${n}Name`;
 const postcodeKey = (n: number) => `placement${n}Postcode`;
+const startKey = (n: number) => `placement${n}StartDate`;
+const endKey = (n: number) => `placement${n}EndDate`;
 /** Each new placement's column keys, made once rather than for each of 100,000 rows. */
-const slots = numbers.map((n) => ({ n, urn: urnKey(n), name: nameKey(n), postcode: postcodeKey(n) }));
+const slots = numbers.map((n) => ({
+  n,
+  urn: urnKey(n),
+  name: nameKey(n),
+  postcode: postcodeKey(n),
+  start: startKey(n),
+  end: endKey(n),
+}));
 
 const COLUMNS: ColumnSpec[] = [
   ...TRAINEE_COLUMNS,
@@ -91,6 +106,20 @@ const COLUMNS: ColumnSpec[] = [
       header: `Placement ${n} postcode`,
       aliases: [`Placement ${n} school postcode`],
       hint: 'Only for a school without a URN: its postcode, like LS1 4AB. Give its name too. Leave it empty when you give a URN.',
+    },
+    {
+      key: startKey(n),
+      header: `Placement ${n} start date`,
+      aliases: [`Placement ${n} start`],
+      type: { type: 'date' },
+      hint: 'Optional: the day the placement starts, like 8/9/2025.',
+    },
+    {
+      key: endKey(n),
+      header: `Placement ${n} end date`,
+      aliases: [`Placement ${n} end`],
+      type: { type: 'date' },
+      hint: 'Optional: the day the placement ends, like 19/12/2025. Not before its start date.',
     },
   ]),
 ];
@@ -130,30 +159,53 @@ function templateTrainees(actor: Actor, options: TemplateOptions) {
 /** A new placement a row gives, with how the review page names it. */
 type GivenPlacement = PlacementDetails & { label: string };
 
-/** A placement a row gives: a school, and no dates (the trainee's page has those). */
-const givenPlacement = (urn: string | null, schoolName: string | null, postcode: string | null, label: string) => ({
-  urn,
-  schoolName,
-  postcode,
-  startDate: null,
-  endDate: null,
-  label,
-});
+/** A placement a row gives: a school, and its dates when given. */
+const givenPlacement = (
+  urn: string | null,
+  schoolName: string | null,
+  postcode: string | null,
+  label: string,
+  { startDate, endDate }: { startDate: string | null; endDate: string | null },
+) => ({ urn, schoolName, postcode, startDate, endDate, label });
+
+/** A date column's value, parsed by the pipeline (a cell that is not a date is its error, not ours). */
+const dateOf = (row: ParsedRow, key: string) => {
+  const value = row.values[key];
+  return typeof value === 'string' ? value : null;
+};
 
 /** The new placements a row gives, in its numbered columns, or the errors in them. */
 function rowPlacements(
-  cells: Record<string, string>,
+  row: ParsedRow,
   schools: Map<string, RegisterSchool>,
 ): { placements: GivenPlacement[]; errors: RowError[] } {
+  const { cells } = row;
   const placements: GivenPlacement[] = [];
   const errors: RowError[] = [];
-  for (const { n, urn: urnColumn, name: nameColumn, postcode: postcodeColumn } of slots) {
+  for (const { n, urn: urnColumn, name: nameColumn, postcode: postcodeColumn, start, end } of slots) {
     const urnText = cells[urnColumn] ?? '';
     const nameText = cells[nameColumn] ?? '';
     const postcodeText = cells[postcodeColumn] ?? '';
+    const hasDates = Boolean(cells[start] || cells[end]);
     // Most of a sheet's placement columns are empty.
-    if (!urnText && !nameText && !postcodeText) continue;
+    if (!urnText && !nameText && !postcodeText && !hasDates) continue;
     const label = `Placement ${n}`;
+    if (!urnText && !nameText && !postcodeText) {
+      errors.push({
+        column: urnColumn,
+        message: `${label} URN: empty. Enter the URN of the school for the dates you gave (or, for a school without one, its name and postcode), or delete the dates`,
+      });
+      continue;
+    }
+    const dates = { startDate: dateOf(row, start), endDate: dateOf(row, end) };
+    let datesOk = true;
+    if (dates.startDate && dates.endDate && dates.endDate < dates.startDate) {
+      datesOk = false;
+      errors.push({
+        column: end,
+        message: `${label} end date: ${formatIsoDate(dates.endDate)} is before the start date, ${formatIsoDate(dates.startDate)}. Enter an end date on or after the start date`,
+      });
+    }
     if (urnText) {
       const found = findPlacementSchool(
         urnText,
@@ -176,9 +228,9 @@ function rowPlacements(
           });
         }
       }
-      if ('school' in found && !nameText && !postcodeText) {
+      if ('school' in found && !nameText && !postcodeText && datesOk) {
         const { urn, school } = found;
-        placements.push(givenPlacement(urn, null, null, placementLabel({ urn, ...school })));
+        placements.push(givenPlacement(urn, null, null, placementLabel({ urn, ...school }), dates));
       }
       continue;
     }
@@ -212,7 +264,9 @@ function rowPlacements(
         errors.push({ column: postcodeColumn, message: `${label} postcode: ${parsed.message}` });
       }
     }
-    if (ok) placements.push(givenPlacement(null, name, postcode, placementLabel({ urn: null, name, postcode })));
+    if (ok && datesOk) {
+      placements.push(givenPlacement(null, name, postcode, placementLabel({ urn: null, name, postcode }), dates));
+    }
   }
   return { placements, errors };
 }
@@ -328,9 +382,11 @@ export const placements = defineKind<PlacementsChange, Lookup>({
     const found = findRowTrainee(row, lookup.trainees);
     if ('errors' in found) return { outcome: 'error', errors: found.errors };
     const { trainee } = found;
-    const given = rowPlacements(row.cells, lookup.schools);
-    const errors = [...identityErrors(row, trainee), ...given.errors];
-    if (errors.length) return { outcome: 'error', errors, recordKey: trainee.id };
+    const given = rowPlacements(row, lookup.schools);
+    const identity = checkIdentity(row, trainee);
+    const { warnings } = identity;
+    const errors = [...identity.errors, ...given.errors];
+    if (errors.length) return { outcome: 'error', errors, recordKey: trainee.id, warnings };
     // Identical to one recorded, or repeated in the row: left out, not an error.
     const recorded = lookup.recorded.get(trainee.id);
     const seen = new Set<string>();
@@ -348,11 +404,13 @@ export const placements = defineKind<PlacementsChange, Lookup>({
           ? 'Nothing to add: the placements are already recorded'
           : 'Nothing to add: no new placements given',
         recordKey: trainee.id,
+        warnings,
       };
     }
     return {
       outcome: 'change',
       recordKey: trainee.id,
+      warnings,
       change: placementsChange(trainee, added),
     };
   },
@@ -363,6 +421,7 @@ export const placements = defineKind<PlacementsChange, Lookup>({
   apply: addStagedPlacements,
 
   undo: removeStagedPlacements,
+  undoPreview: previewRemovedPlacements,
 
   describe: describePlacements,
   pages: {

@@ -10,9 +10,9 @@ import { parseDate } from '../../cells/cells.ts';
 import type { ColumnSpec } from '../../headers.ts';
 import { defineKind } from '../kind.ts';
 import {
+  checkIdentity,
   findRowTrainee,
   type IdentityTrainee,
-  identityErrors,
   lookUpTrainees,
   TRAINEE_COLUMNS,
   type TraineeLookup,
@@ -104,7 +104,7 @@ export const qtsRecommendations = defineKind<QtsRecommendation, Lookup>({
     if ('errors' in found) return { outcome: 'error', errors: found.errors };
     const { trainee } = found;
 
-    const errors = identityErrors(row, trainee);
+    const { errors, warnings } = checkIdentity(row, trainee);
     const reason = ineligibilityReason(trainee, today);
     if (reason)
       errors.push({ message: `${trainee.first_names} ${trainee.last_name} cannot be recommended: ${reason}` });
@@ -123,11 +123,12 @@ export const qtsRecommendations = defineKind<QtsRecommendation, Lookup>({
         message: `${DATE_HEADER}: ${formatIsoDate(date.value)} is before the ITT start date, ${formatIsoDate(trainee.itt_start_date)}. Enter a date on or after it`,
       });
     }
-    if (errors.length) return { outcome: 'error', errors, recordKey: trainee.id };
+    if (errors.length) return { outcome: 'error', errors, recordKey: trainee.id, warnings };
     const route = trainingRoute(trainee.route);
     return {
       outcome: 'change',
       recordKey: trainee.id,
+      warnings,
       change: {
         traineeId: trainee.id,
         version: trainee.version,
