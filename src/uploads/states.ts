@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { DB, Upload, UploadState } from '../db/schema.ts';
 import { recordEvents } from '../domain/audit/events.ts';
 import { NotFoundError } from '../domain/errors.ts';
-import type { Actor } from '../domain/organisations/actor.ts';
+import { type Actor, toActor } from '../domain/organisations/actor.ts';
 import { isUuid } from '../domain/organisations/organisations.ts';
 import { findKind } from './kinds/index.ts';
 import type { UploadKind } from './kinds/kind.ts';
@@ -65,14 +65,12 @@ export async function uploadActor(db: Kysely<DB>, uploadId: string): Promise<Act
     .where('uploads.id', '=', uploadId)
     .executeTakeFirst();
   if (!row) throw new NotFoundError('Upload');
-  return {
-    userId: row.userId,
-    email: row.email ?? '',
-    firstName: row.first_name ?? 'Rollbook',
-    lastName: row.last_name ?? '',
+  return toActor({
+    person: { userId: row.userId, email: row.email, firstName: row.first_name, lastName: row.last_name },
     organisation: { id: row.organisationId, type: row.type, name: row.name },
     role: row.role ?? 'member',
-  };
+    unnamed: { firstName: 'Rollbook', lastName: '' },
+  });
 }
 
 export const UPLOADS_PAGE_SIZE = 25;

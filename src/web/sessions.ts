@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { type Kysely, sql } from 'kysely';
 import type { DB, OrganisationType, Role } from '../db/schema.ts';
-import type { Actor } from '../domain/organisations/actor.ts';
+import { type Actor, toActor } from '../domain/organisations/actor.ts';
 import { hashToken, newToken } from '../domain/organisations/passwords.ts';
 
 export const SESSION_COOKIE = 'rollbook_session';
@@ -56,14 +56,16 @@ function actorOfSession(row: SessionRow): Actor | undefined {
   if (!row.role || !row.organisation_id || !row.organisation_type || !row.organisation_name) return undefined;
   const person = { userId: row.user_id, email: row.email, firstName: row.first_name, lastName: row.last_name };
   const organisation = { id: row.organisation_id, type: row.organisation_type, name: row.organisation_name };
-  if (!row.support_organisation_id) return { ...person, organisation, role: row.role };
+  const unnamed = { firstName: '', lastName: '' };
+  if (!row.support_organisation_id) return toActor({ person, organisation, role: row.role, unnamed });
   if (row.member_of_type !== 'support' || !row.member_of_name || organisation.type !== 'provider') return undefined;
-  return {
-    ...person,
+  return toActor({
+    person,
     organisation,
     role: 'admin',
+    unnamed,
     support: { organisationId: row.support_organisation_id, organisationName: row.member_of_name },
-  };
+  });
 }
 
 async function loadSession(db: Kysely<DB>, idHash: string): Promise<SessionState | undefined> {

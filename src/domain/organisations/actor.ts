@@ -16,6 +16,35 @@ export interface Actor {
   support?: { organisationId: string; organisationName: string };
 }
 
+/**
+ * The one way an actor is made, whoever it comes from: a session, an API token or a background
+ * job (which acts as the person who uploaded). A token made on the command line, or an upload
+ * whose person has gone, has no person: `unnamed` then names who acted.
+ */
+export function toActor({
+  person,
+  organisation,
+  role,
+  unnamed,
+  support,
+}: {
+  person: { userId: string | null; email: string | null; firstName: string | null; lastName: string | null };
+  organisation: Actor['organisation'];
+  role: Role;
+  unnamed: { firstName: string; lastName: string };
+  support?: Actor['support'];
+}): Actor {
+  return {
+    userId: person.userId,
+    email: person.email ?? '',
+    firstName: person.firstName ?? unnamed.firstName,
+    lastName: person.lastName ?? unnamed.lastName,
+    organisation,
+    role,
+    ...(support ? { support } : {}),
+  };
+}
+
 /** The command line and demo data act as the system, with no user behind them. */
 export const SYSTEM = 'system' as const;
 export type ActorOrSystem = Actor | typeof SYSTEM;

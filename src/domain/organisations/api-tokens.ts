@@ -5,7 +5,7 @@ import type { ApiToken, DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
-import { type Actor, type ActorOrSystem, actorIds, isSupport, SYSTEM } from './actor.ts';
+import { type Actor, type ActorOrSystem, actorIds, isSupport, SYSTEM, toActor } from './actor.ts';
 import { findOrganisation, isUuid } from './organisations.ts';
 import { hashToken, newToken } from './passwords.ts';
 
@@ -213,12 +213,12 @@ export async function findActorByToken(db: Kysely<DB>, token: string): Promise<A
   }
   return {
     // A token made on the command line has no person behind it.
-    userId: row.userId,
-    email: row.email ?? '',
-    firstName: row.first_name ?? 'API token',
-    lastName: row.last_name ?? row.name,
-    organisation: { id: row.organisationId, type: row.type, name: row.organisationName },
-    role: 'member',
+    ...toActor({
+      person: { userId: row.userId, email: row.email, firstName: row.first_name, lastName: row.last_name },
+      organisation: { id: row.organisationId, type: row.type, name: row.organisationName },
+      role: 'member',
+      unnamed: { firstName: 'API token', lastName: row.name },
+    }),
     tokenId: row.id,
     tokenName: row.name,
   };
