@@ -1,0 +1,63 @@
+// Hostile input and faults: 500 requests of the upload fuzzer (bench/fuzz-uploads.ts) against a
+// real server, on PGlite, or on PostgreSQL when TEST_DATABASE_URL is set (a database of its own
+// made on that server, dropped after). No answer may be a 5xx, no connection may fail, the server's
+// log may hold no error and the server must still be up.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { describe, problems, runUploadFuzz } from '../../bench/fuzz/run.ts';
+import { testDatabaseUrl } from '../support/database.ts';
+
+const COUNT = 500;
+const SEED = 1;
+/**
+ * /health's target is 1 s (npm run fuzz:uploads holds it to that). Here it runs beside the other
+ * test files on a shared 2-core machine, where a busy moment can stretch any answer, so the test
+ * allows 3 s: still far below what a blocked event loop (a file parsed on it) would take.
+ */
+const WORST_HEALTH_MS = 3_000;
+
+/**
+ * Requests the fuzzer found faults with that are not fixed yet (docs/bulk-upload.md#the-upload-fuzzer),
+ * left out here so that the rest keeps guarding; `npm run fuzz:uploads` still sends them. Remove
+ * an entry once its fault is fixed.
+ */
+const KNOWN_FINDINGS = [
+  // A boundary over 256 characters: busboy throws "The needle cannot have a length bigger than
+  // 256" and the answer is a 500; the body is never read, so the connection is stuck as below.
+  'multipart:long-boundary',
+  // multipart/form-data with no boundary is a 400 before the body is read; with a body of more
+  // than a few hundred kB the unread body stalls the kept-alive connection, so the client's next
+  // request on it gets no answer until the server's idle timeout resets it (60–72 s).
+  'multipart:no-boundary',
+  // Headers over 16 kB: Fastify's default client error handler answers 431 without
+  // "Connection: close" and destroys the socket, so a keep-alive client's next request on it is reset.
+  'credentials:huge-header',
+  // A UTF-16 file can hold half a character (a lone surrogate), which JSON.stringify writes as
+  // "\ud800" and PostgreSQL's json refuses: a heading like that fails the insert into uploads
+  // ("invalid input syntax for type json: Unicode low surrogate must follow a high surrogate"), a 500.
+  'encoding/utf16-lone-surrogates',
+];
+
+test(`${COUNT} hostile uploads: no 5xx, no failed connection, no server error, /health answers`, {
+  timeout: 240_000,
+}, async () => {
+  const result = await runUploadFuzz({
+    count: COUNT,
+    seed: SEED,
+    concurrency: 4,
+    database: testDatabaseUrl ? 'postgres' : 'pglite',
+    postgresUrl: testDatabaseUrl,
+    skip: (generator) => KNOWN_FINDINGS.some((known) => generator.includes(known)),
+  });
+  const missed = problems(result, WORST_HEALTH_MS);
+  assert.deepEqual(missed, [], `${missed.join('; ')}\n${describe(result)}`);
+  assert.equal(result['5xx'], 0);
+  assert.equal(result.connectionErrors, 0);
+  assert.equal(result.serverErrors, 0);
+  assert.ok(result.serverAlive);
+  assert.ok(result.worstHealthMs <= WORST_HEALTH_MS, `/health took ${result.worstHealthMs} ms`);
+  assert.ok(result.healthChecks > 0);
+  // The run did reach the pipeline: files were refused and some accepted, not all turned away.
+  assert.ok((result.statuses['422'] ?? 0) > 0, JSON.stringify(result.statuses));
+  assert.ok((result.statuses['303'] ?? 0) + (result.statuses['201'] ?? 0) > 0, JSON.stringify(result.statuses));
+});
