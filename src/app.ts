@@ -111,7 +111,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(traineeRoutes, { prefix: '/trainees', db });
-  await app.register(uploadRoutes, { database, jobs: services.jobs, uploadsInFlight });
+  await app.register(uploadRoutes, { database, uploads: services.uploads, uploadsInFlight });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(apiTokenRoutes, { prefix: '/organisation/api-tokens', db });
   await app.register(apiRoutes, {

@@ -75,7 +75,9 @@ export function createUploads({
           : undefined,
         via,
       }),
-    cancel: (actor: Actor, id: string, { via }: { via?: string } = {}) => cancelUpload(db, actor, id, via),
+    /** Cancels an upload (replaced by a newer one, when `replacedBy` names it). */
+    cancel: (actor: Actor, id: string, { via, replacedBy }: { via?: string; replacedBy?: string } = {}) =>
+      cancelUpload(db, actor, id, via, { replacedBy }),
     undo: (actor: Actor, id: string, { via }: { via?: string } = {}) => undoUpload(database, actor, id, { via }),
   };
 }

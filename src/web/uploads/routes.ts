@@ -10,13 +10,8 @@ import type { Actor } from '../../domain/organisations/actor.ts';
 import { allKinds, findKind, kindsLike } from '../../uploads/kinds/index.ts';
 import type { UploadKind } from '../../uploads/kinds/kind.ts';
 import {
-  cancelUpload,
-  commitUpload,
-  findUpload,
   kindFor,
-  listUploads,
   MAX_FILE_BYTES,
-  receiveUpload,
   UPLOAD_STATE_NAMES,
   UPLOADS_PAGE_SIZE,
   UploadConflict,
@@ -27,12 +22,10 @@ import {
   type ReportStream,
   SHORT_LIST_ROWS,
   shortList,
-  streamErrorReport,
 } from '../../uploads/report.ts';
-import { reviewChanges } from '../../uploads/review.ts';
+import type { Uploads } from '../../uploads/service.ts';
 import { FileRefusal } from '../../uploads/sheets/sheet.ts';
-import { templateFile, templateOptions } from '../../uploads/template.ts';
-import { UndoBlocked, undoability, undoUpload } from '../../uploads/undo.ts';
+import { UndoBlocked, undoability } from '../../uploads/undo.ts';
 import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import type { UploadsInFlight } from '../uploads-in-flight.ts';
@@ -153,23 +146,15 @@ function undoView(upload: Upload, kind: UploadKind) {
   return able.can ? { can: true, until: able.until } : { can: false, message: able.message };
 }
 
-/** What the pages ask of the job queue (src/jobs/jobs.ts). */
-export interface UploadJobs {
-  /** Check a large upload in the background. */
-  checkUpload(uploadId: string): Promise<void>;
-  /** Start the work that follows a commit (award requests to the Teaching Record System). */
-  uploadCommitted(kindId: string): Promise<void>;
-}
-
 export interface UploadRoutesOptions {
   database: Database;
-  /** Without it, every file is checked in the request. */
-  jobs?: UploadJobs;
+  /** The uploads service, as the API and the jobs use it. */
+  uploads: Uploads;
   /** Counts uploads in progress; without it, none are counted. */
   uploadsInFlight?: UploadsInFlight;
 }
 
-export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploadsInFlight }: UploadRoutesOptions) {
+export async function uploadRoutes(app: FastifyInstance, { database, uploads, uploadsInFlight }: UploadRoutesOptions) {
   const db = database.db;
 
   // Read a posted file only for someone who may post it: not for a stranger, nor for an
@@ -196,7 +181,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const id = (request.params as { id?: unknown }).id;
     if (typeof id !== 'string' || !request.routeOptions.url?.startsWith('/uploads/:id')) return;
     const actor = actorOf(request);
-    const upload = await findUpload(db, actor, id);
+    const upload = await uploads.find(actor, id);
     request.loadedUpload = { upload, kind: kindFor(actor, upload.kind) };
   });
 
@@ -208,7 +193,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
   ) {
     const pages = kind.pages;
     const ctx = { db, actor, today: today() };
-    const { choices, options } = await templateOptions(db, actor, kind, {}, ctx.today);
+    const { choices, options } = await uploads.templateOptions(actor, kind.id, {});
     const eligible = await kind.templateRowCount(ctx, options);
     const chosenOptions = { ...options, ...Object.fromEntries(Object.entries(given).map(([k, v]) => [k, String(v)])) };
     return reply.viewAsync(`${VIEW}/start.njk`, {
@@ -229,7 +214,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
   /** The file name of the upload that replaced another (the actor's organisation's only). */
   async function replacementName(actor: Actor, id: string): Promise<string | undefined> {
     try {
-      return (await findUpload(db, actor, id)).file_name;
+      return (await uploads.find(actor, id)).file_name;
     } catch (error) {
       if (error instanceof NotFoundError) return undefined;
       throw error;
@@ -322,7 +307,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
       const kind = kindFor(actor, request.params.kind);
       const given = (request.query ?? {}) as Record<string, unknown>;
       try {
-        return sendAttachment(reply, await templateFile(db, actor, kind.id, format, today(), given));
+        return sendAttachment(reply, await uploads.template(actor, kind.id, format, given));
       } catch (error) {
         const errors = errorsFrom(error);
         if (!errors) throw error;
@@ -336,7 +321,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const actor = actorOf(request);
     const kind = kindFor(actor, request.params.kind);
     const replacesId = field(request.body, 'replaces');
-    const replaces = replacesId ? await findUpload(db, actor, replacesId) : undefined;
+    const replaces = replacesId ? await uploads.find(actor, replacesId) : undefined;
     if (replaces && replaces.kind !== kind.id) throw new NotFoundError('Upload');
     const refuse = async (message: string, chosen?: ChosenFile) => {
       reply.code(chosen ? 422 : 400);
@@ -348,16 +333,14 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     if (!file) return refuse('Select a CSV or XLSX file');
     let upload: Upload;
     try {
-      upload = await receiveUpload(database, actor, kind.id, file, today(), {
-        checkLater: jobs ? (id) => jobs.checkUpload(id) : undefined,
-      });
+      upload = await uploads.receive(actor, kind.id, file, {});
     } catch (error) {
       if (error instanceof FileRefusal) return refuse(error.message, file);
       throw error;
     }
     if (replaces && replaces.id !== upload.id) {
       try {
-        await cancelUpload(db, actor, replaces.id, 'page', { replacedBy: upload.id });
+        await uploads.cancel(actor, replaces.id, { replacedBy: upload.id });
       } catch (error) {
         // Submitted meanwhile (in another tab): it stays submitted, and the new file stands alone.
         if (!(error instanceof UploadConflict)) throw error;
@@ -371,11 +354,11 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
   app.get('/uploads', async (request, reply) => {
     const actor = actorOf(request);
     const page = pageNumber(request.query);
-    const { uploads, total } = await listUploads(db, actor, { page });
+    const { uploads: listed, total } = await uploads.list(actor, { page });
     return reply.viewAsync(`${VIEW}/list.njk`, {
       total,
       backLink: '/',
-      uploads: uploads.flatMap((upload) => {
+      uploads: listed.flatMap((upload) => {
         const kind = findKind(upload.kind);
         if (!kind) return [];
         const headings = kind.pages.countHeadings;
@@ -413,7 +396,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
   });
 
   app.get<IdParams>('/uploads/:id/report', async (request, reply) => {
-    return sendAttachment(reply, await streamErrorReport(database, actorOf(request), request.params.id));
+    return sendAttachment(reply, await uploads.report(actorOf(request), request.params.id));
   });
 
   app.get<IdParams>('/uploads/:id/review', async (request, reply) => {
@@ -424,7 +407,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     if (upload.state !== 'checked' || upload.change_count === 0 || (upload.error_count > 0 && !skipErrors)) {
       return reply.redirect(`/uploads/${upload.id}`, 303);
     }
-    const { groups, total } = await reviewChanges(db, actor, upload.id, { linesPerGroup: LINES_PER_GROUP });
+    const { groups, total } = await uploads.review(actor, upload.id, { linesPerGroup: LINES_PER_GROUP });
     const pages = kind.pages;
     return reply.viewAsync(`${VIEW}/review.njk`, {
       kind,
@@ -445,17 +428,13 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const { upload } = loaded(request);
     const skipErrors = field(request.body, 'skipErrors') === 'true';
     try {
-      const result = await commitUpload(database, actor, upload.id, {
-        skipErrors,
-        today: today(),
-        afterCommit: jobs ? (kindId) => jobs.uploadCommitted(kindId) : undefined,
-      });
+      const result = await uploads.commit(actor, upload.id, { skipErrors });
       if (result.state === 'committed') return reply.redirect(`/uploads/${upload.id}/done`, 303);
       return reply.redirect(`/uploads/${upload.id}?changed=${result.stale}`, 303);
     } catch (error) {
       if (!(error instanceof UploadConflict)) throw error;
       reply.code(409);
-      return summaryPage(reply, actor, await findUpload(db, actor, upload.id), {
+      return summaryPage(reply, actor, await uploads.find(actor, upload.id), {
         errors: { summary: [{ text: error.message, href: '#what-next' }], fields: {} },
       });
     }
@@ -499,11 +478,11 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const actor = actorOf(request);
     const { upload } = loaded(request);
     try {
-      await cancelUpload(db, actor, upload.id);
+      await uploads.cancel(actor, upload.id);
     } catch (error) {
       if (!(error instanceof UploadConflict)) throw error;
       reply.code(409);
-      return cancelPage(reply, actor, await findUpload(db, actor, upload.id), {
+      return cancelPage(reply, actor, await uploads.find(actor, upload.id), {
         summary: [{ text: error.message, href: '#cancel' }],
         fields: {},
       });
@@ -547,11 +526,11 @@ export async function uploadRoutes(app: FastifyInstance, { database, jobs, uploa
     const actor = actorOf(request);
     const { upload } = loaded(request);
     try {
-      await undoUpload(database, actor, upload.id);
+      await uploads.undo(actor, upload.id);
     } catch (error) {
       if (!(error instanceof UploadConflict)) throw error;
       reply.code(409);
-      return undoPage(reply, actor, await findUpload(db, actor, upload.id), {
+      return undoPage(reply, actor, await uploads.find(actor, upload.id), {
         errors: {
           summary: [{ text: error.message, href: error instanceof UndoBlocked ? '#changed-since' : '#undo' }],
           fields: {},
