@@ -135,13 +135,19 @@ export async function recheckPlacements(
 ): Promise<PlacementRefusal[]> {
   if ('items' in source && source.items.length === 0) return [];
   const { rows } = await sql<{ row_number: number; name: string | null; gone: boolean; label: string | null }>`
-    select n.row_number, min(n.name) as name, t.id is null as gone, min(n.l) as label
-    from ${givenPlacements(source, actor.organisation.id)}
-    left join trainees t on t.id = n.trainee_id and t.provider_id = ${actor.organisation.id}
-    where t.id is null or exists (
-      select from placements x where ${identicalPlacementSql('x', GIVEN)} and x.id is distinct from n.id)
-    group by n.row_number, t.id
-    order by n.row_number
+    -- The refusals found first, then grouped: grouping all 200,000 given placements sorted them
+    -- (spilling to disk) before the filter left none.
+    with refused as materialized (
+      select n.row_number, n.name, t.id is null as gone, n.l
+      from ${givenPlacements(source, actor.organisation.id)}
+      left join trainees t on t.id = n.trainee_id and t.provider_id = ${actor.organisation.id}
+      where t.id is null or exists (
+        select from placements x where ${identicalPlacementSql('x', GIVEN)} and x.id is distinct from n.id)
+    )
+    select row_number, min(name) as name, gone, min(l) as label
+    from refused
+    group by row_number, gone
+    order by row_number
   `.execute(tx);
   return rows.map((row) => ({
     row: Number(row.row_number),

@@ -7,11 +7,18 @@ import { addMonths, formatIsoDate } from '../dates.ts';
 /** The expected end date must fall from 6 months before today to 3 months after. */
 export const RECOMMENDATION_WINDOW = { monthsBefore: 6, monthsAfter: 3 } as const;
 
-export function recommendationWindow(today: string): { from: string; to: string } {
-  return {
-    from: addMonths(today, -RECOMMENDATION_WINDOW.monthsBefore),
-    to: addMonths(today, RECOMMENDATION_WINDOW.monthsAfter),
-  };
+/** The last day's window: a file's check asks for it once a row, 100,000 times, always for the same day. */
+let lastWindow: { today: string; window: Readonly<{ from: string; to: string }> } | undefined;
+
+export function recommendationWindow(today: string): Readonly<{ from: string; to: string }> {
+  if (lastWindow?.today !== today) {
+    const window = {
+      from: addMonths(today, -RECOMMENDATION_WINDOW.monthsBefore),
+      to: addMonths(today, RECOMMENDATION_WINDOW.monthsAfter),
+    };
+    lastWindow = { today, window };
+  }
+  return lastWindow.window;
 }
 
 type EligibilityFields = Pick<Trainee, 'trn' | 'state' | 'expected_end_date'>;
