@@ -23,7 +23,14 @@ export interface Config {
    * otherwise anyone could pick their own address and dodge the per-address sign-in throttle.
    */
   trustProxy: boolean;
+  /** Where people write for help, shown on the "Get help" page and wherever a page sends them there. */
+  supportEmail: string;
+  /** When the support team answers, in words: "Monday to Friday, 9am to 5pm". */
+  supportHours: string;
 }
+
+export const DEFAULT_SUPPORT_EMAIL = 'support@rollbook.example';
+export const DEFAULT_SUPPORT_HOURS = 'Monday to Friday, 9am to 5pm (except public holidays)';
 
 export class ConfigError extends Error {}
 
@@ -68,6 +75,14 @@ export function loadConfig(env: Env = process.env): Config {
     sessionSecret = embeddedSessionSecret(dataDir);
   }
   if (sessionSecret.length < 32) throw new ConfigError('SESSION_SECRET must be at least 32 characters');
+  const supportEmail = (env.SUPPORT_EMAIL || DEFAULT_SUPPORT_EMAIL).trim();
+  if (!/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(supportEmail) || supportEmail.length > 254) {
+    throw new ConfigError(
+      `SUPPORT_EMAIL must be an email address, like support@example.com, not "${env.SUPPORT_EMAIL}"`,
+    );
+  }
+  const supportHours = (env.SUPPORT_HOURS || DEFAULT_SUPPORT_HOURS).trim();
+  if (supportHours.length > 200) throw new ConfigError('SUPPORT_HOURS must be 200 characters or fewer');
   return {
     port,
     host: env.HOST || 'localhost',
@@ -79,5 +94,7 @@ export function loadConfig(env: Env = process.env): Config {
     govukBranding: parseBoolean('GOVUK_BRANDING', env.GOVUK_BRANDING, false),
     baseUrl: (env.BASE_URL || `http://localhost:${port}`).replace(/\/$/, ''),
     trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY, false),
+    supportEmail,
+    supportHours,
   };
 }

@@ -32,5 +32,24 @@ describe('configuration', () => {
     assert.throws(() => loadConfig({ ...secret, LOG_LEVEL: 'loud' }), /LOG_LEVEL/);
     assert.throws(() => loadConfig({ ...secret, GOVUK_BRANDING: 'maybe' }), /GOVUK_BRANDING must be true or false/);
     assert.throws(() => loadConfig({ SESSION_SECRET: 'short' }), /at least 32 characters/);
+    assert.throws(
+      () => loadConfig({ ...secret, SUPPORT_EMAIL: 'help desk' }),
+      /SUPPORT_EMAIL must be an email address/,
+    );
+    assert.throws(() => loadConfig({ ...secret, SUPPORT_HOURS: 'x'.repeat(201) }), /SUPPORT_HOURS/);
+  });
+
+  it('has a support email address and opening hours, which a deployment sets', () => {
+    const secret = { SESSION_SECRET: 'x'.repeat(32) };
+    const defaults = loadConfig(secret);
+    assert.equal(defaults.supportEmail, 'support@rollbook.example');
+    assert.equal(defaults.supportHours, 'Monday to Friday, 9am to 5pm (except public holidays)');
+    const own = loadConfig({
+      ...secret,
+      SUPPORT_EMAIL: ' help@school.example ',
+      SUPPORT_HOURS: 'Weekdays, 8am to 6pm',
+    });
+    assert.equal(own.supportEmail, 'help@school.example');
+    assert.equal(own.supportHours, 'Weekdays, 8am to 6pm');
   });
 });

@@ -68,6 +68,8 @@ export async function registerViews(app: FastifyInstance, config: Config): Promi
     defaultContext: {
       serviceName: 'Rollbook',
       govukBranding: config.govukBranding,
+      // The "Get help" page and every message that sends people there.
+      support: { email: config.supportEmail, hours: config.supportHours },
     },
   });
 }

@@ -32,6 +32,19 @@ describe('public pages, health and errors', () => {
     }
   });
 
+  it('has a “Get help” page with the support email address and opening hours, linked from every page', async () => {
+    const page = await new Agent(t.app).get('/help');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<h1 class="govuk-heading-l">Get help with Rollbook<\/h1>/);
+    assert.match(page.body, /href="mailto:support@rollbook\.example">support@rollbook\.example<\/a>/);
+    assert.match(page.body, /Monday to Friday, 9am to 5pm \(except public holidays\)/);
+    assert.match(page.body, /href="\/forgotten-password">reset your password/);
+    for (const url of ['/sign-in', '/cookies', '/no-such-page']) {
+      const other = await new Agent(t.app).get(url);
+      assert.match(other.body, /<a class="govuk-footer__link" href="\/help">Get help<\/a>/, url);
+    }
+  });
+
   it('shows a 404 page for an unknown address', async () => {
     const response = await new Agent(t.app).get('/no-such-page');
     assert.equal(response.statusCode, 404);

@@ -5,6 +5,7 @@ const PAGES = {
   '/accessibility': 'accessibility.njk',
   '/cookies': 'cookies.njk',
   '/privacy': 'privacy.njk',
+  '/help': 'help.njk',
 };
 
 export async function pageRoutes(app: FastifyInstance) {
