@@ -50,10 +50,10 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
       ...(services.logStream ? { stream: services.logStream } : {}),
       redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
       serializers: {
-        // Set-up links carry a secret in the path: keep it out of the log.
+        // Set-up and reset links carry a secret in the path: keep it out of the log.
         req: (req) => ({
           method: req.method,
-          url: req.url.replace(/\/set-password\/[^/?]+/, '/set-password/…'),
+          url: req.url.replace(/\/(set|reset)-password\/[^/?]+/, '/$1-password/…'),
           id: req.id,
         }),
       },
@@ -107,7 +107,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { database });
   await app.register(pageRoutes);
-  await app.register(signInRoutes, { db, signIn: services.signIn, baseUrl: config.baseUrl });
+  await app.register(signInRoutes, { db, signIn: services.signIn, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(traineeRoutes, { prefix: '/trainees', db });

@@ -71,13 +71,21 @@ export interface SignInAttemptsTable {
   address: string;
   succeeded: boolean;
   attempted_at: Generated<Date>;
+  /** What was attempted: signing in, or asking for a password reset link. */
+  purpose: Generated<AttemptPurpose>;
 }
+
+export type AttemptPurpose = 'sign-in' | 'password-reset';
+export type PasswordTokenPurpose = 'set-up' | 'reset';
 
 export interface PasswordSetupTokensTable {
   token_hash: string;
   user_id: string;
   expires_at: Timestamp;
   used_at: Timestamp | null;
+  /** A set-up link (an invitation: 7 days) or a reset link (forgotten password: 2 hours). */
+  purpose: Generated<PasswordTokenPurpose>;
+  created_at: Generated<Date>;
 }
 
 export interface EventsTable {

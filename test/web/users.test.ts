@@ -228,3 +228,99 @@ describe('managing users and organisations', () => {
     await assert.rejects(t.database.db.deleteFrom('events').execute(), /append-only/);
   });
 });
+
+describe('resending an invitation', () => {
+  let t: TestContext;
+  before(async () => {
+    t = await startTestApp();
+  });
+  after(() => t.close());
+
+  const emailsTo = (email: string) =>
+    t.database.db.selectFrom('outbox').selectAll().where('to_address', '=', email).orderBy('id').execute();
+
+  it('lets an admin send a new set-up link to someone whose invitation expired', async () => {
+    const admin = await signedIn(t.app, 'university@example.com');
+    await admin.get('/organisation/users/new');
+    const added = await admin.post('/organisation/users/new', {
+      email: 'late.starter@example.com',
+      firstName: 'Noor',
+      lastName: 'Haddad',
+      role: 'member',
+    });
+    assert.equal(added.statusCode, 303);
+    const [first] = await emailsTo('late.starter@example.com');
+    const firstLink = /\/set-password\/[\w-]+/.exec(first.body)?.[0] ?? '';
+    // The 7 days pass.
+    await t.database.db
+      .updateTable('password_setup_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where('user_id', '=', (await findUserByEmail(t.database.db, 'late.starter@example.com'))?.id ?? '')
+      .execute();
+    assert.equal((await new Agent(t.app).get(firstLink)).statusCode, 404);
+
+    const page = await admin.get('/organisation');
+    const row = /<tr class="govuk-table__row">(?:(?!<\/tr>)[\s\S])*Noor Haddad(?:(?!<\/tr>)[\s\S])*<\/tr>/.exec(
+      page.body,
+    )?.[0];
+    assert.ok(row, 'Noor is listed');
+    assert.match(row, /Invited: has not set a password yet/);
+    assert.match(row, /Resend invitation<span class="govuk-visually-hidden"> to Noor Haddad<\/span>/);
+    const action = /action="([^"]+\/resend-invitation)"/.exec(row)?.[1] ?? '';
+    assert.match(action, /^\/organisation\/users\/[\w-]+\/resend-invitation$/);
+    const others = page.body.match(/Resend invitation</g) ?? [];
+    assert.equal(others.length, 1, 'only people who never set a password can be sent one');
+
+    const resent = await admin.post(action);
+    assert.equal(resent.statusCode, 303);
+    assert.equal(resent.headers.location, '/organisation');
+    assert.match(
+      (await admin.get('/organisation')).body,
+      /A new invitation has been sent to late\.starter@example\.com/,
+    );
+
+    const emails = await emailsTo('late.starter@example.com');
+    assert.equal(emails.length, 2);
+    assert.equal(emails[1].subject, 'Set your password for Rollbook Demo University on Rollbook');
+    assert.match(emails[1].body, /Tom Okafor has sent you a new link/);
+    const link = /\/set-password\/[\w-]+/.exec(emails[1].body)?.[0] ?? '';
+    assert.notEqual(link, firstLink);
+
+    const newcomer = new Agent(t.app, '192.0.2.150');
+    assert.equal((await newcomer.get(link)).statusCode, 200);
+    const done = await newcomer.post(link, { password: 'a-long-enough-one', confirmPassword: 'a-long-enough-one' });
+    assert.equal(done.statusCode, 303);
+
+    const events = await t.database.db
+      .selectFrom('events')
+      .innerJoin('users', 'users.id', 'events.actor_user_id')
+      .select(['events.action', 'events.via', 'users.email as actor'])
+      .where('events.action', '=', 'invitation resent')
+      .execute();
+    assert.deepEqual(events, [{ action: 'invitation resent', via: 'page', actor: 'university@example.com' }]);
+
+    // Now that the password is set there is nothing to resend.
+    const after = await admin.get('/organisation');
+    assert.doesNotMatch(after.body, /Resend invitation</);
+    const again = await admin.post(action);
+    assert.equal(again.statusCode, 303);
+    assert.match(
+      (await admin.get('/organisation')).body,
+      /late\.starter@example\.com has already set a password, so they can sign in/,
+    );
+    assert.equal((await emailsTo('late.starter@example.com')).length, 2, 'no email');
+  });
+
+  it('answers 404 to a member who is not an admin, and for someone of another organisation', async () => {
+    const outsider = await findUserByEmail(t.database.db, 'late.starter@example.com');
+    const scittAdmin = await signedIn(t.app, 'provider@example.com');
+    await scittAdmin.get('/organisation');
+    const elsewhere = await scittAdmin.post(`/organisation/users/${outsider?.id}/resend-invitation`);
+    assert.equal(elsewhere.statusCode, 404);
+
+    const member = await signedIn(t.app, 'multi@example.com', 'Rollbook Demo University');
+    await member.get('/organisation');
+    const notAdmin = await member.post(`/organisation/users/${outsider?.id}/resend-invitation`);
+    assert.equal(notAdmin.statusCode, 404);
+  });
+});

@@ -12,6 +12,7 @@ import * as placements from './0008-placements.ts';
 import * as checkHeartbeat from './0009-check-heartbeat.ts';
 import * as uploadFileParts from './0010-upload-file-parts.ts';
 import * as uploadContract from './0011-upload-contract.ts';
+import * as passwordReset from './0012-password-reset.ts';
 import * as uploadReplacementsAndWarnings from './0013-upload-replacements-and-warnings.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   '0009-check-heartbeat': checkHeartbeat,
   '0010-upload-file-parts': uploadFileParts,
   '0011-upload-contract': uploadContract,
+  '0012-password-reset': passwordReset,
   '0013-upload-replacements-and-warnings': uploadReplacementsAndWarnings,
 };

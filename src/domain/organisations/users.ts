@@ -1,7 +1,7 @@
 // Users and their memberships of organisations.
 
 import { type Kysely, sql } from 'kysely';
-import type { DB, Organisation, Role, User } from '../../db/schema.ts';
+import type { DB, Organisation, PasswordTokenPurpose, Role, User } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
@@ -10,7 +10,8 @@ import { type ActorOrSystem, canManageUsers } from './actor.ts';
 import { checkNewPassword, hashPassword, hashToken, newToken } from './passwords.ts';
 
 export const ROLE_NAMES: Record<Role, string> = { member: 'Member', admin: 'Admin' };
-const SETUP_LINK_DAYS = 7;
+export const SETUP_LINK_DAYS = 7;
+export const RESET_LINK_HOURS = 2;
 
 export async function findUserByEmail(db: Kysely<DB>, email: string): Promise<User | undefined> {
   return db
@@ -49,6 +50,8 @@ export interface OrganisationUser {
   firstName: string;
   lastName: string;
   role: Role;
+  /** Invited but has never set a password: an admin can send them a new set-up link. */
+  invited: boolean;
 }
 
 export async function listOrganisationUsers(db: Kysely<DB>, organisationId: string): Promise<OrganisationUser[]> {
@@ -61,6 +64,7 @@ export async function listOrganisationUsers(db: Kysely<DB>, organisationId: stri
       'users.first_name as firstName',
       'users.last_name as lastName',
       'memberships.role',
+      sql<boolean>`users.password_hash is null`.as('invited'),
     ])
     .where('memberships.organisation_id', '=', organisationId)
     .orderBy('users.last_name')
@@ -236,28 +240,70 @@ export async function removeUserFromOrganisation(
   });
 }
 
-export async function createPasswordSetupToken(db: Kysely<DB>, userId: string): Promise<string> {
+const LINK_LIFETIME_MS: Record<PasswordTokenPurpose, number> = {
+  'set-up': SETUP_LINK_DAYS * 86_400_000,
+  reset: RESET_LINK_HOURS * 3_600_000,
+};
+
+/** Who sets a password through each kind of link, as the audit log names it. */
+const LINK_VIA: Record<PasswordTokenPurpose, string> = { 'set-up': 'set-up link', reset: 'reset link' };
+
+/**
+ * A one-time link token for setting a password: a set-up link (an invitation, 7 days) or a reset
+ * link (a forgotten password, 2 hours). Only its hash is kept.
+ */
+export async function createPasswordSetupToken(
+  db: Kysely<DB>,
+  userId: string,
+  purpose: PasswordTokenPurpose = 'set-up',
+): Promise<string> {
   const { token, hash } = newToken();
   await db
     .insertInto('password_setup_tokens')
-    .values({ token_hash: hash, user_id: userId, expires_at: new Date(Date.now() + SETUP_LINK_DAYS * 86_400_000) })
+    .values({
+      token_hash: hash,
+      user_id: userId,
+      purpose,
+      expires_at: new Date(Date.now() + LINK_LIFETIME_MS[purpose]),
+    })
     .execute();
   return token;
 }
 
-/** The user a set-up link belongs to, while it is unused and unexpired. */
-export async function findUserBySetupToken(db: Kysely<DB>, token: string): Promise<User | undefined> {
+/** The user a link of this purpose belongs to, while it is unused and unexpired. */
+export async function findUserBySetupToken(
+  db: Kysely<DB>,
+  token: string,
+  purpose: PasswordTokenPurpose = 'set-up',
+): Promise<User | undefined> {
   return db
     .selectFrom('password_setup_tokens')
     .innerJoin('users', 'users.id', 'password_setup_tokens.user_id')
     .selectAll('users')
     .where('token_hash', '=', hashToken(token))
+    .where('purpose', '=', purpose)
     .where('used_at', 'is', null)
     .where('expires_at', '>', new Date())
     .executeTakeFirst();
 }
 
-export async function setPasswordWithToken(db: Kysely<DB>, token: string, password: string): Promise<User> {
+/** The organisations a user belongs to, for events about the user that their organisations may read. */
+async function organisationIdsOf(db: Kysely<DB>, userId: string): Promise<(string | null)[]> {
+  const rows = await db.selectFrom('memberships').select('organisation_id').where('user_id', '=', userId).execute();
+  return rows.length ? rows.map((row) => row.organisation_id) : [null];
+}
+
+/**
+ * Sets a password through a link, which is then used up, with every other unused link of the
+ * user's. Every session of the user's ends (whoever was signed in as them is signed out): the
+ * caller starts a new one for the person who set it.
+ */
+export async function setPasswordWithToken(
+  db: Kysely<DB>,
+  token: string,
+  password: string,
+  purpose: PasswordTokenPurpose = 'set-up',
+): Promise<User> {
   checkNewPassword(password);
   const passwordHash = await hashPassword(password);
   return inTransaction(db, async (tx) => {
@@ -265,20 +311,111 @@ export async function setPasswordWithToken(db: Kysely<DB>, token: string, passwo
       .updateTable('password_setup_tokens')
       .set({ used_at: new Date() })
       .where('token_hash', '=', hashToken(token))
+      .where('purpose', '=', purpose)
       .where('used_at', 'is', null)
       .where('expires_at', '>', new Date())
       .returning('user_id')
       .executeTakeFirst();
-    if (!used) throw new DomainError('This link has expired or has already been used: ask your admin for a new one');
+    if (!used) {
+      throw new DomainError(
+        purpose === 'reset'
+          ? 'This link has expired or has already been used: ask for a new one'
+          : 'This link has expired or has already been used: ask your admin for a new one',
+      );
+    }
     const user = await tx
       .updateTable('users')
       .set({ password_hash: passwordHash })
       .where('id', '=', used.user_id)
       .returningAll()
       .executeTakeFirstOrThrow();
-    await recordEvents(tx, 'system', 'set-up link', [
-      { organisationId: null, subjectType: 'user', subjectId: user.id, action: 'password set' },
-    ]);
+    await tx
+      .updateTable('password_setup_tokens')
+      .set({ used_at: new Date() })
+      .where('user_id', '=', user.id)
+      .where('used_at', 'is', null)
+      .execute();
+    const ended = await tx.deleteFrom('sessions').where('user_id', '=', user.id).executeTakeFirst();
+    const action = purpose === 'reset' ? 'password reset' : 'password set';
+    const changes = { sessions_ended: { to: Number(ended.numDeletedRows) } };
+    await recordEvents(
+      tx,
+      'system',
+      LINK_VIA[purpose],
+      (await organisationIdsOf(tx, user.id)).map((organisationId) => ({
+        organisationId,
+        subjectType: 'user',
+        subjectId: user.id,
+        action,
+        changes,
+      })),
+    );
     return user;
+  });
+}
+
+/**
+ * A reset link for the account with this email address, if there is one; undefined if not. The
+ * caller emails it, in the same transaction, and shows the same page either way.
+ */
+export async function createPasswordResetLink(
+  db: Kysely<DB>,
+  email: string,
+): Promise<{ user: User; token: string } | undefined> {
+  return inTransaction(db, async (tx) => {
+    const user = await findUserByEmail(tx, email);
+    if (!user) return undefined;
+    const token = await createPasswordSetupToken(tx, user.id, 'reset');
+    await recordEvents(
+      tx,
+      'system',
+      'forgotten password',
+      (await organisationIdsOf(tx, user.id)).map((organisationId) => ({
+        organisationId,
+        subjectType: 'user',
+        subjectId: user.id,
+        action: 'reset link sent',
+      })),
+    );
+    return { user, token };
+  });
+}
+
+/**
+ * A new set-up link for a member of the organisation who has never set a password (their first
+ * link may have expired or been lost). The caller emails it, in the same transaction.
+ */
+export async function resendInvitation(
+  db: Kysely<DB>,
+  actor: ActorOrSystem,
+  organisationId: string,
+  userId: string,
+  via = 'page',
+): Promise<{ user: User; token: string }> {
+  if (!canManageUsers(actor, organisationId)) throw new NotFoundError('Organisation');
+  return inTransaction(db, async (tx) => {
+    const user = await tx
+      .selectFrom('users')
+      .innerJoin('memberships', 'memberships.user_id', 'users.id')
+      .selectAll('users')
+      .where('users.id', '=', userId)
+      .where('memberships.organisation_id', '=', organisationId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!user) throw new NotFoundError('User');
+    if (user.password_hash) {
+      throw new DomainError(`${user.email} has already set a password, so they can sign in`);
+    }
+    const token = await createPasswordSetupToken(tx, user.id);
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId,
+        subjectType: 'user',
+        subjectId: user.id,
+        action: 'invitation resent',
+        changes: { email: { to: user.email } },
+      },
+    ]);
+    return { user, token };
   });
 }

@@ -3,12 +3,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB, Organisation, Role } from '../../db/schema.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { canManageUsers } from '../../domain/organisations/actor.ts';
 import {
   addUserToOrganisation,
   listOrganisationUsers,
   removeUserFromOrganisation,
+  resendInvitation,
+  SETUP_LINK_DAYS,
 } from '../../domain/organisations/users.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
 import { errorsFrom, field } from '../forms.ts';
@@ -62,7 +64,7 @@ export async function userManagementRoutes(app: FastifyInstance, options: UserMa
           body: [
             `${actor.firstName} ${actor.lastName} has added you to ${organisation.name} on Rollbook.`,
             added.setupToken
-              ? `Set your password within 7 days: ${baseUrl}/set-password/${added.setupToken}`
+              ? `Set your password within ${SETUP_LINK_DAYS} days: ${baseUrl}/set-password/${added.setupToken}`
               : `Sign in with your existing account: ${baseUrl}/sign-in`,
           ].join('\n\n'),
         });
@@ -75,6 +77,33 @@ export async function userManagementRoutes(app: FastifyInstance, options: UserMa
         .viewAsync(`${VIEW}/add-user.njk`, { organisation, backLink: basePath(request), values, errors });
     }
     await reply.setFlash({ success: `${values.email.trim()} has been added and sent an email` });
+    return reply.redirect(basePath(request), 303);
+  });
+
+  // A new set-up link for someone who never set a password: the first may have expired or gone astray.
+  app.post<{ Params: { userId: string } }>('/users/:userId/resend-invitation', async (request, reply) => {
+    const organisation = await managed(request);
+    const actor = actorOf(request);
+    let message: string;
+    try {
+      message = await db.transaction().execute(async (tx) => {
+        const { user, token } = await resendInvitation(tx, actor, organisation.id, request.params.userId);
+        await notify.send(tx, {
+          to: user.email,
+          subject: `Set your password for ${organisation.name} on Rollbook`,
+          body: [
+            `${actor.firstName} ${actor.lastName} has sent you a new link to set your password for ${organisation.name} on Rollbook. Links sent before this one still work until they expire.`,
+            `Set your password within ${SETUP_LINK_DAYS} days: ${baseUrl}/set-password/${token}`,
+          ].join('\n\n'),
+        });
+        return `A new invitation has been sent to ${user.email}`;
+      });
+    } catch (error) {
+      // Set a password since the page was shown: nothing to resend.
+      if (!(error instanceof DomainError)) throw error;
+      message = error.message;
+    }
+    await reply.setFlash({ success: message });
     return reply.redirect(basePath(request), 303);
   });
 
