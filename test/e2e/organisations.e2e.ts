@@ -1,9 +1,10 @@
 // Journeys through signing in, choosing and changing organisation, "Your organisation", support's
-// organisation search and audit log, and signing out: in Chromium, with axe run on every page.
+// organisation search and audit log, signing out, and resetting a forgotten password: in Chromium,
+// with axe run on every page.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO } from '../../src/demo-data.ts';
+import { DEMO, DEMO_PASSWORD } from '../../src/demo-data.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';
 import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
 
@@ -143,5 +144,103 @@ describe('organisations in the browser', () => {
     await expectPage(page, { path: '/', heading: DEMO.support.name });
 
     await signOut(page);
+  });
+
+  it('resets a forgotten password from the sign-in page, with and without JavaScript; an admin resends an invitation', {
+    timeout: TEST_TIMEOUT_MS * 2,
+  }, async () => {
+    // The reset emails are read where support reads them: the outbox.
+    const support = await newPage();
+    await support.goto('/sign-in');
+    await signIn(support, 'support@example.com');
+    await expectPage(support, { path: '/', heading: DEMO.support.name });
+
+    const people = [
+      { email: 'university@example.com', organisation: DEMO.university.name, javaScript: true },
+      { email: 'ab@example.com', organisation: DEMO.appropriateBody.name, javaScript: false },
+    ];
+    for (const { email, organisation, javaScript } of people) {
+      const newPassword = `a new passphrase for ${email}`;
+      const page = await newPage({ javaScript });
+      await page.goto('/sign-in');
+      await expectPage(page, { path: '/sign-in', heading: 'Sign in to Rollbook' });
+      await page.getByRole('link', { name: 'Forgotten your password?' }).click();
+      await expectPage(page, { path: '/forgotten-password', heading: 'Reset your password' });
+
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await expectPage(page, { path: '/forgotten-password', heading: 'Reset your password' });
+      assert.match(await textOf(page.locator('.govuk-error-summary')), /Enter your email address/);
+
+      await page.getByLabel('Email address').fill(email);
+      await page.getByRole('button', { name: 'Send reset link' }).click();
+      await expectPage(page, { path: '/forgotten-password', heading: 'Check your email' });
+      assert.match(
+        await textOf(page.getByRole('main')),
+        new RegExp(`If ${email.replaceAll('.', '\\.')} is the email address`),
+      );
+
+      await support.goto('/support/outbox');
+      await expectPage(support, { path: '/support/outbox', heading: 'Emails sent' });
+      const message = support
+        .locator('.govuk-summary-card')
+        .filter({ hasText: 'Reset your Rollbook password' })
+        .filter({ hasText: email })
+        .first();
+      // The HTML, where a <br> ends the link (the text runs it into the next paragraph).
+      const link = /\/reset-password\/[\w-]+/.exec(await message.innerHTML())?.[0];
+      assert.ok(link, `an email with a reset link for ${email}`);
+
+      await page.goto(link);
+      await expectPage(page, { path: link, heading: 'Reset your password' });
+      await page.getByLabel('New password', { exact: true }).fill(newPassword);
+      await page.getByLabel('Confirm new password', { exact: true }).fill(`${newPassword} but different`);
+      await page.getByRole('button', { name: 'Reset password and sign in' }).click();
+      await expectPage(page, { path: link, heading: 'Reset your password' });
+      assert.match(await textOf(page.locator('.govuk-error-summary')), /The passwords do not match/);
+      await page.getByLabel('New password', { exact: true }).fill(newPassword);
+      await page.getByLabel('Confirm new password', { exact: true }).fill(newPassword);
+      await page.getByRole('button', { name: 'Reset password and sign in' }).click();
+      await expectPage(page, { path: '/', heading: organisation });
+      assert.match(
+        await textOf(page.locator('.govuk-notification-banner--success')),
+        /Your password has been reset and you are signed in/,
+      );
+      await signOut(page);
+
+      // The link was for once; the old password no longer works, the new one does.
+      await page.goto(link);
+      await expectPage(page, { path: link, heading: 'This link has expired or has already been used' });
+      await page.goto('/sign-in');
+      await page.getByLabel('Email address').fill(email);
+      await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectPage(page, { path: '/sign-in', heading: 'Sign in to Rollbook' });
+      await page.getByLabel('Password', { exact: true }).fill(newPassword);
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectPage(page, { path: '/', heading: organisation });
+      if (javaScript) continue;
+
+      // An admin resends the invitation of someone who has not set a password.
+      await page.getByRole('navigation').getByRole('link', { name: 'Your organisation' }).click();
+      await expectPage(page, { path: '/organisation', heading: 'Your organisation' });
+      await page.getByRole('button', { name: 'Add a user' }).click();
+      await expectPage(page, { path: '/organisation/users/new', heading: /Add a user/ });
+      await page.getByLabel('Email address').fill('kit.newcomer@example.com');
+      await page.getByLabel('First name').fill('Kit');
+      await page.getByLabel('Last name').fill('Newcomer');
+      await page.getByRole('button', { name: 'Add user' }).click();
+      await expectPage(page, { path: '/organisation', heading: 'Your organisation' });
+      const row = page.getByRole('row').filter({ hasText: 'Kit Newcomer' });
+      assert.match(await textOf(row), /Invited: has not set a password yet/);
+      await row.getByRole('button', { name: 'Resend invitation to Kit Newcomer' }).click();
+      await expectPage(page, { path: '/organisation', heading: 'Your organisation' });
+      assert.match(
+        await textOf(page.locator('.govuk-notification-banner--success')),
+        /A new invitation has been sent to kit\.newcomer@example\.com/,
+      );
+    }
+
+    await support.goto('/help');
+    await expectPage(support, { path: '/help', heading: 'Get help with Rollbook' });
   });
 });
