@@ -46,6 +46,15 @@ const DATE_OID = 1082;
  */
 const keepText = (value: string) => value;
 
+/**
+ * PostgreSQL settings for embedded PGlite, on top of its own start parameters. Its shared buffers
+ * (128 MB by default) are written through when it starts, and WebAssembly memory is never given
+ * back, so they were the largest part of an idle service's memory; 32 MB holds the pages an
+ * embedded service works on (the demo database is about 40 MB on disk, most of it write-ahead log),
+ * and pages beyond them are read back from the operating system's file cache.
+ */
+export const PGLITE_SETTINGS = ['shared_buffers=32MB'];
+
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
     const pool = new pg.Pool({
@@ -76,6 +85,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       parsers: { [DATE_OID]: keepText },
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+      startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])],
     });
     await pglite.waitReady;
   } catch (error) {
