@@ -72,6 +72,19 @@ describe('the lock of an embedded data folder', () => {
     lock.release();
   });
 
+  it('takes over a lock whose process was killed and not yet waited for', async () => {
+    // Its parent has not reaped it: the process number still answers, as a zombie.
+    const child = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = await new Promise<number>((resolve) => child.stdout.once('data', (data) => resolve(Number(data))));
+    process.kill(pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    writeLock(dataDir, { pid, host: hostname(), command: 'node src/cli.ts', since: new Date().toISOString() });
+    const lock = lockDataDir(dataDir);
+    assert.equal(JSON.parse(readFileSync(lock.file, 'utf8')).pid, process.pid);
+    lock.release();
+    await new Promise((resolve) => child.once('close', resolve));
+  });
+
   it('takes over a lock left under this process’s own number by an earlier process', () => {
     // As in a container, whose first process has the same number after every restart.
     writeLock(dataDir, {
