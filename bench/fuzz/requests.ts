@@ -486,7 +486,7 @@ function brokenMultipart(r: Random, target: Target, kind: KindId, csrf: string, 
         boundary,
       );
   }
-  return { generator: `multipart:${variant}`, headers, body };
+  return { generator: `multipart:${variant} [file ${file.generator}]`, headers, body };
 }
 
 /** The file sent as something other than multipart/form-data. */
@@ -548,7 +548,7 @@ function wrongContentType(r: Random, target: Target, kind: KindId, csrf: string,
       body: form,
     }),
   };
-  return { generator: `content-type:${variant}`, ...shapes[variant]() };
+  return { generator: `content-type:${variant} [file ${file.generator}]`, ...shapes[variant]() };
 }
 
 /** Right form, wrong credentials or address: no session, another's session, bad tokens, unknown kinds. */

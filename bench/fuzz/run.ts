@@ -260,7 +260,12 @@ function messageOf(answer: Answer): string {
 
 /** The error's reference: "(reference …)" in the API's message, "reference: <strong>…</strong>" on the page. */
 const referenceIn = (body: Buffer) => /reference:? (?:<strong>)?([0-9a-z]+)/i.exec(body.toString('utf8'))?.[1];
-const family = (generator: string) => generator.replace(/\/.*$/, '').replace(/ name:.*$/, '');
+/** The generator without its variant, file or name: what the statuses are counted by. */
+const family = (generator: string) =>
+  generator
+    .replace(/ \[file .*\]$/, '')
+    .replace(/\/.*$/, '')
+    .replace(/ name:.*$/, '');
 
 export async function runUploadFuzz(options: FuzzOptions): Promise<FuzzResult> {
   const log = options.log ?? (() => {});
