@@ -1,5 +1,6 @@
 // buildApp: the Fastify instance with every plugin and route, in the order they run. No listen.
 import { randomBytes } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
@@ -61,6 +62,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     genReqId: () => randomBytes(5).toString('hex'),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
+    // A request the HTTP parser refuses (headers too large, say): answered, then the connection
+    // closed, so a kept-alive client's next request is not sent down a socket being torn down.
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+      if (socket.writable) {
+        socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      } else socket.destroy();
+    },
     connectionTimeout: timeouts.idleMs,
     requestTimeout: timeouts.requestMs,
     http: { headersTimeout: timeouts.headersMs },

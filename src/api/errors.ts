@@ -4,7 +4,12 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import { MAX_FILE_BYTES, UploadConflict } from '../uploads/pipeline.ts';
 import { FileRefusal } from '../uploads/sheets/sheet.ts';
-import { clientWentAway, isMalformedMultipart, MALFORMED_MULTIPART_API_MESSAGE } from '../web/request-body.ts';
+import {
+  clientWentAway,
+  closeIfBodyUnread,
+  isMalformedMultipart,
+  MALFORMED_MULTIPART_API_MESSAGE,
+} from '../web/request-body.ts';
 
 export interface ErrorBody {
   errors: { message: string }[];
@@ -119,6 +124,7 @@ function statusAndMessage(
 }
 
 export async function apiErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  closeIfBodyUnread(request, reply);
   const known = statusAndMessage(error, request);
   if (known) {
     request.log.info({ code: error.code, status: known.status }, error.message);

@@ -69,7 +69,7 @@ function stagedNote(row: ParsedRow, note: RowError, columnIndex: (key?: string) 
   return {
     column: columnIndex(note.column),
     message: note.message,
-    ...(value ? { value: value.length > VALUE_KEPT ? `${value.slice(0, VALUE_KEPT)}…` : value } : {}),
+    ...(value ? { value: value.length > VALUE_KEPT ? `${value.slice(0, VALUE_KEPT).toWellFormed()}…` : value } : {}),
   };
 }
 

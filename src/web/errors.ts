@@ -2,7 +2,7 @@
 // reference that is also in the log, so support can find what happened.
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError } from '../domain/errors.ts';
-import { clientWentAway, isMalformedMultipart, MALFORMED_FORM_MESSAGE } from './request-body.ts';
+import { clientWentAway, closeIfBodyUnread, isMalformedMultipart, MALFORMED_FORM_MESSAGE } from './request-body.ts';
 
 interface ErrorPage {
   status: number;
@@ -49,6 +49,7 @@ function pageFor(error: FastifyError): ErrorPage | undefined {
 
 async function send(request: FastifyRequest, reply: FastifyReply, page: ErrorPage, reference?: string) {
   reply.code(page.status);
+  closeIfBodyUnread(request, reply);
   if (request.url.startsWith('/api/') || request.url === '/health') {
     return reply.send({ errors: [{ message: reference ? `${page.title} (reference ${reference})` : page.title }] });
   }

@@ -1,7 +1,7 @@
 // Failures while reading a request's body that are the client's doing, not the service's: a
 // multipart form that is malformed or cut short, or a client that went away while sending. Pages
 // and the API both answer the first with 400 and log both at info, never as server errors.
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 
 // The multipart parser's own errors carry no code, only these messages.
 const MALFORMED_MULTIPART = [
@@ -11,6 +11,8 @@ const MALFORMED_MULTIPART = [
   /part terminated early/i,
   /missing content-type/i,
   /unsupported content type/i,
+  // A boundary longer than the parser takes.
+  /needle cannot have a length bigger than/i,
 ];
 
 export function isMalformedMultipart(error: unknown): boolean {
@@ -27,6 +29,15 @@ export function clientWentAway(request: FastifyRequest, error: unknown): boolean
   if (code === 'ECONNRESET' || code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
   const gone = request.raw.readableAborted || request.raw.socket?.destroyed === true;
   return gone && error instanceof Error && /aborted|premature|unexpected end/i.test(error.message);
+}
+
+/**
+ * An answer sent before the request's body was read (a refusal of its headers) closes the
+ * connection: a kept-alive one would otherwise wait on a body no one reads, and the client's next
+ * request on it would get no answer.
+ */
+export function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply): void {
+  if (!request.raw.readableEnded && !request.raw.destroyed) reply.header('connection', 'close');
 }
 
 export const MALFORMED_FORM_MESSAGE =

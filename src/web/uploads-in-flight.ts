@@ -22,14 +22,24 @@ export class UploadsInFlight {
     if (this.count(keys[0]) >= MAX_UPLOADS_IN_FLIGHT.each) return TOO_MANY_UPLOADS;
     if (this.count(keys[1]) >= MAX_UPLOADS_IN_FLIGHT.address) return TOO_MANY_FROM_ADDRESS;
     for (const key of keys) this.#counts.set(key, this.count(key) + 1);
-    // 'close' comes once the answer is sent, or when the connection ends without one.
-    reply.raw.once('close', () => {
+    // Released once: when the answer is sent, or when the connection ends without one (which the
+    // response does not always report), or at once if it has ended already.
+    const socket = request.raw.socket;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      socket?.off('close', release);
       for (const key of keys) {
         const left = this.count(key) - 1;
         if (left > 0) this.#counts.set(key, left);
         else this.#counts.delete(key);
       }
-    });
+    };
+    reply.raw.once('close', release);
+    reply.raw.once('finish', release);
+    socket?.once('close', release);
+    if (!socket || socket.destroyed) release();
     return undefined;
   }
 

@@ -21,22 +21,6 @@ const WORST_HEALTH_MS = 3_000;
  * left out here so that the rest keeps guarding; `npm run fuzz:uploads` still sends them. Remove
  * an entry once its fault is fixed.
  */
-const KNOWN_FINDINGS = [
-  // A boundary over 256 characters: busboy throws "The needle cannot have a length bigger than
-  // 256" and the answer is a 500; the body is never read, so the connection is stuck as below.
-  'multipart:long-boundary',
-  // multipart/form-data with no boundary is a 400 before the body is read; with a body of more
-  // than a few hundred kB the unread body stalls the kept-alive connection, so the client's next
-  // request on it gets no answer until the server's idle timeout resets it (60–72 s).
-  'multipart:no-boundary',
-  // Headers over 16 kB: Fastify's default client error handler answers 431 without
-  // "Connection: close" and destroys the socket, so a keep-alive client's next request on it is reset.
-  'credentials:huge-header',
-  // A UTF-16 file can hold half a character (a lone surrogate), which JSON.stringify writes as
-  // "\ud800" and PostgreSQL's json refuses: a heading like that fails the insert into uploads
-  // ("invalid input syntax for type json: Unicode low surrogate must follow a high surrogate"), a 500.
-  'encoding/utf16-lone-surrogates',
-];
 
 test(`${COUNT} hostile uploads: no 5xx, no failed connection, no server error, /health answers`, {
   timeout: 240_000,
@@ -47,7 +31,6 @@ test(`${COUNT} hostile uploads: no 5xx, no failed connection, no server error, /
     concurrency: 4,
     database: testDatabaseUrl ? 'postgres' : 'pglite',
     postgresUrl: testDatabaseUrl,
-    skip: (generator) => KNOWN_FINDINGS.some((known) => generator.includes(known)),
   });
   const missed = problems(result, WORST_HEALTH_MS);
   assert.deepEqual(missed, [], `${missed.join('; ')}\n${describe(result)}`);

@@ -21,6 +21,12 @@ export async function readSheet(bytes: Uint8Array, limits: ReadLimits): Promise<
       'The file is an old Excel 97-2003 workbook (.xls) or a workbook with a password. Save it as Excel workbook (.xlsx) without a password, or as CSV, and upload it again',
     );
   }
-  if (isZip(bytes)) return readXlsx(bytes, limits);
-  return readCsv(bytes, limits);
+  const sheet = isZip(bytes) ? await readXlsx(bytes, limits) : await readCsv(bytes, limits);
+  // Headings are stored as JSON: no half characters (lone surrogates) in them either.
+  const wellFormed = (cells: string[]) => cells.map((cell) => cell.toWellFormed());
+  return {
+    ...sheet,
+    headers: wellFormed(sheet.headers),
+    ...(sheet.preamble ? { preamble: sheet.preamble.map(wellFormed) } : {}),
+  };
 }

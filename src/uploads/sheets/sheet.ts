@@ -80,7 +80,10 @@ export class SheetRows implements Iterable<SheetRow> {
   /** Adds a row; throws the file's refusal when a cell is longer than any spreadsheet makes. */
   push(row: SheetRow): void {
     if (row.cells.some((cell) => cell.length > MAX_CELL_CHARS)) throw cellTooLong(row.rowNumber);
+    // Half a character (a lone surrogate, which a UTF-16 file can hold) becomes U+FFFD: it cannot
+    // be written as UTF-8, nor stored in PostgreSQL's JSON.
     const line = row.cells
+      .map((cell) => (cell.isWellFormed() ? cell : cell.toWellFormed()))
       .map((cell) => (cell.includes(CELL_SEPARATOR) ? cell.replaceAll(CELL_SEPARATOR, '') : cell))
       .join(CELL_SEPARATOR);
     // At most 3 bytes of UTF-8 for each UTF-16 unit.

@@ -28,6 +28,7 @@ import { FileRefusal } from '../../uploads/sheets/sheet.ts';
 import { UndoBlocked, undoability } from '../../uploads/undo.ts';
 import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
+import { closeIfBodyUnread } from '../request-body.ts';
 import type { UploadsInFlight } from '../uploads-in-flight.ts';
 import { kindLink } from './kind-link.ts';
 import { type ChosenFile, chosenFile, registerUploadForm } from './upload-form.ts';
@@ -167,6 +168,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
     const refusal = uploadsInFlight?.enter(request, reply, `user ${request.session.actor.userId}`);
     if (refusal) {
       reply.code(429).header('retry-after', '60');
+      closeIfBodyUnread(request, reply);
       return reply.viewAsync('layout/views/error.njk', {
         title: 'Too many uploads at once',
         paragraphs: [`${refusal}.`],
