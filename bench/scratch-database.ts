@@ -32,8 +32,12 @@ export async function openBenchDatabase(
     return {
       database,
       async drop() {
-        await database.close();
-        await admin(`drop database if exists ${name} with (force)`);
+        // The database goes even if closing the pool fails (a pool already ended, say).
+        try {
+          await database.close();
+        } finally {
+          await admin(`drop database if exists ${name} with (force)`);
+        }
       },
     };
   } catch (error) {
