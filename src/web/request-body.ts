@@ -37,7 +37,10 @@ export function clientWentAway(request: FastifyRequest, error: unknown): boolean
  * request on it would get no answer.
  */
 export function closeIfBodyUnread(request: FastifyRequest, reply: FastifyReply): void {
-  if (!request.raw.readableEnded && !request.raw.destroyed) reply.header('connection', 'close');
+  // A request without a body (a GET, say) has nothing left unread, whether or not it was consumed.
+  const hasBody =
+    Number(request.headers['content-length'] ?? 0) > 0 || request.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !request.raw.readableEnded && !request.raw.destroyed) reply.header('connection', 'close');
 }
 
 export const MALFORMED_FORM_MESSAGE =
