@@ -43,11 +43,10 @@ export async function testDatabase({ dataDir }: { dataDir?: string } = {}): Prom
   if (!testDatabaseUrl) return openDatabase({ dataDir, loadDataDir: await pgliteTemplate() });
 
   const schema = `test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: testDatabaseUrl });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  await admin.end();
   const database = await openDatabase({ databaseUrl: testDatabaseUrl, schema, maxConnections: 5 });
+  // Made through the pool that will use it (a schema made on a separate connection was once not
+  // found by the migrations that followed, under load).
+  await database.pool?.query(`create schema if not exists ${schema}`);
   await migrateToLatest(database.db, { schema });
   const close = database.close;
   return {
