@@ -2,7 +2,7 @@
 // eligible for recommendation, with HESA IDs), and a way to read the provider's template as rows.
 import Papa from 'papaparse';
 import type { Database } from '../src/db/database.ts';
-import { demoTrainees } from '../src/demo-trainees.ts';
+import { demoTrainees } from '../src/demo/trainees.ts';
 import { type Actor, SYSTEM } from '../src/domain/organisations/actor.ts';
 import { createOrganisation } from '../src/domain/organisations/organisations.ts';
 import { addUserToOrganisation } from '../src/domain/organisations/users.ts';

@@ -10,7 +10,7 @@ import { type Config, ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { type Database, migrateToLatest, openDatabase } from './db/database.ts';
 import type { AppropriateBodyType, DB, OrganisationType, ProviderType, Role } from './db/schema.ts';
-import { DEMO, DEMO_PASSWORD, isDatabaseEmpty, loadDemoData } from './demo-data.ts';
+import { DEMO, DEMO_PASSWORD, isDatabaseEmpty, loadDemoData } from './demo/index.ts';
 import { DomainError, NotFoundError } from './domain/errors.ts';
 import { SYSTEM } from './domain/organisations/actor.ts';
 import { createApiToken, MAX_TOKEN_NAME_LENGTH } from './domain/organisations/api-tokens.ts';

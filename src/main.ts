@@ -6,7 +6,7 @@ import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DataDirInUseError } from './db/data-dir-lock.ts';
 import { migrateToLatest, openDatabase } from './db/database.ts';
-import { DEMO_PASSWORD, demoUsersToSignInAs, isDatabaseEmpty, loadDemoData } from './demo-data.ts';
+import { DEMO_PASSWORD, demoUsersToSignInAs, isDatabaseEmpty, loadDemoData } from './demo/index.ts';
 import { deleteOldAttempts } from './integrations/sign-in/throttle.ts';
 import { createServices } from './services.ts';
 import { deleteExpiredSessions } from './web/sessions.ts';

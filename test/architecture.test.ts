@@ -60,8 +60,8 @@ function edges(from: (file: string) => boolean, to: (file: string) => boolean): 
     .flatMap(([file, targets]) => targets.filter(to).map((target) => `${file} → ${target}`));
 }
 
-const LAYERS = ['web', 'api', 'uploads', 'jobs', 'integrations', 'domain', 'db'] as const;
-/** src/*.ts: the entry points and composition root (main, cli, migrate, app, services, config, demo data). */
+const LAYERS = ['web', 'api', 'uploads', 'jobs', 'integrations', 'domain', 'db', 'demo'] as const;
+/** src/*.ts: the entry points and composition root (main, cli, migrate, app, services, config). */
 const isTopLevel = (file: string) => file.startsWith('src/') && !file.slice(4).includes('/');
 const inLayer = (layer: (typeof LAYERS)[number]) => under(`src/${layer}`);
 
@@ -163,6 +163,26 @@ describe('architecture', () => {
     const above = (target: string) => inLayer('web')(target) || inLayer('api')(target) || isTopLevel(target);
     assert.deepEqual(edges(inLayer('jobs'), above), []);
     assert.deepEqual(edges(inLayer('integrations'), above), []);
+  });
+
+  it('demo data builds on the domain only, and only the entry points load it', () => {
+    // src/demo/ makes its records through the domain's operations (and reads the demo schools file).
+    assert.deepEqual(
+      edges(
+        inLayer('demo'),
+        (target) =>
+          !['demo', 'domain', 'db'].some((layer) => under(`src/${layer}`)(target)) &&
+          target !== 'src/integrations/schools-register/gias-csv.ts',
+      ),
+      [],
+    );
+    assert.deepEqual(
+      edges(
+        (file) => !inLayer('demo')(file) && !isTopLevel(file),
+        (target) => inLayer('demo')(target),
+      ),
+      [],
+    );
   });
 
   it('only the entry points import app.ts, and nothing imports an entry point', () => {

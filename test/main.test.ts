@@ -11,7 +11,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { DEMO_PASSWORD } from '../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../src/demo/index.ts';
 import { testDatabaseUrl } from './support/database.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -2,7 +2,7 @@
 // phase and status; a clear 422 for a missing or too-short query.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO } from '../../src/demo-data.ts';
+import { DEMO } from '../../src/demo/index.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';

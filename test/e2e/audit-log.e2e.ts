@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO } from '../../src/demo-data.ts';
+import { DEMO } from '../../src/demo/index.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';
 import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
 

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO } from '../../src/demo-data.ts';
+import { DEMO } from '../../src/demo/index.ts';
 import { academicYearName } from '../../src/domain/dates.ts';
 import { offeredAcademicYears } from '../../src/domain/placements/offered-placements.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';

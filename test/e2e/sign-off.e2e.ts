@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO } from '../../src/demo-data.ts';
+import { DEMO } from '../../src/demo/index.ts';
 import { academicYearName, today } from '../../src/domain/dates.ts';
 import { signOffYear } from '../../src/domain/placements/sign-off.ts';
 import { download, expectPage, signIn, textOf } from './support/pages.ts';

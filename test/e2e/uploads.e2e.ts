@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DEMO } from '../../src/demo-data.ts';
+import { DEMO } from '../../src/demo/index.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { chooseFile, download, expectPage, pathOf, signIn, textOf } from './support/pages.ts';
 import {

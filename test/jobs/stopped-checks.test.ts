@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { Database } from '../../src/db/database.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
+import { loadDemoData } from '../../src/demo/index.ts';
 import { today } from '../../src/domain/dates.ts';
 import { receiveUpload } from '../../src/uploads/pipeline.ts';
 import { actorFor } from '../support/actors.ts';

@@ -4,7 +4,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
-import { DEMO_PASSWORD, loadDemoData } from '../../src/demo-data.ts';
+import { DEMO_PASSWORD, loadDemoData } from '../../src/demo/index.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { SESSION_COOKIE } from '../../src/web/sessions.ts';
 import { testDatabase } from './database.ts';

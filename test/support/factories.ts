@@ -2,7 +2,7 @@
 // data: providers (with an admin actor), their trainees, and schools in the register.
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema.ts';
-import { demoTrainees } from '../../src/demo-trainees.ts';
+import { demoTrainees } from '../../src/demo/trainees.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { type Actor, SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createOrganisation } from '../../src/domain/organisations/organisations.ts';

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import Papa from 'papaparse';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
+import { loadDemoData } from '../../src/demo/index.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { addPlacement } from '../../src/domain/placements/placements.ts';

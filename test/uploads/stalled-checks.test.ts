@@ -15,7 +15,7 @@ import {
 } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import type { UploadState } from '../../src/db/schema.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
+import { loadDemoData } from '../../src/demo/index.ts';
 import { today } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { cancelUpload, checkUpload, findUpload, receiveUpload } from '../../src/uploads/pipeline.ts';

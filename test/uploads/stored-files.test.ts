@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
+import { loadDemoData } from '../../src/demo/index.ts';
 import { readUploadFileBytes, storeUploadFile } from '../../src/uploads/stored-files.ts';
 import { testDatabase } from '../support/database.ts';
 

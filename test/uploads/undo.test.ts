@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import type { Database } from '../../src/db/database.ts';
-import { loadDemoData } from '../../src/demo-data.ts';
+import { loadDemoData } from '../../src/demo/index.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { NotFoundError } from '../../src/domain/errors.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';

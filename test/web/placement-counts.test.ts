@@ -4,7 +4,7 @@
 // year, with 0, 1 or 2 placements.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/index.ts';
 import { addMonths, today, traineeAcademicYearDates } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createOrganisation } from '../../src/domain/organisations/organisations.ts';

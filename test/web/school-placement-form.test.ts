@@ -3,7 +3,7 @@
 // (no conditional reveal). Adding a placement contact from Placements goes back to Placements.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/index.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createOrganisation } from '../../src/domain/organisations/organisations.ts';
 import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/index.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { MAX_FAILURES_PER_ACCOUNT, MAX_FAILURES_PER_ADDRESS } from '../../src/integrations/sign-in/throttle.ts';
 import { actorFor } from '../support/actors.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
 import Papa from 'papaparse';
-import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/index.ts';
 import { addMonths, today, traineeAcademicYearDates } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createOrganisation, findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';

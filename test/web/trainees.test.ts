@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { DEMO_PASSWORD } from '../../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../../src/demo/index.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createOrganisation, findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
 import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import type { Locator, Page } from 'playwright-core';
-import { DEMO_PASSWORD } from '../../../src/demo-data.ts';
+import { DEMO_PASSWORD } from '../../../src/demo/index.ts';
 import { expectNoAxeViolations } from './server.ts';
 
 /** The path and query of the page's URL. */

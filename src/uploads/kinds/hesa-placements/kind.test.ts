@@ -9,7 +9,7 @@ import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import type { Database } from '../../../db/database.ts';
-import { loadDemoData } from '../../../demo-data.ts';
+import { loadDemoData } from '../../../demo/index.ts';
 import { today as todayInEngland } from '../../../domain/dates.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
 import { commitUpload, receiveUpload } from '../../../uploads/pipeline.ts';

@@ -12,7 +12,7 @@ import { readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import type { Database } from '../../../db/database.ts';
 import { inTransaction } from '../../../db/transaction.ts';
-import { loadDemoData } from '../../../demo-data.ts';
+import { loadDemoData } from '../../../demo/index.ts';
 import { today as todayInEngland, traineeAcademicYear } from '../../../domain/dates.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';

@@ -1,8 +1,11 @@
 // Invented trainees for demo data and benchmarks: the same every time for the same inputs.
-import { addMonths, today as todayInEngland } from './domain/dates.ts';
-import { recommendationWindow } from './domain/trainees/eligibility.ts';
-import type { NewTrainee } from './domain/trainees/trainees.ts';
-import { trainingRoute } from './domain/trainees/training-routes.ts';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.ts';
+import { addMonths, today as todayInEngland } from '../domain/dates.ts';
+import { recommendationWindow } from '../domain/trainees/eligibility.ts';
+import { insertTrainees, type NewTrainee } from '../domain/trainees/trainees.ts';
+import { trainingRoute } from '../domain/trainees/training-routes.ts';
+import type { DemoContext } from './area.ts';
 
 const FIRST_NAMES = [
   'Siân',
@@ -167,4 +170,44 @@ export function demoTrainees(options: DemoTraineeOptions): NewTrainee[] {
     });
   }
   return trainees;
+}
+
+/** The demo providers' trainees: 640 at the SCITT (540 can be recommended), 220 at the university (160). */
+export async function loadDemoTrainees(db: Kysely<DB>, { organisations, today }: DemoContext): Promise<void> {
+  await insertTrainees(db, [
+    ...demoTrainees({
+      providerId: organisations.scitt,
+      count: 640,
+      eligible: 540,
+      firstTrn: 2000001,
+      idPrefix: 'DS',
+      routes: [
+        'provider_led_postgrad',
+        'school_direct_salaried',
+        'school_direct_fee_funded',
+        'pg_teaching_apprenticeship',
+        'assessment_only',
+        'early_years_postgrad',
+        'early_years_assessment_only',
+      ],
+      withHesaIds: false,
+      today,
+    }),
+    ...demoTrainees({
+      providerId: organisations.university,
+      count: 220,
+      eligible: 160,
+      firstTrn: 3000001,
+      idPrefix: 'U',
+      routes: [
+        'provider_led_postgrad',
+        'provider_led_undergrad',
+        'opt_in_undergrad',
+        'teacher_degree_apprenticeship',
+        'early_years_undergrad',
+      ],
+      withHesaIds: true,
+      today,
+    }),
+  ]);
 }

@@ -3,9 +3,10 @@
 // fewer than 2 placements, so the sign-off page has something to check. Existing demo trainees
 // are moved into that year (rather than new ones added), so the README's counts still hold.
 import { type Kysely, sql } from 'kysely';
-import type { DB } from './db/schema.ts';
-import { addMonths, today as todayInEngland, traineeAcademicYearDates } from './domain/dates.ts';
-import { signOffYear } from './domain/placements/sign-off.ts';
+import type { DB } from '../db/schema.ts';
+import { addMonths, traineeAcademicYearDates } from '../domain/dates.ts';
+import { signOffYear } from '../domain/placements/sign-off.ts';
+import type { DemoContext } from './area.ts';
 
 /** Placements (demo school URNs) of each trainee moved into the year, in provider trainee ID order. */
 const AWARDED_PLACEMENTS = [
@@ -26,7 +27,8 @@ const WITHDRAWN_PLACEMENTS = [['100010'], [], []];
 const plusDays = (date: string, days: number) =>
   new Date(Date.parse(date) + days * 86_400_000).toISOString().slice(0, 10);
 
-export async function loadSignOffDemo(db: Kysely<DB>, providerId: string, today = todayInEngland()): Promise<void> {
+export async function loadSignOffDemo(db: Kysely<DB>, { organisations, today }: DemoContext): Promise<void> {
+  const providerId = organisations.scitt;
   const { from } = traineeAcademicYearDates(signOffYear(today));
   const pick = (state: 'awarded' | 'withdrawn', n: number) =>
     db

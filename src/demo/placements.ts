@@ -2,16 +2,17 @@
 // a few awarded ones have 0 or 1 (the sign-off page shows them), one trainee has two placements at
 // schools sharing a URN (split sites), and one has a placement at a school without a URN.
 import type { Kysely } from 'kysely';
-import type { DB } from './db/schema.ts';
-import { inTransaction } from './db/transaction.ts';
-import { addMonths } from './domain/dates.ts';
-import { SYSTEM } from './domain/organisations/actor.ts';
-import { addPlacements, type NewPlacement } from './domain/placements/placement-changes.ts';
+import type { DB } from '../db/schema.ts';
+import { inTransaction } from '../db/transaction.ts';
+import { addMonths } from '../domain/dates.ts';
+import { SYSTEM } from '../domain/organisations/actor.ts';
+import { addPlacements, type NewPlacement } from '../domain/placements/placement-changes.ts';
+import type { DemoContext } from './area.ts';
 
 /** Open demo schools (data/demo-schools.csv has URNs 100001 to 100060; every 15th is closed). */
 const SCHOOL_URNS = Array.from({ length: 59 }, (_, i) => String(100002 + i)).filter((urn) => Number(urn) % 15 !== 0);
 
-export async function loadDemoPlacements(db: Kysely<DB>, via: string): Promise<void> {
+export async function loadDemoPlacements(db: Kysely<DB>, { via }: DemoContext): Promise<void> {
   const trainees = await db
     .selectFrom('trainees')
     .select(['id', 'provider_id', 'state', 'itt_start_date'])
