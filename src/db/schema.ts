@@ -52,6 +52,8 @@ export interface MembershipsTable {
   organisation_id: string;
   role: Role;
   created_at: Generated<Date>;
+  /** A school's member of staff allowed to see learners' data. */
+  view_learner_data: Generated<boolean>;
 }
 
 export interface SessionsTable {
@@ -242,6 +244,8 @@ export interface ApiTokensTable {
   last_used_at: Timestamp | null;
   revoked_at: Timestamp | null;
   revoked_by: string | null;
+  /** The token may read learners' school data. */
+  allow_learner_data: Generated<boolean>;
 }
 
 export interface PlacementsTable {
@@ -298,6 +302,43 @@ export interface PerformanceSignOffsTable {
   signed_at: Generated<Date>;
 }
 
+export interface LearnersTable {
+  id: Generated<string>;
+  school_id: string;
+  upn: string;
+  admission_number: string;
+  first_name: string;
+  surname: string;
+  date_of_birth: string;
+  year_group: string;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SchoolDataSetsTable {
+  id: Generated<string>;
+  seq: ColumnType<string, never, never>;
+  school_id: string;
+  upload_id: string | null;
+  introduction: Json;
+  submitted_by_name: Generated<string>;
+  date_submitted: string | null;
+  publish_at: Timestamp;
+  submitted_at: Generated<Date>;
+  submitted_by: string | null;
+  undone_at: Timestamp | null;
+}
+
+export interface LearnerSchoolDataTable {
+  data_set_id: string;
+  learner_id: string;
+  school_id: string;
+  fields: Json;
+  previous: Json | null;
+  created_learner: Generated<boolean>;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -318,6 +359,9 @@ export interface DB {
   school_contacts: SchoolContactsTable;
   offered_placements: OfferedPlacementsTable;
   performance_sign_offs: PerformanceSignOffsTable;
+  learners: LearnersTable;
+  school_data_sets: SchoolDataSetsTable;
+  learner_school_data: LearnerSchoolDataTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -332,3 +376,4 @@ export type Placement = Selectable<PlacementsTable>;
 export type SchoolContact = Selectable<SchoolContactsTable>;
 export type OfferedPlacement = Selectable<OfferedPlacementsTable>;
 export type PerformanceSignOff = Selectable<PerformanceSignOffsTable>;
+export type Learner = Selectable<LearnersTable>;

@@ -26,6 +26,8 @@ const AMELIA = 'dddddddd-dddd-4ddd-8ddd-dddddddddddd';
 const UPLOAD = 'eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee';
 const OFFERED = 'ffffffff-ffff-4fff-8fff-ffffffffffff';
 const TOKEN = '44444444-4444-4444-8444-444444444444';
+const LEARNER = '55555555-5555-4555-8555-555555555555';
+const DATA_SET = '66666666-6666-4666-8666-666666666666';
 
 function names(): Names {
   const n = emptyNames();
@@ -39,6 +41,7 @@ function names(): Names {
   n.uploads.set(UPLOAD, { fileName: 'placements.csv', kind: 'placements' });
   n.offeredPlacements.set(OFFERED, { title: 'Primary (Year 3)', academicYear: 2026 });
   n.apiTokens.set(TOKEN, 'Student record system');
+  n.learners.set(LEARNER, 'Ada Lovelace');
   n.schools.set('100002', 'Thornbury Church of England Primary School');
   n.schools.set('100003', 'Willow Green High School');
   n.kindTitle = (kind) => (kind === 'placements' ? 'Add placements for your trainees' : undefined);
@@ -464,6 +467,90 @@ const CASES: [string, EventToDescribe, string][] = [
       },
     ),
     'Sam Reid (support, acting for Rollbook Demo University) sent 3 reminders to sign off the 2025 to 2026 data by 31 January 2027',
+  ],
+  [
+    'learner/learner added',
+    event(
+      'learner',
+      'learner added',
+      {
+        upn: { to: 'B801200005001' },
+        first_name: { to: 'Ada' },
+        surname: { to: 'Lovelace' },
+        year_group: { to: 'Year 9' },
+      },
+      { subjectId: LEARNER, organisationId: SCHOOL, actorOrganisationId: SCHOOL, via: `upload ${UPLOAD}` },
+    ),
+    'Priya Shah added the learner Ada Lovelace (UPN B801200005001, Year 9) with their school data from upload placements.csv',
+  ],
+  [
+    'learner/school data submitted',
+    event(
+      'learner',
+      'school data submitted',
+      {
+        fields: { to: 40 },
+        year_group: { from: 'Year 9', to: 'Year 10' },
+        date_of_birth: { from: '2012-05-01', to: '2012-05-02' },
+      },
+      { subjectId: LEARNER, organisationId: SCHOOL, actorOrganisationId: SCHOOL, via: `upload ${UPLOAD}` },
+    ),
+    'Priya Shah replaced the school data of Ada Lovelace with 40 fields, changing the date of birth from 1 May 2012 to 2 May 2012 and the year group from Year 9 to Year 10 from upload placements.csv',
+  ],
+  [
+    'learner/school data restored',
+    event(
+      'learner',
+      'school data restored',
+      {},
+      { subjectId: LEARNER, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah gave Ada Lovelace back the school data and details an undone upload had replaced',
+  ],
+  [
+    'learner/learner removed',
+    event('learner', 'learner removed', {}, { subjectId: AMELIA, organisationId: SCHOOL, actorOrganisationId: SCHOOL }),
+    'Priya Shah removed a learner no longer recorded, whom an undone upload had added',
+  ],
+  [
+    'learner/school data viewed',
+    event(
+      'learner',
+      'school data viewed',
+      {},
+      { subjectId: LEARNER, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah viewed the school data of Ada Lovelace',
+  ],
+  [
+    'school data set/school data published',
+    event(
+      'school data set',
+      'school data published',
+      { learners: { to: 300 }, publish_at: { to: '2026-12-07T09:00:00Z' } },
+      { subjectId: DATA_SET, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah submitted school data for 300 learners to be published on 7 December 2026, 9:00am',
+  ],
+  [
+    'school data set/school data undone',
+    event(
+      'school data set',
+      'school data undone',
+      {},
+      { subjectId: DATA_SET, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah undid a school data upload, giving its learners back what it had replaced',
+  ],
+  [
+    'school data set/replaced school data deleted',
+    event(
+      'school data set',
+      'replaced school data deleted',
+      { learners: { to: 2 } },
+      { subjectId: DATA_SET, organisationId: SCHOOL, actorUserId: null, actorOrganisationId: null },
+    ),
+    'Rollbook deleted the replaced school data of 2 learners, once the upload that replaced it could no longer be undone',
   ],
 ];
 

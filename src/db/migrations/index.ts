@@ -14,6 +14,7 @@ import * as uploadFileParts from './0010-upload-file-parts.ts';
 import * as uploadContract from './0011-upload-contract.ts';
 import * as passwordReset from './0012-password-reset.ts';
 import * as uploadReplacementsAndWarnings from './0013-upload-replacements-and-warnings.ts';
+import * as schoolData from './0014-school-data.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0011-upload-contract': uploadContract,
   '0012-password-reset': passwordReset,
   '0013-upload-replacements-and-warnings': uploadReplacementsAndWarnings,
+  '0014-school-data': schoolData,
 };

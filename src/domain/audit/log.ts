@@ -238,6 +238,7 @@ async function namesFor(db: Kysely<DB>, rows: EventRow[]): Promise<Names> {
   const uploadIds = idsOf(rows, ['upload'], [/^upload (\S+)$/, /^undo of upload (\S+)$/]);
   const offeredIds = idsOf(rows, ['offered placement'], [/^offered placement (\S+)$/]);
   const tokenIds = idsOf(rows, ['api_token']);
+  const learnerIds = idsOf(rows, ['learner']);
   const urns = [
     ...new Set(
       rows
@@ -246,7 +247,7 @@ async function namesFor(db: Kysely<DB>, rows: EventRow[]): Promise<Names> {
         .filter((urn): urn is string => typeof urn === 'string'),
     ),
   ];
-  const [users, organisations, trainees, uploads, offered, tokens, schools] = await Promise.all([
+  const [users, organisations, trainees, uploads, offered, tokens, schools, learners] = await Promise.all([
     userIds.length
       ? db.selectFrom('users').select(['id', 'first_name', 'last_name', 'email']).where('id', 'in', userIds).execute()
       : [],
@@ -272,6 +273,9 @@ async function namesFor(db: Kysely<DB>, rows: EventRow[]): Promise<Names> {
       : [],
     tokenIds.length ? db.selectFrom('api_tokens').select(['id', 'name']).where('id', 'in', tokenIds).execute() : [],
     urns.length ? db.selectFrom('schools').select(['urn', 'name']).where('urn', 'in', urns).execute() : [],
+    learnerIds.length
+      ? db.selectFrom('learners').select(['id', 'first_name', 'surname']).where('id', 'in', learnerIds).execute()
+      : [],
   ]);
   for (const u of users)
     names.users.set(u.id, { name: `${u.first_name} ${u.last_name}`.trim() || u.email, email: u.email });
@@ -284,6 +288,7 @@ async function namesFor(db: Kysely<DB>, rows: EventRow[]): Promise<Names> {
     names.offeredPlacements.set(p.id, { title: placementTitle(p), academicYear: p.academic_year });
   for (const t of tokens) names.apiTokens.set(t.id, t.name);
   for (const s of schools) names.schools.set(s.urn, s.name);
+  for (const l of learners) names.learners.set(l.id, `${l.first_name} ${l.surname}`);
   return names;
 }
 

@@ -26,7 +26,8 @@ export type RecordType =
   | 'api-token'
   | 'offered-placement'
   | 'placement-contact'
-  | 'sign-off';
+  | 'sign-off'
+  | 'learner';
 
 /** A piece of a sentence: text, or a record's name. */
 export type Part = string | { text: string; record: RecordRef };
@@ -67,6 +68,8 @@ export interface Names {
   apiTokens: Map<string, string>;
   /** Schools of the register by URN. */
   schools: Map<string, string>;
+  /** A school's learners by id: their names. */
+  learners: Map<string, string>;
   /** An upload kind's title, by its id ("Add placements for your trainees"). */
   kindTitle: (kind: string) => string | undefined;
 }
@@ -80,6 +83,7 @@ export function emptyNames(): Names {
     offeredPlacements: new Map(),
     apiTokens: new Map(),
     schools: new Map(),
+    learners: new Map(),
     kindTitle: () => undefined,
   };
 }
@@ -165,6 +169,22 @@ const user = (c: Context) =>
 const organisation = (c: Context) => c.subject('organisation', 'an organisation');
 const token = (c: Context) =>
   c.subject('api-token', `“${text(value(c.changes, 'name', 'to') ?? value(c.changes, 'name', 'from'))}”`);
+const learner = (c: Context) => c.subject('learner', 'a learner no longer recorded');
+const LEARNER_DETAILS: [string, string][] = [
+  ['first_name', 'first name'],
+  ['surname', 'surname'],
+  ['admission_number', 'admission number'],
+  ['date_of_birth', 'date of birth'],
+  ['year_group', 'year group'],
+];
+/** A learner's details changed by an upload, in words. */
+function learnerDetailChanges(changes: Changes): string {
+  const said = LEARNER_DETAILS.filter(([key]) => key in changes).map(([key, what]) => {
+    const show = (v: unknown) => (key === 'date_of_birth' && v ? formatIsoDate(String(v)) : text(v));
+    return `the ${what} from ${show(value(changes, key, 'from'))} to ${show(value(changes, key, 'to'))}`;
+  });
+  return said.length ? `, changing ${listed(said)}` : '';
+}
 const signOffYear = (c: Context) => academicYearName(Number(c.event.subjectId));
 
 /** An offered placement, named as it is now (or as it was, once deleted). */
@@ -457,6 +477,59 @@ export const WORDINGS: readonly Wording[] = [
     offered(c),
     ` away from ${text(value(c.changes, 'provider', 'from'))}`,
   ]),
+  // School data: learners and the data sets schools upload.
+  w('learner', 'learner added', 'learner-added', 'Learner added', (c) => [
+    'added the learner ',
+    learner(c),
+    ` (UPN ${text(value(c.changes, 'upn', 'to'))}, ${text(value(c.changes, 'year_group', 'to'))}) with their school data`,
+  ]),
+  w('learner', 'school data submitted', 'school-data-submitted', 'School data replaced', (c) => {
+    const fields = Number(value(c.changes, 'fields', 'to') ?? 0);
+    return [
+      'replaced the school data of ',
+      learner(c),
+      ` with ${count(fields, 'field', 'fields')}`,
+      learnerDetailChanges(c.changes),
+    ];
+  }),
+  w('learner', 'school data restored', 'school-data-restored', 'School data restored', (c) => [
+    'gave ',
+    learner(c),
+    ' back the school data and details an undone upload had replaced',
+  ]),
+  w('learner', 'learner removed', 'learner-removed', 'Learner removed', (c) => [
+    'removed ',
+    learner(c),
+    ', whom an undone upload had added',
+  ]),
+  w('learner', 'school data viewed', 'school-data-viewed', 'Learner’s data viewed', (c) => [
+    'viewed the school data of ',
+    learner(c),
+  ]),
+  w('school data set', 'school data published', 'school-data-published', 'School data submitted', (c) => {
+    const learners = Number(value(c.changes, 'learners', 'to') ?? 0);
+    const at = value(c.changes, 'publish_at', 'to');
+    const when =
+      at && new Date(String(at)) > c.event.occurredAt
+        ? ` to be published on ${formatEventTime(new Date(String(at)))}`
+        : ', published at once';
+    return [`submitted school data for ${count(learners, 'learner', 'learners')}${when}`];
+  }),
+  w('school data set', 'school data undone', 'school-data-undone', 'School data undone', () => [
+    'undid a school data upload, giving its learners back what it had replaced',
+  ]),
+  w(
+    'school data set',
+    'replaced school data deleted',
+    'replaced-school-data-deleted',
+    'Replaced school data deleted',
+    (c) => {
+      const learners = Number(value(c.changes, 'learners', 'to') ?? 0);
+      return [
+        `deleted the replaced school data of ${count(learners, 'learner', 'learners')}, once the upload that replaced it could no longer be undone`,
+      ];
+    },
+  ),
   // Performance-profile sign-off.
   w('performance_sign_off', 'signed_off', 'signed-off', 'Data signed off', (c) => [
     'signed off ',
@@ -495,6 +568,7 @@ export const RECORD_TYPES: readonly { type: RecordType; label: string; subjectTy
   { type: 'offered-placement', label: 'Offered placements', subjectTypes: ['offered placement'] },
   { type: 'placement-contact', label: 'Placement contacts', subjectTypes: ['school'] },
   { type: 'sign-off', label: 'Performance profile sign-off', subjectTypes: ['performance_sign_off'] },
+  { type: 'learner', label: 'Learners', subjectTypes: ['learner'] },
 ];
 
 const RECORD_TYPE_OF = new Map(RECORD_TYPES.flatMap((r) => r.subjectTypes.map((s) => [s, r.type] as const)));
@@ -589,6 +663,8 @@ export function describeEvent(event: EventToDescribe, names: Names): Sentence {
         return names.organisations.get(event.subjectId)?.name;
       case 'api-token':
         return names.apiTokens.get(event.subjectId);
+      case 'learner':
+        return names.learners.get(event.subjectId);
       default:
         return undefined;
     }
