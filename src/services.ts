@@ -51,7 +51,7 @@ export async function createServices(
   database: Database,
   { jobs = 'pg-boss', log = logToStandardError }: { jobs?: 'pg-boss' | 'inline'; log?: typeof logToStandardError } = {},
 ): Promise<Services> {
-  const teachingRecord = localTeachingRecord(today);
+  const teachingRecord = localTeachingRecord(today, database.db);
   const jobServices = { database, teachingRecord };
   const runner = jobs === 'inline' ? inlineJobs(jobServices) : await startPgBoss(jobServices, log);
   return {

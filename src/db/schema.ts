@@ -339,6 +339,103 @@ export interface LearnerSchoolDataTable {
   created_learner: Generated<boolean>;
 }
 
+/** Induction statuses as the Teaching Record System names them. */
+export type RecordInductionStatus =
+  | 'None'
+  | 'RequiredToComplete'
+  | 'InProgress'
+  | 'Passed'
+  | 'Failed'
+  | 'FailedInWales'
+  | 'Exempt';
+export type TrainingProgramme = 'provider_led' | 'school_led';
+export type InductionOutcome = 'pass' | 'fail';
+
+/** The local Teaching Record System's teachers (only its adapter reads them). */
+export interface TeachingRecordTeachersTable {
+  trn: string;
+  date_of_birth: string;
+  first_name: string;
+  last_name: string;
+  qts_date: string | null;
+  induction_status: Generated<RecordInductionStatus>;
+  induction_start_date: string | null;
+  induction_completed_date: string | null;
+  prohibited: Generated<boolean>;
+  updated_at: Generated<Date>;
+}
+
+export interface TeachersTable {
+  id: Generated<string>;
+  trn: string;
+  date_of_birth: string;
+  first_name: string;
+  last_name: string;
+  qts_date: string | null;
+  /** What the teaching record said of their induction when last looked up. */
+  record_status: Generated<RecordInductionStatus>;
+  prohibited: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface InductionPeriodsTable {
+  id: Generated<string>;
+  teacher_id: string;
+  appropriate_body_id: string;
+  started_on: string;
+  finished_on: string | null;
+  /** numeric: read back as text, like '2.5'. */
+  number_of_terms: ColumnType<string | number | null, string | number | null, string | number | null>;
+  training_programme: TrainingProgramme;
+  outcome: InductionOutcome | null;
+  fail_confirmation_sent_on: string | null;
+  claimed_by_upload: string | null;
+  closed_by_upload: string | null;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface InductionExtensionsTable {
+  id: Generated<string>;
+  teacher_id: string;
+  number_of_terms: ColumnType<string | number, string | number, string | number>;
+  appropriate_body_id: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface EctRegistrationsTable {
+  id: Generated<string>;
+  school_id: string;
+  teacher_id: string;
+  appropriate_body_id: string;
+  started_on: string;
+  training_programme: TrainingProgramme;
+  leaving_on: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type SentInductionStatus = 'RequiredToComplete' | 'InProgress' | 'Passed' | 'Failed';
+
+export interface InductionStatusUpdatesTable {
+  id: Generated<string>;
+  teacher_id: string;
+  trn: string;
+  status: SentInductionStatus;
+  start_date: string | null;
+  completed_date: string | null;
+  state: Generated<'pending' | 'sent'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  sent_at: Timestamp | null;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -362,6 +459,12 @@ export interface DB {
   learners: LearnersTable;
   school_data_sets: SchoolDataSetsTable;
   learner_school_data: LearnerSchoolDataTable;
+  teaching_record_teachers: TeachingRecordTeachersTable;
+  teachers: TeachersTable;
+  induction_periods: InductionPeriodsTable;
+  induction_extensions: InductionExtensionsTable;
+  ect_registrations: EctRegistrationsTable;
+  induction_status_updates: InductionStatusUpdatesTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -377,3 +480,5 @@ export type SchoolContact = Selectable<SchoolContactsTable>;
 export type OfferedPlacement = Selectable<OfferedPlacementsTable>;
 export type PerformanceSignOff = Selectable<PerformanceSignOffsTable>;
 export type Learner = Selectable<LearnersTable>;
+export type Teacher = Selectable<TeachersTable>;
+export type InductionPeriod = Selectable<InductionPeriodsTable>;

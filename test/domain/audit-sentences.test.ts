@@ -436,6 +436,101 @@ const CASES: [string, EventToDescribe, string][] = [
     'Priya Shah took the placement Primary (Year 3) away from Rollbook Demo University',
   ],
   [
+    'teacher/induction claimed',
+    event('teacher', 'induction claimed', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { to: 'North Hub' },
+      started_on: { to: '2025-09-01' },
+      training_programme: { to: 'provider_led' },
+    }),
+    'Priya Shah claimed Ada Lovelace’s induction for North Hub, starting 1 September 2025, provider-led training',
+  ],
+  [
+    'teacher/induction released',
+    event('teacher', 'induction released', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { to: 'North Hub' },
+      finished_on: { to: '2026-01-31' },
+      number_of_terms: { to: 2.5 },
+    }),
+    'Priya Shah released Ada Lovelace from North Hub on 31 January 2026 after 2.5 terms',
+  ],
+  [
+    'teacher/induction passed',
+    event('teacher', 'induction passed', {
+      teacher: { to: 'Ada Lovelace' },
+      finished_on: { to: '2026-05-01' },
+      number_of_terms: { to: 6 },
+    }),
+    'Priya Shah recorded that Ada Lovelace passed their induction on 1 May 2026 after 6 terms',
+  ],
+  [
+    'teacher/induction failed',
+    event('teacher', 'induction failed', {
+      teacher: { to: 'Ada Lovelace' },
+      finished_on: { to: '2026-05-01' },
+      number_of_terms: { to: 1 },
+      fail_confirmation_sent_on: { to: '2026-05-02' },
+    }),
+    'Priya Shah recorded that Ada Lovelace failed their induction on 1 May 2026 after 1 term, having sent them written confirmation on 2 May 2026',
+  ],
+  [
+    'teacher/induction extended',
+    event('teacher', 'induction extended', { teacher: { to: 'Ada Lovelace' }, number_of_terms: { to: 1.5 } }),
+    'Priya Shah extended Ada Lovelace’s induction by 1.5 terms',
+  ],
+  [
+    'teacher/induction extension changed',
+    event('teacher', 'induction extension changed', {
+      teacher: { to: 'Ada Lovelace' },
+      number_of_terms: { from: 1.5, to: 2 },
+    }),
+    'Priya Shah changed an extension of Ada Lovelace’s induction from 1.5 terms to 2 terms',
+  ],
+  [
+    'teacher/induction period changed',
+    event('teacher', 'induction period changed', {
+      teacher: { to: 'Ada Lovelace' },
+      started_on: { from: '2025-09-01', to: '2025-09-08' },
+      training_programme: { from: 'provider_led', to: 'school_led' },
+    }),
+    'Priya Shah changed Ada Lovelace’s current induction period: the start date from 1 September 2025 to 8 September 2025 and the training programme from provider-led to school-led',
+  ],
+  [
+    'teacher/induction reopened',
+    event('teacher', 'induction reopened', {
+      teacher: { to: 'Ada Lovelace' },
+      outcome: { from: 'pass', to: null },
+      reason: { to: 'Ticket 123456' },
+    }),
+    'Priya Shah reopened Ada Lovelace’s induction, removing its pass outcome, because: Ticket 123456',
+  ],
+  [
+    'teacher/induction period deleted',
+    event('teacher', 'induction period deleted', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { from: 'North Hub' },
+      started_on: { from: '2025-09-01' },
+      reason: { to: 'Claimed in error' },
+    }),
+    'Priya Shah deleted Ada Lovelace’s induction period with North Hub from 1 September 2025, because: Claimed in error',
+  ],
+  [
+    'teacher/ect registered',
+    event('teacher', 'ect registered', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { to: 'North Hub' },
+      started_on: { to: '2025-09-01' },
+      training_programme: { to: 'school_led' },
+    }),
+    'Priya Shah registered Ada Lovelace as an early-career teacher with North Hub, starting 1 September 2025, school-led training',
+  ],
+  [
+    'teacher/ect leaving',
+    event('teacher', 'ect leaving', { teacher: { to: 'Ada Lovelace' }, leaving_on: { to: '2026-07-20' } }),
+    'Priya Shah said Ada Lovelace is leaving the school on 20 July 2026',
+  ],
+  [
     'performance_sign_off/signed_off',
     event(
       'performance_sign_off',

@@ -30,7 +30,7 @@ describe('background jobs on pg-boss', () => {
     database = await testDatabase();
     await loadDemoData(database.db);
     actor = await actorFor(database.db, 'provider@example.com', '10000001');
-    jobs = await startPgBoss({ database, teachingRecord: localTeachingRecord(today) }, () => {}, {
+    jobs = await startPgBoss({ database, teachingRecord: localTeachingRecord(today, database.db) }, () => {}, {
       schema: `pgboss_${database.schema ?? 'test'}`,
     });
   });

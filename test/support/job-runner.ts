@@ -67,7 +67,7 @@ const database = await openDatabase({
 });
 const db = options.stall ? database.db.withPlugin(new StallAtProgress()) : database.db;
 const jobs = await startPgBoss(
-  { database: { ...database, db }, teachingRecord: localTeachingRecord(today) },
+  { database: { ...database, db }, teachingRecord: localTeachingRecord(today, db) },
   (message, error) => console.error(message, error ?? ''),
   {
     schema: `pgboss_${options.schema ?? 'test'}`,

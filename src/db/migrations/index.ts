@@ -15,6 +15,7 @@ import * as uploadContract from './0011-upload-contract.ts';
 import * as passwordReset from './0012-password-reset.ts';
 import * as uploadReplacementsAndWarnings from './0013-upload-replacements-and-warnings.ts';
 import * as schoolData from './0014-school-data.ts';
+import * as induction from './0015-induction.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '0012-password-reset': passwordReset,
   '0013-upload-replacements-and-warnings': uploadReplacementsAndWarnings,
   '0014-school-data': schoolData,
+  '0015-induction': induction,
 };

@@ -187,6 +187,25 @@ function learnerDetailChanges(changes: Changes): string {
 }
 const signOffYear = (c: Context) => academicYearName(Number(c.event.subjectId));
 
+// Early-career teachers are named from the event itself.
+const ect = (c: Context) => text(value(c.changes, 'teacher', 'to')) || 'a teacher';
+const PROGRAMMES: Record<string, string> = { provider_led: 'provider-led', school_led: 'school-led' };
+const programmeName = (v: unknown) => PROGRAMMES[text(v)] ?? text(v);
+const programme = (v: unknown) => (v ? `, ${programmeName(v)} training` : '');
+function closing(c: Context): string {
+  const end = value(c.changes, 'finished_on', 'to');
+  const terms = value(c.changes, 'number_of_terms', 'to');
+  const parts = [
+    end ? ` on ${formatIsoDate(String(end))}` : '',
+    terms !== undefined ? ` after ${count(Number(terms), 'term', 'terms')}` : '',
+  ];
+  return parts.join('');
+}
+const reason = (c: Context) => {
+  const given = text(value(c.changes, 'reason', 'to'));
+  return given ? `, because: ${given}` : '';
+};
+
 /** An offered placement, named as it is now (or as it was, once deleted). */
 function offered(c: Context): Part {
   const now = c.names.offeredPlacements.get(c.event.subjectId);
@@ -530,6 +549,50 @@ export const WORDINGS: readonly Wording[] = [
       ];
     },
   ),
+  // Induction: early-career teachers, named from the event (a teacher's page is the body's own).
+  w('teacher', 'induction claimed', 'induction-claimed', 'Induction claimed', (c) => [
+    `claimed ${ect(c)}’s induction for ${text(value(c.changes, 'appropriate_body', 'to'))}, starting ${formatIsoDate(text(value(c.changes, 'started_on', 'to')))}${programme(value(c.changes, 'training_programme', 'to'))}`,
+  ]),
+  w('teacher', 'induction released', 'induction-released', 'ECT released', (c) => [
+    `released ${ect(c)} from ${text(value(c.changes, 'appropriate_body', 'to'))}${closing(c)}`,
+  ]),
+  w('teacher', 'induction passed', 'induction-passed', 'Induction passed', (c) => [
+    `recorded that ${ect(c)} passed their induction${closing(c)}`,
+  ]),
+  w('teacher', 'induction failed', 'induction-failed', 'Induction failed', (c) => {
+    const sent = value(c.changes, 'fail_confirmation_sent_on', 'to');
+    return [
+      `recorded that ${ect(c)} failed their induction${closing(c)}`,
+      sent ? `, having sent them written confirmation on ${formatIsoDate(String(sent))}` : '',
+    ];
+  }),
+  w('teacher', 'induction extended', 'induction-extended', 'Induction extended', (c) => [
+    `extended ${ect(c)}’s induction by ${count(Number(value(c.changes, 'number_of_terms', 'to') ?? 0), 'term', 'terms')}`,
+  ]),
+  w('teacher', 'induction extension changed', 'induction-extension-changed', 'Induction extension changed', (c) => [
+    `changed an extension of ${ect(c)}’s induction from ${count(Number(value(c.changes, 'number_of_terms', 'from') ?? 0), 'term', 'terms')} to ${count(Number(value(c.changes, 'number_of_terms', 'to') ?? 0), 'term', 'terms')}`,
+  ]),
+  w('teacher', 'induction period changed', 'induction-period-changed', 'Induction period changed', (c) => {
+    const said = [dateChange(c.changes, 'started_on', 'start date')].filter((x): x is string => Boolean(x));
+    if ('training_programme' in c.changes) {
+      said.push(
+        `the training programme from ${programmeName(value(c.changes, 'training_programme', 'from'))} to ${programmeName(value(c.changes, 'training_programme', 'to'))}`,
+      );
+    }
+    return [`changed ${ect(c)}’s current induction period${said.length ? `: ${listed(said)}` : ''}`];
+  }),
+  w('teacher', 'induction reopened', 'induction-reopened', 'Induction reopened', (c) => [
+    `reopened ${ect(c)}’s induction, removing its ${value(c.changes, 'outcome', 'from') === 'fail' ? 'fail' : 'pass'} outcome${reason(c)}`,
+  ]),
+  w('teacher', 'induction period deleted', 'induction-period-deleted', 'Induction period deleted', (c) => [
+    `deleted ${ect(c)}’s induction period with ${text(value(c.changes, 'appropriate_body', 'from'))} from ${formatIsoDate(text(value(c.changes, 'started_on', 'from')))}${reason(c)}`,
+  ]),
+  w('teacher', 'ect registered', 'ect-registered', 'ECT registered by a school', (c) => [
+    `registered ${ect(c)} as an early-career teacher with ${text(value(c.changes, 'appropriate_body', 'to'))}, starting ${formatIsoDate(text(value(c.changes, 'started_on', 'to')))}${programme(value(c.changes, 'training_programme', 'to'))}`,
+  ]),
+  w('teacher', 'ect leaving', 'ect-leaving', 'ECT leaving a school', (c) => [
+    `said ${ect(c)} is leaving the school on ${formatIsoDate(text(value(c.changes, 'leaving_on', 'to')))}`,
+  ]),
   // Performance-profile sign-off.
   w('performance_sign_off', 'signed_off', 'signed-off', 'Data signed off', (c) => [
     'signed off ',

@@ -1,0 +1,595 @@
+// Induction periods: an appropriate body claims ECTs, releases them, records a pass or a fail,
+// adds extensions and corrects its current period; support corrects anything, with a reason.
+// Claims and closes take many teachers at once (a bulk upload's submit) or one (a page): the same
+// operation either way, so each rule lives once. Every change writes its audit events and, where
+// the teaching record wants to know, a status change, in the same transaction. The database
+// refuses what slips past: overlapping periods, two ongoing, two outcomes, terms out of range.
+import { type Kysely, sql } from 'kysely';
+import type { DB, TrainingProgramme } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { recordEvents } from '../audit/events.ts';
+import { formatIsoDate } from '../dates.ts';
+import { DomainError, NotFoundError } from '../errors.ts';
+import type { Actor } from '../organisations/actor.ts';
+import type { RecordTeacher } from '../ports/teaching-record.ts';
+import {
+  claimBlockers,
+  claimDateProblem,
+  confirmationDateProblem,
+  endDateProblem,
+  PROGRAMME_NAMES,
+  parseTerms,
+  teacherName,
+} from './rules.ts';
+import { queueInductionStatus } from './status-updates.ts';
+import { saveRecordTeachers, type TeacherFacts, teacherFacts } from './teachers.ts';
+
+export interface ChangeOptions {
+  via: string;
+  /** Today's date in England. */
+  today: string;
+  /** The upload making the change, for undo. */
+  uploadId?: string;
+}
+
+function requireBody(actor: Actor): void {
+  if (actor.organisation.type !== 'appropriate_body') throw new NotFoundError('Teacher');
+}
+
+// --- Claims -----------------------------------------------------------------------------------
+
+export interface ClaimInput {
+  /** The teacher as the teaching record gave them (found by TRN and date of birth). */
+  record: RecordTeacher;
+  startedOn: string;
+  programme: TrainingProgramme;
+}
+
+/**
+ * Why each claim cannot be made now, by its index: blocked teachers (no QTS, prohibited, passed,
+ * failed, exempt, claimed) and start dates (future, before QTS, not after the last period).
+ * Teachers Rollbook does not know yet are judged by what the teaching record says.
+ */
+export async function claimProblems(
+  db: Kysely<DB>,
+  actor: Actor,
+  claims: ClaimInput[],
+  today: string,
+): Promise<Map<number, string>> {
+  const known = await teacherFacts(db, { trns: claims.map((c) => c.record.trn) });
+  const byTrn = new Map([...known.values()].map((f) => [f.trn, f]));
+  const problems = new Map<number, string>();
+  claims.forEach((claim, i) => {
+    const { record } = claim;
+    const facts = byTrn.get(record.trn);
+    const name = `${record.firstName} ${record.lastName}`;
+    const blockers = claimBlockers(
+      {
+        name,
+        qtsDate: record.qtsDate,
+        prohibited: record.prohibited,
+        recordStatus: record.inductionStatus,
+        outcome: facts?.outcome ?? null,
+        ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
+      },
+      actor.organisation.id,
+    );
+    const problem =
+      blockers[0] ??
+      claimDateProblem(claim.startedOn, {
+        qtsDate: record.qtsDate,
+        lastFinishedOn: facts?.last_finished_on ?? null,
+        today,
+      });
+    if (problem) problems.set(i, problem);
+  });
+  return problems;
+}
+
+/**
+ * Claims these ECTs for the actor's body: saves each teacher as the teaching record gave them,
+ * opens their induction period, records "claimed" and, for a teacher's first period, tells the
+ * teaching record their induction is in progress. Refuses every claim if one cannot be made.
+ */
+export async function claimEcts(
+  db: Kysely<DB>,
+  actor: Actor,
+  claims: ClaimInput[],
+  { via, today, uploadId }: ChangeOptions,
+): Promise<{ teacherIds: string[] }> {
+  requireBody(actor);
+  if (claims.length === 0) return { teacherIds: [] };
+  return inTransaction(db, async (tx) => {
+    const problems = await claimProblems(tx, actor, claims, today);
+    const first = [...problems.entries()][0];
+    if (first) throw new DomainError(first[1], 'startedOn');
+    const ids = await saveRecordTeachers(
+      tx,
+      claims.map((c) => c.record),
+    );
+    const teacherIds = claims.map((c) => ids.get(c.record.trn) ?? '');
+    const facts = await teacherFacts(tx, { ids: teacherIds });
+    await sql`
+      insert into induction_periods (teacher_id, appropriate_body_id, started_on, training_programme, claimed_by_upload)
+      select c.teacher_id, ${actor.organisation.id}::uuid, c.started_on, c.programme, ${uploadId ?? null}::uuid
+      from unnest(${teacherIds}::uuid[], ${claims.map((c) => c.startedOn)}::date[],
+        ${claims.map((c) => c.programme)}::text[]) as c(teacher_id, started_on, programme)
+    `.execute(tx);
+    // The teaching record hears of the first period only; a later one changes nothing there.
+    const firstPeriods = teacherIds.filter((id) => (facts.get(id)?.period_count ?? 0) === 0);
+    await queueInductionStatus(tx, firstPeriods, 'InProgress');
+    await recordEvents(
+      tx,
+      actor,
+      via,
+      claims.map((claim, i) => ({
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: teacherIds[i],
+        action: 'induction claimed',
+        changes: {
+          teacher: { to: `${claim.record.firstName} ${claim.record.lastName}` },
+          appropriate_body: { to: actor.organisation.name },
+          started_on: { to: claim.startedOn },
+          training_programme: { to: claim.programme },
+        },
+      })),
+    );
+    return { teacherIds };
+  });
+}
+
+// --- Release and pass (one or many), fail (one) ------------------------------------------------
+
+export interface CloseInput {
+  teacherId: string;
+  finishedOn: string;
+  /** Terms as given: a number, or text to be checked ("2.5"). */
+  terms: number | string;
+  outcome: 'pass' | 'release';
+}
+
+/** Why each close cannot be made, by index: no ongoing period with this body, dates, terms. */
+export async function closeProblems(
+  db: Kysely<DB>,
+  actor: Actor,
+  closes: Omit<CloseInput, 'outcome'>[],
+  today: string,
+): Promise<Map<number, { message: string; field: string }>> {
+  const facts = await teacherFacts(db, { ids: closes.map((c) => c.teacherId) });
+  const problems = new Map<number, { message: string; field: string }>();
+  closes.forEach((close, i) => {
+    const f = facts.get(close.teacherId);
+    if (!f) {
+      problems.set(i, { message: 'This teacher has not been claimed', field: 'teacher' });
+      return;
+    }
+    const name = teacherName(f);
+    if (f.outcome === 'pass') {
+      problems.set(i, { message: `${name} has already passed their induction`, field: 'teacher' });
+      return;
+    }
+    if (f.outcome === 'fail') {
+      problems.set(i, { message: `${name} has already failed their induction`, field: 'teacher' });
+      return;
+    }
+    if (!f.ongoing_body_id) {
+      problems.set(i, { message: `${name} does not have an open induction period`, field: 'teacher' });
+      return;
+    }
+    if (f.ongoing_body_id !== actor.organisation.id) {
+      problems.set(i, {
+        message: `${name} is completing their induction with another appropriate body (${f.ongoing_body_name})`,
+        field: 'teacher',
+      });
+      return;
+    }
+    const endProblem = endDateProblem(close.finishedOn, f.ongoing_started_on ?? '', today);
+    if (endProblem) {
+      problems.set(i, { message: endProblem, field: 'finishedOn' });
+      return;
+    }
+    const terms = parseTerms(String(close.terms));
+    if (!terms.ok) problems.set(i, { message: terms.message, field: 'terms' });
+  });
+  return problems;
+}
+
+/**
+ * Ends each teacher's ongoing period with this body: a release (no outcome; another body may then
+ * claim them) or a pass (the teaching record hears of it). Refuses all if one cannot be made.
+ */
+export async function closeInductions(
+  db: Kysely<DB>,
+  actor: Actor,
+  closes: CloseInput[],
+  { via, today, uploadId }: ChangeOptions,
+): Promise<void> {
+  requireBody(actor);
+  if (closes.length === 0) return;
+  await inTransaction(db, async (tx) => {
+    const problems = await closeProblems(tx, actor, closes, today);
+    const first = [...problems.values()][0];
+    if (first) throw new DomainError(first.message, first.field);
+    const facts = await teacherFacts(tx, { ids: closes.map((c) => c.teacherId) });
+    const { rows } = await sql<{ id: string; teacher_id: string }>`
+      update induction_periods p set finished_on = c.finished_on, number_of_terms = c.terms,
+        outcome = nullif(c.outcome, 'release'), closed_by_upload = ${uploadId ?? null}::uuid,
+        version = p.version + 1, updated_at = now()
+      from unnest(${closes.map((c) => c.teacherId)}::uuid[], ${closes.map((c) => c.finishedOn)}::date[],
+        ${closes.map((c) => String(Number(c.terms)))}::numeric[], ${closes.map((c) => c.outcome)}::text[])
+        as c(teacher_id, finished_on, terms, outcome)
+      where p.teacher_id = c.teacher_id and p.finished_on is null and p.appropriate_body_id = ${actor.organisation.id}
+      returning p.id, p.teacher_id
+    `.execute(tx);
+    if (rows.length !== closes.length) throw new DomainError('Some of these inductions changed meanwhile: try again');
+    await queueInductionStatus(
+      tx,
+      closes.filter((c) => c.outcome === 'pass').map((c) => c.teacherId),
+      'Passed',
+    );
+    await recordEvents(
+      tx,
+      actor,
+      via,
+      closes.map((close) => {
+        const f = facts.get(close.teacherId);
+        return {
+          organisationId: actor.organisation.id,
+          subjectType: 'teacher',
+          subjectId: close.teacherId,
+          action: close.outcome === 'pass' ? 'induction passed' : 'induction released',
+          changes: {
+            teacher: { to: f ? teacherName(f) : '' },
+            appropriate_body: { to: actor.organisation.name },
+            finished_on: { to: close.finishedOn },
+            number_of_terms: { to: Number(close.terms) },
+          },
+        };
+      }),
+    );
+  });
+}
+
+/** Who hears of a fail by email: the regulator (an address in config, the Notify adapter sends it). */
+export interface FailNotice {
+  to: string;
+  send(db: Kysely<DB>, email: { to: string; subject: string; body: string }): Promise<void>;
+}
+
+/**
+ * Records a fail, one teacher at a time (never in bulk): needs the date the ECT was sent written
+ * confirmation of the outcome and their right to appeal. Emails the regulator and tells the
+ * teaching record, in the same transaction.
+ */
+export async function failEct(
+  db: Kysely<DB>,
+  actor: Actor,
+  input: { teacherId: string; finishedOn: string; terms: number | string; confirmationSentOn: string | null },
+  { via, today, notice }: ChangeOptions & { notice: FailNotice },
+): Promise<void> {
+  requireBody(actor);
+  await inTransaction(db, async (tx) => {
+    const problems = await closeProblems(tx, actor, [input], today);
+    const problem = problems.get(0);
+    if (problem) throw new DomainError(problem.message, problem.field);
+    if (!input.confirmationSentOn) {
+      throw new DomainError(
+        'Enter the date you sent them written confirmation of their failed induction',
+        'confirmationSentOn',
+      );
+    }
+    const dateProblem = confirmationDateProblem(input.confirmationSentOn, input.finishedOn, today);
+    if (dateProblem) throw new DomainError(dateProblem, 'confirmationSentOn');
+    const facts = (await teacherFacts(tx, { ids: [input.teacherId] })).get(input.teacherId);
+    if (!facts) throw new NotFoundError('Teacher');
+    const terms = Number(input.terms);
+    await tx
+      .updateTable('induction_periods')
+      .set((eb) => ({
+        finished_on: input.finishedOn,
+        number_of_terms: String(terms),
+        outcome: 'fail',
+        fail_confirmation_sent_on: input.confirmationSentOn,
+        version: eb('version', '+', 1),
+        updated_at: new Date(),
+      }))
+      .where('teacher_id', '=', input.teacherId)
+      .where('finished_on', 'is', null)
+      .where('appropriate_body_id', '=', actor.organisation.id)
+      .execute();
+    await queueInductionStatus(tx, [input.teacherId], 'Failed');
+    const name = teacherName(facts);
+    await notice.send(tx, {
+      to: notice.to,
+      subject: `Failed induction: ${name} (TRN ${facts.trn})`,
+      body: [
+        `${actor.organisation.name} has recorded that ${name} failed their induction.`,
+        '',
+        `TRN: ${facts.trn}`,
+        `Induction end date: ${formatIsoDate(input.finishedOn)}`,
+        `Number of terms with this body: ${terms}`,
+        `Sent written confirmation on: ${formatIsoDate(input.confirmationSentOn)}`,
+        `Recorded by: ${actor.firstName} ${actor.lastName} (${actor.email})`,
+      ].join('\n'),
+    });
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: input.teacherId,
+        action: 'induction failed',
+        changes: {
+          teacher: { to: name },
+          appropriate_body: { to: actor.organisation.name },
+          finished_on: { to: input.finishedOn },
+          number_of_terms: { to: terms },
+          fail_confirmation_sent_on: { to: input.confirmationSentOn },
+        },
+      },
+    ]);
+  });
+}
+
+// --- Extensions and corrections ----------------------------------------------------------------
+
+/** The teacher's facts, when their ongoing period is with the actor's body; otherwise not found. */
+async function currentEct(db: Kysely<DB>, actor: Actor, teacherId: string): Promise<TeacherFacts> {
+  requireBody(actor);
+  const facts = (await teacherFacts(db, { ids: [teacherId] })).get(teacherId);
+  if (!facts || facts.ongoing_body_id !== actor.organisation.id) throw new NotFoundError('Teacher');
+  return facts;
+}
+
+/** Adds an extension (terms added to those required), for one of the body's current ECTs. */
+export async function addExtension(
+  db: Kysely<DB>,
+  actor: Actor,
+  teacherId: string,
+  termsText: string,
+  { via }: Pick<ChangeOptions, 'via'>,
+): Promise<string> {
+  return inTransaction(db, async (tx) => {
+    const facts = await currentEct(tx, actor, teacherId);
+    const terms = parseTerms(termsText, { min: 0.1 });
+    if (!terms.ok) throw new DomainError(terms.message, 'terms');
+    const { id } = await tx
+      .insertInto('induction_extensions')
+      .values({
+        teacher_id: teacherId,
+        number_of_terms: String(terms.value),
+        appropriate_body_id: actor.organisation.id,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: teacherId,
+        action: 'induction extended',
+        changes: { teacher: { to: teacherName(facts) }, number_of_terms: { to: terms.value } },
+      },
+    ]);
+    return id;
+  });
+}
+
+export async function changeExtension(
+  db: Kysely<DB>,
+  actor: Actor,
+  teacherId: string,
+  extensionId: string,
+  termsText: string,
+  { via }: Pick<ChangeOptions, 'via'>,
+): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const facts = await currentEct(tx, actor, teacherId);
+    const terms = parseTerms(termsText, { min: 0.1 });
+    if (!terms.ok) throw new DomainError(terms.message, 'terms');
+    const before = await tx
+      .selectFrom('induction_extensions')
+      .select('number_of_terms')
+      .where('id', '=', extensionId)
+      .where('teacher_id', '=', teacherId)
+      .executeTakeFirst();
+    if (!before) throw new NotFoundError('Extension');
+    await tx
+      .updateTable('induction_extensions')
+      .set({ number_of_terms: String(terms.value), updated_at: new Date() })
+      .where('id', '=', extensionId)
+      .execute();
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: teacherId,
+        action: 'induction extension changed',
+        changes: {
+          teacher: { to: teacherName(facts) },
+          number_of_terms: { from: Number(before.number_of_terms), to: terms.value },
+        },
+      },
+    ]);
+  });
+}
+
+/**
+ * The body corrects its current period: the start date and the programme. When it is the
+ * teacher's first period and its start moves, the teaching record hears the new start.
+ */
+export async function editCurrentPeriod(
+  db: Kysely<DB>,
+  actor: Actor,
+  teacherId: string,
+  input: { startedOn: string; programme: TrainingProgramme },
+  { via, today }: ChangeOptions,
+): Promise<void> {
+  await inTransaction(db, async (tx) => {
+    const facts = await currentEct(tx, actor, teacherId);
+    const before = await tx
+      .selectFrom('induction_periods')
+      .select(['id', 'started_on', 'training_programme'])
+      .where('id', '=', facts.ongoing_period_id ?? '')
+      .executeTakeFirstOrThrow();
+    const problem = claimDateProblem(input.startedOn, {
+      qtsDate: facts.qts_date,
+      lastFinishedOn: facts.last_finished_on,
+      today,
+    });
+    if (problem) throw new DomainError(problem, 'startedOn');
+    const changes: Record<string, { from: unknown; to: unknown }> = {};
+    if (before.started_on !== input.startedOn) changes.started_on = { from: before.started_on, to: input.startedOn };
+    if (before.training_programme !== input.programme) {
+      changes.training_programme = { from: before.training_programme, to: input.programme };
+    }
+    if (Object.keys(changes).length === 0) return;
+    await tx
+      .updateTable('induction_periods')
+      .set((eb) => ({
+        started_on: input.startedOn,
+        training_programme: input.programme,
+        version: eb('version', '+', 1),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', before.id)
+      .execute();
+    if (changes.started_on && facts.period_count === 1) await queueInductionStatus(tx, [teacherId], 'InProgress');
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: teacherId,
+        action: 'induction period changed',
+        changes: { teacher: { to: teacherName(facts) }, ...changes },
+      },
+    ]);
+  });
+}
+
+// --- Support corrections (with a reason) -------------------------------------------------------
+
+function requireSupport(actor: Actor, reason: string): string {
+  if (actor.organisation.type !== 'support') throw new NotFoundError('Teacher');
+  const given = reason.trim();
+  if (!given)
+    throw new DomainError('Enter the reason for this correction, like the support ticket it answers', 'reason');
+  if (given.length > 500) throw new DomainError('The reason must be 500 characters or fewer', 'reason');
+  return given;
+}
+
+/** Support reopens a teacher's latest period that has an outcome (it becomes ongoing again). */
+export async function reopenInduction(
+  db: Kysely<DB>,
+  actor: Actor,
+  teacherId: string,
+  reasonText: string,
+  { via }: Pick<ChangeOptions, 'via'>,
+): Promise<void> {
+  const reason = requireSupport(actor, reasonText);
+  await inTransaction(db, async (tx) => {
+    const facts = (await teacherFacts(tx, { ids: [teacherId] })).get(teacherId);
+    if (!facts) throw new NotFoundError('Teacher');
+    const latest = await tx
+      .selectFrom('induction_periods')
+      .select(['id', 'outcome', 'finished_on', 'number_of_terms', 'appropriate_body_id'])
+      .where('teacher_id', '=', teacherId)
+      .orderBy('started_on', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!latest?.outcome) throw new DomainError('Only an induction with an outcome can be reopened', 'reason');
+    await tx
+      .updateTable('induction_periods')
+      .set((eb) => ({
+        finished_on: null,
+        number_of_terms: null,
+        outcome: null,
+        fail_confirmation_sent_on: null,
+        version: eb('version', '+', 1),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', latest.id)
+      .execute();
+    await queueInductionStatus(tx, [teacherId], 'InProgress');
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: latest.appropriate_body_id,
+        subjectType: 'teacher',
+        subjectId: teacherId,
+        action: 'induction reopened',
+        changes: {
+          teacher: { to: teacherName(facts) },
+          outcome: { from: latest.outcome, to: null },
+          finished_on: { from: latest.finished_on, to: null },
+          reason: { to: reason },
+        },
+      },
+    ]);
+  });
+}
+
+/** Support deletes a period without an outcome (claimed in error, say). */
+export async function deleteInductionPeriod(
+  db: Kysely<DB>,
+  actor: Actor,
+  periodId: string,
+  reasonText: string,
+  { via }: Pick<ChangeOptions, 'via'>,
+): Promise<void> {
+  const reason = requireSupport(actor, reasonText);
+  await inTransaction(db, async (tx) => {
+    const period = await tx
+      .selectFrom('induction_periods')
+      .innerJoin('teachers', 'teachers.id', 'induction_periods.teacher_id')
+      .innerJoin('organisations', 'organisations.id', 'induction_periods.appropriate_body_id')
+      .select([
+        'induction_periods.id',
+        'induction_periods.teacher_id',
+        'induction_periods.appropriate_body_id',
+        'induction_periods.started_on',
+        'induction_periods.finished_on',
+        'induction_periods.outcome',
+        'teachers.first_name',
+        'teachers.last_name',
+        'organisations.name as body_name',
+      ])
+      .where('induction_periods.id', '=', periodId)
+      .executeTakeFirst();
+    if (!period) throw new NotFoundError('Induction period');
+    if (period.outcome) {
+      throw new DomainError('A period with an outcome cannot be deleted: reopen it first', 'reason');
+    }
+    const earliest = await tx
+      .selectFrom('induction_periods')
+      .select('id')
+      .where('teacher_id', '=', period.teacher_id)
+      .orderBy('started_on')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await tx.deleteFrom('induction_periods').where('id', '=', periodId).execute();
+    const left = await tx
+      .selectFrom('induction_periods')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('teacher_id', '=', period.teacher_id)
+      .executeTakeFirstOrThrow();
+    if (Number(left.n) === 0) await queueInductionStatus(tx, [period.teacher_id], 'RequiredToComplete');
+    else if (earliest.id === periodId) await queueInductionStatus(tx, [period.teacher_id], 'InProgress');
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: period.appropriate_body_id,
+        subjectType: 'teacher',
+        subjectId: period.teacher_id,
+        action: 'induction period deleted',
+        changes: {
+          teacher: { to: teacherName(period) },
+          appropriate_body: { from: period.body_name },
+          started_on: { from: period.started_on },
+          finished_on: { from: period.finished_on },
+          reason: { to: reason },
+        },
+      },
+    ]);
+  });
+}
+
+export const programmeName = (programme: TrainingProgramme) => PROGRAMME_NAMES[programme];

@@ -1,0 +1,162 @@
+// The rules of induction that need no database: terms, programmes, the reasons a teacher cannot
+// be claimed, the dates of a period, and the status shown. Pages, bulk rows and the operations in
+// periods.ts all use these, so each message is written once.
+import type { InductionOutcome, RecordInductionStatus, TrainingProgramme } from '../../db/schema.ts';
+import { formatIsoDate } from '../dates.ts';
+
+/** Terms of induction an ECT normally serves (full-time equivalent), before extensions. */
+export const TERMS_REQUIRED = 6;
+
+export const PROGRAMME_NAMES: Record<TrainingProgramme, string> = {
+  provider_led: 'Provider-led',
+  school_led: 'School-led',
+};
+
+/** 'provider-led', 'Provider led', 'provider_led' → provider_led. */
+export function parseProgramme(text: string): TrainingProgramme | undefined {
+  const folded = text
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '-');
+  if (folded === 'provider-led') return 'provider_led';
+  if (folded === 'school-led') return 'school_led';
+  return undefined;
+}
+
+export type TermsResult = { ok: true; value: number } | { ok: false; message: string };
+
+/** A number of terms: from `min` to 16, at most one decimal place. */
+export function parseTerms(text: string, { min = 0, what = 'Number of terms' } = {}): TermsResult {
+  const value = text.trim();
+  if (value === '') return { ok: false, message: `Enter the ${what.toLowerCase()}` };
+  if (!/^\d+(\.\d+)?$/.test(value)) {
+    return { ok: false, message: `${what} must be a number with up to 1 decimal place, like 2.5` };
+  }
+  if (/\.\d\d/.test(value)) return { ok: false, message: `${what} can only have up to 1 decimal place, like 2.5` };
+  const n = Number(value);
+  if (n < min || n > 16) return { ok: false, message: `${what} must be between ${min} and 16` };
+  return { ok: true, value: n };
+}
+
+/** 2.5 → "2.5", 6 → "6". */
+export const termsText = (n: number | string | null | undefined) =>
+  n === null || n === undefined ? '' : String(Number(n));
+
+export const termsPhrase = (n: number) => `${termsText(n)} ${n === 1 ? 'term' : 'terms'}`;
+
+/** What Rollbook knows of a teacher that decides whether they can be claimed. */
+export interface ClaimFacts {
+  name: string;
+  qtsDate: string | null;
+  prohibited: boolean;
+  recordStatus: RecordInductionStatus;
+  /** The outcome recorded in Rollbook, if any. */
+  outcome: InductionOutcome | null;
+  /** The body of the ongoing period, if any. */
+  ongoingWith: { id: string; name: string } | null;
+}
+
+/**
+ * Why this body cannot claim the teacher, in the order the check page gives them; none when it can.
+ * The dates of the claim are checked separately (claimDateProblem).
+ */
+export function claimBlockers(facts: ClaimFacts, bodyId: string): string[] {
+  const { name } = facts;
+  const reasons: string[] = [];
+  if (!facts.qtsDate) {
+    reasons.push(`You cannot claim ${name}: they do not have qualified teacher status (QTS).`);
+  }
+  if (facts.prohibited) reasons.push(`You cannot claim ${name}: they are prohibited from teaching.`);
+  if (facts.outcome === 'pass' || facts.recordStatus === 'Passed') {
+    reasons.push(`You cannot claim ${name}: they have already passed their induction.`);
+  }
+  if (facts.outcome === 'fail' || facts.recordStatus === 'Failed' || facts.recordStatus === 'FailedInWales') {
+    reasons.push(`You cannot claim ${name}: they have already failed their induction.`);
+  }
+  if (facts.recordStatus === 'Exempt') {
+    reasons.push(`You cannot claim ${name}: they are exempt from completing their induction.`);
+  }
+  if (facts.ongoingWith && facts.ongoingWith.id !== bodyId) {
+    reasons.push(
+      `You cannot claim ${name}: they are completing their induction with another appropriate body (${facts.ongoingWith.name}). That body must release them first.`,
+    );
+  }
+  if (facts.ongoingWith && facts.ongoingWith.id === bodyId) {
+    reasons.push(`${name} is already claimed by your appropriate body.`);
+  }
+  return reasons;
+}
+
+/** Why a claim's start date cannot be used, or undefined. */
+export function claimDateProblem(
+  startedOn: string,
+  { qtsDate, lastFinishedOn, today }: { qtsDate: string | null; lastFinishedOn: string | null; today: string },
+): string | undefined {
+  if (startedOn > today) return 'The induction start date cannot be in the future';
+  if (qtsDate && startedOn < qtsDate) {
+    return `The induction start date cannot be before their QTS date (${formatIsoDate(qtsDate)})`;
+  }
+  if (lastFinishedOn && startedOn <= lastFinishedOn) {
+    return `Enter an induction start date after their last induction period finished (${formatIsoDate(lastFinishedOn)})`;
+  }
+  return undefined;
+}
+
+/** Why an end date cannot close a period that started on startedOn, or undefined. */
+export function endDateProblem(finishedOn: string, startedOn: string, today: string): string | undefined {
+  if (finishedOn > today) return 'The induction end date cannot be in the future';
+  if (finishedOn < startedOn) {
+    return `The induction end date must be on or after the start date (${formatIsoDate(startedOn)})`;
+  }
+  return undefined;
+}
+
+/** Why a written-confirmation date cannot be used with this end date, or undefined. */
+export function confirmationDateProblem(sentOn: string, finishedOn: string, today: string): string | undefined {
+  if (sentOn > today) return 'The date you sent written confirmation cannot be in the future';
+  if (sentOn < finishedOn) {
+    return `The date you sent written confirmation cannot be before the induction end date (${formatIsoDate(finishedOn)})`;
+  }
+  return undefined;
+}
+
+export type InductionStatus = 'required' | 'in-progress' | 'paused' | 'passed' | 'failed' | 'exempt' | 'none';
+
+export const STATUS_NAMES: Record<InductionStatus, { text: string; colour: string }> = {
+  required: { text: 'Required to complete', colour: 'yellow' },
+  'in-progress': { text: 'In progress', colour: 'blue' },
+  paused: { text: 'Induction paused', colour: 'pink' },
+  passed: { text: 'Passed', colour: 'green' },
+  failed: { text: 'Failed', colour: 'red' },
+  exempt: { text: 'Exempt', colour: 'green' },
+  none: { text: 'None', colour: 'grey' },
+};
+
+/** The status shown for a teacher: from Rollbook's periods first, then the teaching record. */
+export function inductionStatus(
+  periods: { finished_on: string | null; outcome: InductionOutcome | null }[],
+  recordStatus: RecordInductionStatus,
+): InductionStatus {
+  if (periods.some((p) => p.outcome === 'pass')) return 'passed';
+  if (periods.some((p) => p.outcome === 'fail')) return 'failed';
+  if (periods.some((p) => p.finished_on === null)) return 'in-progress';
+  if (periods.length > 0) return 'paused';
+  switch (recordStatus) {
+    case 'Passed':
+      return 'passed';
+    case 'Failed':
+    case 'FailedInWales':
+      return 'failed';
+    case 'Exempt':
+      return 'exempt';
+    case 'InProgress':
+      return 'paused';
+    case 'RequiredToComplete':
+      return 'required';
+    default:
+      return 'none';
+  }
+}
+
+/** A teacher's name as pages and messages give it. */
+export const teacherName = (t: { first_name: string; last_name: string }) => `${t.first_name} ${t.last_name}`;
