@@ -145,6 +145,58 @@ export interface TraineesTable {
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  previous_last_name: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A code of SEXES (reference-lists.ts). */
+  sex: ColumnType<string | null, string | null | undefined, string | null>;
+  email: ColumnType<string | null, string | null | undefined, string | null>;
+  subject_2: ColumnType<string | null, string | null | undefined, string | null>;
+  subject_3: ColumnType<string | null, string | null | undefined, string | null>;
+  course_year: ColumnType<number | null, number | null | undefined, number | null>;
+  lead_school_urn: ColumnType<string | null, string | null | undefined, string | null>;
+  employing_school_urn: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The trainee's degree (postgraduate routes), as TraineeDegree. */
+  degree: ColumnType<unknown, string | null | undefined, string | null>;
+  deferral_date: ColumnType<string | null, string | null | undefined, string | null>;
+  reinstatement_date: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Codes of WITHDRAWAL_REASONS; withdrawal_reason holds them in words. */
+  withdrawal_reasons: ColumnType<string[] | null, string[] | null | undefined, string[] | null>;
+  withdrawal_other_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  submitted_for_trn_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** How the record was added: manual (pages), api, csv (bulk upload); null for older records. */
+  record_source: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The upload that added the trainee, so that undoing it can remove them. */
+  added_by_upload: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+export interface TraineeDraftsTable {
+  id: Generated<string>;
+  provider_id: string;
+  /** The answers so far, as TraineeInput (trainee-details.ts). */
+  details: Json;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface TrnRequestsTable {
+  id: Generated<string>;
+  trainee_id: string;
+  provider_id: string;
+  state: Generated<'pending' | 'issued' | 'failed'>;
+  attempts: Generated<number>;
+  last_error: string | null;
+  trn: string | null;
+  requested_at: Generated<Date>;
+  processed_at: Timestamp | null;
+}
+
+export interface ApiIdempotencyKeysTable {
+  token_id: string;
+  key: string;
+  request_hash: string;
+  status_code: number;
+  body: Json;
+  created_at: Generated<Date>;
 }
 
 export type UploadState =
@@ -465,6 +517,9 @@ export interface DB {
   induction_extensions: InductionExtensionsTable;
   ect_registrations: EctRegistrationsTable;
   induction_status_updates: InductionStatusUpdatesTable;
+  trainee_drafts: TraineeDraftsTable;
+  trn_requests: TrnRequestsTable;
+  api_idempotency_keys: ApiIdempotencyKeysTable;
 }
 
 export type Organisation = Selectable<OrganisationsTable>;
@@ -473,6 +528,7 @@ export type User = Selectable<UsersTable>;
 export type School = Selectable<SchoolsTable>;
 export type Event = Selectable<EventsTable>;
 export type Trainee = Selectable<TraineesTable>;
+export type TraineeDraft = Selectable<TraineeDraftsTable>;
 export type Upload = Selectable<UploadsTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
 export type Placement = Selectable<PlacementsTable>;

@@ -6,6 +6,7 @@ import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
 import type { TeachingRecord } from '../domain/ports/teaching-record.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
+import { sendAllTrnRequests } from '../domain/trainees/trn-requests.ts';
 import { findKind } from '../uploads/kinds/index.ts';
 import { purgeOldUploads, uploadActor } from '../uploads/pipeline.ts';
 import { createUploads } from '../uploads/service.ts';
@@ -21,6 +22,10 @@ export interface Jobs {
   checkUpload(uploadId: string): Promise<void>;
   /** An upload of this kind was committed: start the work that follows it. */
   uploadCommitted(kindId: string): Promise<void>;
+  /** Trainees were registered: send their TRN requests. */
+  trnsRequested(): Promise<void>;
+  /** Trainees were recommended one by one: send their award requests. */
+  awardsRequested(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -39,15 +44,21 @@ function handlers({ database, teachingRecord }: JobServices, heartbeatEveryMs?: 
       await uploads.check(actor, uploadId, { heartbeatEveryMs });
     },
     sendAwardRequests: () => sendAllAwardRequests(database.db, teachingRecord),
+    sendTrnRequests: () => sendAllTrnRequests(database.db, teachingRecord),
     purgeUploads: () => purgeOldUploads(database.db),
   };
 }
 
-const QUEUES = { check: 'check-upload', awards: 'send-award-requests', purge: 'purge-uploads' } as const;
+const QUEUES = {
+  check: 'check-upload',
+  awards: 'send-award-requests',
+  trns: 'send-trn-requests',
+  purge: 'purge-uploads',
+} as const;
 
 /** The queues an upload kind may name as the work that follows its commit, with their work. */
 function followUps(run: ReturnType<typeof handlers>): Record<string, () => Promise<unknown>> {
-  return { [QUEUES.awards]: run.sendAwardRequests };
+  return { [QUEUES.awards]: run.sendAwardRequests, [QUEUES.trns]: run.sendTrnRequests };
 }
 
 /** The work that follows a commit of this kind, as the kind declares it (its afterCommit). */
@@ -68,6 +79,12 @@ export function inlineJobs(services: JobServices): Jobs {
     uploadCommitted: async (kindId) => {
       const followUp = followUpOf(kindId, known);
       if (followUp) await known[followUp.queue]();
+    },
+    trnsRequested: async () => {
+      await run.sendTrnRequests();
+    },
+    awardsRequested: async () => {
+      await run.sendAwardRequests();
     },
     stop: async () => {},
   };
@@ -128,16 +145,24 @@ export async function startPgBoss(
 
   await boss.work<{ uploadId: string }>(QUEUES.check, async ([job]) => run.checkUpload(job.data.uploadId));
   await boss.work(QUEUES.awards, async () => run.sendAwardRequests());
+  await boss.work(QUEUES.trns, async () => run.sendTrnRequests());
   await boss.work(QUEUES.purge, async () => run.purgeUploads());
   // Sweeps, in case a signal was lost (a crash between commit and send): awards every minute,
   // the upload clean-up every night.
   await boss.schedule(QUEUES.awards, '* * * * *');
+  await boss.schedule(QUEUES.trns, '* * * * *');
   await boss.schedule(QUEUES.purge, '30 2 * * *');
   return {
     checkUpload: queueCheck,
     async uploadCommitted(kindId) {
       const followUp = followUpOf(kindId, followUps(run));
       if (followUp) await boss.send(followUp.queue, followUp.payload ?? {}, { retryLimit: 3 });
+    },
+    async trnsRequested() {
+      await boss.send(QUEUES.trns, {}, { retryLimit: 3 });
+    },
+    async awardsRequested() {
+      await boss.send(QUEUES.awards, {}, { retryLimit: 3 });
     },
     async stop() {
       clearInterval(sweeper);

@@ -327,6 +327,85 @@ const CASES: [string, EventToDescribe, string][] = [
     'The Teaching Record System refused to award Amelia Brown QTS: The date of birth does not match',
   ],
   [
+    'trainee/registered',
+    event(
+      'trainee',
+      'registered',
+      { name: { to: 'Amelia Brown' }, state: { to: 'submitted_for_trn' } },
+      { via: 'page' },
+    ),
+    'Priya Shah registered Amelia Brown and asked for their TRN',
+  ],
+  [
+    'trainee/details changed',
+    event(
+      'trainee',
+      'details changed',
+      { lastName: { from: 'Brown', to: 'Browne' }, email: { from: 'a@example.com', to: 'b@example.com' } },
+      { via: 'page' },
+    ),
+    'Priya Shah changed Amelia Brown’s last name and email address',
+  ],
+  [
+    'trainee/deferred',
+    event(
+      'trainee',
+      'deferred',
+      { state: { from: 'trn_received', to: 'deferred' }, deferral_date: { to: '2026-01-05' } },
+      { via: 'page' },
+    ),
+    'Priya Shah deferred Amelia Brown from 5 January 2026',
+  ],
+  [
+    'trainee/reinstated',
+    event(
+      'trainee',
+      'reinstated',
+      { state: { from: 'deferred', to: 'trn_received' }, reinstatement_date: { to: '2026-04-20' } },
+      { via: 'page' },
+    ),
+    'Priya Shah reinstated Amelia Brown from 20 April 2026',
+  ],
+  [
+    'trainee/withdrawn',
+    event(
+      'trainee',
+      'withdrawn',
+      {
+        state: { from: 'trn_received', to: 'withdrawn' },
+        withdrawal_date: { to: '2026-02-02' },
+        withdrawal_reason: { to: 'Health reasons' },
+      },
+      { via: 'page' },
+    ),
+    'Priya Shah withdrew Amelia Brown on 2 February 2026 (Health reasons)',
+  ],
+  [
+    'trainee/trn received',
+    event(
+      'trainee',
+      'trn received',
+      { trn: { to: '9000001' } },
+      { actorUserId: null, actorOrganisationId: null, via: 'teaching record system' },
+    ),
+    'The Teaching Record System gave Amelia Brown the TRN 9000001',
+  ],
+  [
+    'trainee/trn refused',
+    event(
+      'trainee',
+      'trn refused',
+      { reason: { to: 'Not enough details' } },
+      { actorUserId: null, actorOrganisationId: null, via: 'teaching record system' },
+    ),
+    'The Teaching Record System refused a TRN for Amelia Brown: Not enough details',
+  ],
+  [
+    'trainee/removed',
+    event('trainee', 'removed', { name: { from: 'Amelia Brown' } }, { via: `undo of upload ${UPLOAD}` }),
+    'Priya Shah removed Amelia Brown by undoing upload placements.csv',
+  ],
+  [
     'school/placement contact added',
     event(
       'school',

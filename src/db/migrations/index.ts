@@ -16,6 +16,7 @@ import * as passwordReset from './0012-password-reset.ts';
 import * as uploadReplacementsAndWarnings from './0013-upload-replacements-and-warnings.ts';
 import * as schoolData from './0014-school-data.ts';
 import * as induction from './0015-induction.ts';
+import * as traineeRecords from './0016-trainee-records.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '0013-upload-replacements-and-warnings': uploadReplacementsAndWarnings,
   '0014-school-data': schoolData,
   '0015-induction': induction,
+  '0016-trainee-records': traineeRecords,
 };

@@ -142,6 +142,27 @@ const ORGANISATION_TYPES: Record<string, string> = {
   appropriate_body: 'an appropriate body',
   support: 'a support organisation',
 };
+/** A trainee's details in words, as "changed …'s last name and email address" names them. */
+const TRAINEE_FIELD_NAMES: Record<string, string> = {
+  firstNames: 'first names',
+  lastName: 'last name',
+  previousLastName: 'previous last name',
+  dateOfBirth: 'date of birth',
+  sex: 'sex',
+  email: 'email address',
+  providerTraineeId: 'provider trainee ID',
+  hesaId: 'HESA ID',
+  trainingRoute: 'training route',
+  courseSubjects: 'course subjects',
+  ageRange: 'age range',
+  studyMode: 'study mode',
+  ittStartDate: 'ITT start date',
+  ittEndDate: 'expected end date',
+  courseYear: 'course year',
+  leadSchoolUrn: 'lead school',
+  employingSchoolUrn: 'employing school',
+  degree: 'degree',
+};
 const PLACEMENT_CONTACT_FIELDS: [string, string][] = [
   ['first_name', 'first name'],
   ['last_name', 'last name'],
@@ -446,6 +467,38 @@ export const WORDINGS: readonly Wording[] = [
     const reason = text(value(c.changes, 'reason', 'to'));
     return ['refused to award ', trainee(c), ` ${award(c)}`, reason ? `: ${reason}` : ''];
   }),
+  w('trainee', 'registered', 'registered', 'Trainee registered', (c) => [
+    'registered ',
+    trainee(c),
+    ' and asked for their TRN',
+  ]),
+  w('trainee', 'details changed', 'details-changed', 'Trainee details changed', (c) => {
+    const fields = Object.keys(c.changes).map((key) => TRAINEE_FIELD_NAMES[key] ?? key);
+    return ['changed ', trainee(c), `’s ${listed(fields)}`];
+  }),
+  w('trainee', 'deferred', 'deferred', 'Trainee deferred', (c) => {
+    const date = value(c.changes, 'deferral_date', 'to');
+    return ['deferred ', trainee(c), date ? ` from ${formatIsoDate(String(date))}` : ''];
+  }),
+  w('trainee', 'reinstated', 'reinstated', 'Trainee reinstated', (c) => {
+    const date = value(c.changes, 'reinstatement_date', 'to');
+    return ['reinstated ', trainee(c), date ? ` from ${formatIsoDate(String(date))}` : ''];
+  }),
+  w('trainee', 'withdrawn', 'withdrawn', 'Trainee withdrawn', (c) => {
+    const date = value(c.changes, 'withdrawal_date', 'to');
+    const reason = text(value(c.changes, 'withdrawal_reason', 'to'));
+    return ['withdrew ', trainee(c), date ? ` on ${formatIsoDate(String(date))}` : '', reason ? ` (${reason})` : ''];
+  }),
+  w('trainee', 'trn received', 'trn-received', 'TRN received', (c) => [
+    'gave ',
+    trainee(c),
+    ` the TRN ${text(value(c.changes, 'trn', 'to'))}`,
+  ]),
+  w('trainee', 'trn refused', 'trn-refused', 'TRN refused', (c) => {
+    const reason = text(value(c.changes, 'reason', 'to'));
+    return ['refused a TRN for ', trainee(c), reason ? `: ${reason}` : ''];
+  }),
+  w('trainee', 'removed', 'trainee-removed', 'Trainee removed', (c) => ['removed ', trainee(c)]),
   // Schools: placement contacts and offered placements.
   w('school', 'placement contact added', 'placement-contact-added', 'Placement contact added', (c) => {
     const name = [value(c.changes, 'first_name', 'to'), value(c.changes, 'last_name', 'to')].filter(Boolean).join(' ');

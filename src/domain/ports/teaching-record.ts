@@ -14,9 +14,21 @@ export interface AwardRequest {
 
 export type AwardResult = { outcome: 'awarded'; awardedDate: string } | { outcome: 'rejected'; reason: string };
 
+/** A newly registered trainee, who needs a teacher reference number (TRN). */
+export interface TrnRequest {
+  firstNames: string;
+  lastName: string;
+  dateOfBirth: string;
+  email: string | null;
+}
+
+export type TrnResult = { outcome: 'issued'; trn: string } | { outcome: 'rejected'; reason: string };
+
 export interface TeachingRecord extends TeachingRecordInduction {
   /** One result per request, in the same order. */
   requestAwards(requests: AwardRequest[]): Promise<AwardResult[]>;
+  /** A TRN for each trainee (7 digits, unique), or why none was given; one result per request, in order. */
+  requestTrns(requests: TrnRequest[]): Promise<TrnResult[]>;
 }
 
 /** Induction statuses as the Teaching Record System names them. */

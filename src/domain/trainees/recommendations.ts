@@ -1,9 +1,10 @@
 // Recommending trainees for QTS or EYTS: one operation for pages, uploads and the API.
 import { type RawBuilder, sql, type Transaction } from 'kysely';
-import type { DB } from '../../db/schema.ts';
+import type { DB, Trainee } from '../../db/schema.ts';
+import { formatIsoDate } from '../dates.ts';
 import { DomainError } from '../errors.ts';
 import { type Actor, actorIds } from '../organisations/actor.ts';
-import { isEligible } from './eligibility.ts';
+import { ineligibilityReason, isEligible } from './eligibility.ts';
 import { TRAINING_ROUTES } from './training-routes.ts';
 
 export interface Recommendation {
@@ -86,4 +87,33 @@ export async function recommendTrainees(
     );
   }
   return recommended;
+}
+
+/**
+ * Recommends one trainee (from their page), through recommendTrainees: the same rules as a bulk
+ * recommendation, said for the one trainee and the date field.
+ */
+export async function recommendTrainee(
+  tx: Transaction<DB>,
+  actor: Actor,
+  trainee: Pick<Trainee, 'id' | 'version' | 'trn' | 'state' | 'expected_end_date' | 'itt_start_date'>,
+  standardsMetDate: string,
+  { today, via }: { today: string; via: string },
+): Promise<void> {
+  const reason = ineligibilityReason(trainee, today);
+  if (reason) throw new DomainError(`This trainee cannot be recommended: ${reason}`);
+  if (standardsMetDate > today)
+    throw new DomainError('The date the standards were met must be today or in the past', 'date');
+  if (standardsMetDate < trainee.itt_start_date) {
+    throw new DomainError(
+      `The date the standards were met must be on or after the ITT start date, ${formatIsoDate(trainee.itt_start_date)}`,
+      'date',
+    );
+  }
+  await recommendTrainees(
+    tx,
+    actor,
+    { items: [{ traineeId: trainee.id, version: trainee.version, standardsMetDate }] },
+    { today, via, expected: 1 },
+  );
 }

@@ -138,9 +138,31 @@ export async function traineeAcademicYears(db: Kysely<DB>, actor: Actor): Promis
   return rows.map((row) => Number(row.year));
 }
 
-export type NewTrainee = Omit<Trainee, 'id' | 'version' | 'created_at' | 'updated_at' | 'recommended_at'> & {
+/** Details a bulk insert may leave out (demo data and benchmarks do). */
+type OptionalDetails =
+  | 'previous_last_name'
+  | 'sex'
+  | 'email'
+  | 'subject_2'
+  | 'subject_3'
+  | 'course_year'
+  | 'lead_school_urn'
+  | 'employing_school_urn'
+  | 'degree'
+  | 'deferral_date'
+  | 'reinstatement_date'
+  | 'withdrawal_reasons'
+  | 'withdrawal_other_reason'
+  | 'submitted_for_trn_at'
+  | 'record_source'
+  | 'added_by_upload';
+
+export type NewTrainee = Omit<
+  Trainee,
+  'id' | 'version' | 'created_at' | 'updated_at' | 'recommended_at' | OptionalDetails
+> & {
   recommended_at: Date | null;
-};
+} & Partial<Pick<Trainee, OptionalDetails>>;
 
 const INSERT_BATCH = 5_000;
 

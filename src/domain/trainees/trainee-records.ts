@@ -1,0 +1,496 @@
+// Putting trainees in and changing them: registering (with the duplicates rule and a TRN request
+// to the Teaching Record System), changing details, deferring, reinstating and withdrawing. One
+// operation each, used by the pages, the bulk upload and the records API, which validates, writes
+// and records its audit event in the caller's transaction.
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { DB, Trainee, TraineeState } from '../../db/schema.ts';
+import { type NewEvent, recordEvents } from '../audit/events.ts';
+import { formatIsoDate, traineeAcademicYear } from '../dates.ts';
+import { DomainError, NotFoundError } from '../errors.ts';
+import type { Actor } from '../organisations/actor.ts';
+import { isUuid } from '../organisations/organisations.ts';
+import { ValidationErrors } from '../organisations/users.ts';
+import { ANOTHER_REASON, findReferenceItem, referenceName, WITHDRAWAL_REASONS } from './reference-lists.ts';
+import {
+  checkTraineeInput,
+  columnsOf,
+  detailsOf,
+  differences,
+  FieldError,
+  inputOf,
+  type TraineeDetails,
+  type TraineeInput,
+} from './trainee-details.ts';
+
+/** Where a record came from, as the API gives it. */
+export type RecordSource = 'manual' | 'api' | 'csv';
+
+export interface WriteOptions {
+  /** How the audit log names where the change came from ("page", "api token …", "upload …"). */
+  via: string;
+  today: string;
+}
+
+/** A trainee that matches one already at the provider (the duplicates rule). */
+export class DuplicateTraineeError extends DomainError {
+  readonly existing: { id: string; name: string };
+  constructor(existing: { id: string; name: string }) {
+    super(
+      `This trainee is already registered: ${existing.name} has the same date of birth, last name, route and start year, and the same first name or email address`,
+    );
+    this.name = 'DuplicateTraineeError';
+    this.existing = existing;
+  }
+}
+
+/** A change refused because of the trainee's state (recommended, awarded or withdrawn). */
+export class TraineeLockedError extends DomainError {
+  readonly state: TraineeState;
+  constructor(state: TraineeState, message: string) {
+    super(message);
+    this.name = 'TraineeLockedError';
+    this.state = state;
+  }
+}
+
+/** States in which a trainee's details can no longer be changed. */
+export const LOCKED_STATES: readonly TraineeState[] = ['recommended', 'awarded', 'withdrawn'];
+const LOCKED_WORDS: Partial<Record<TraineeState, string>> = {
+  recommended: 'has been recommended for QTS or EYTS',
+  awarded: 'has been awarded QTS or EYTS',
+  withdrawn: 'has withdrawn',
+};
+
+function providerOf(actor: Actor): string {
+  if (actor.organisation.type !== 'provider') throw new NotFoundError('Trainee');
+  return actor.organisation.id;
+}
+
+/** The first word of the first names, lower case, letters only: the duplicates rule compares it. */
+export function firstWord(firstNames: string): string {
+  return (firstNames.trim().split(/\s+/)[0] ?? '').toLowerCase().replace(/\P{L}/gu, '');
+}
+
+/** The same as SQL, for a trainee row. */
+const FIRST_WORD_SQL = sql<string>`regexp_replace(lower(split_part(btrim(t.first_names), ' ', 1)), '[^[:alpha:]]', '', 'g')`;
+
+/** The duplicates rule's key, so rows of one file can be compared with each other. */
+export function duplicateKeys(details: TraineeDetails): string[] {
+  const base = [
+    details.dateOfBirth,
+    details.lastName.toLowerCase(),
+    traineeAcademicYear(details.ittStartDate),
+    details.trainingRoute,
+  ].join('|');
+  return [`${base}|name:${firstWord(details.firstNames)}`, `${base}|email:${details.email.toLowerCase()}`];
+}
+
+/**
+ * For each of the details (by index), an existing trainee of the provider it duplicates: same date
+ * of birth and last name (case ignored), same start academic year and route, and the same first
+ * word of the first names or the same email. One query for any number.
+ */
+export async function findDuplicates(
+  db: Kysely<DB>,
+  providerId: string,
+  items: TraineeDetails[],
+  { exceptIds = [] }: { exceptIds?: string[] } = {},
+): Promise<Map<number, { id: string; name: string }>> {
+  if (items.length === 0) return new Map();
+  const { rows } = await sql<{ index: number; id: string; name: string }>`
+    select distinct on (d.index) d.index, t.id, t.first_names || ' ' || t.last_name as name
+    from unnest(
+      ${items.map((_, i) => i)}::int[], ${items.map((d) => d.dateOfBirth)}::date[],
+      ${items.map((d) => d.lastName.toLowerCase())}::text[], ${items.map((d) => traineeAcademicYear(d.ittStartDate))}::int[],
+      ${items.map((d) => d.trainingRoute)}::text[], ${items.map((d) => firstWord(d.firstNames))}::text[],
+      ${items.map((d) => d.email.toLowerCase())}::text[]
+    ) as d(index, date_of_birth, last_name, start_year, route, first_word, email)
+    join trainees t on t.provider_id = ${providerId} and t.date_of_birth = d.date_of_birth
+      and lower(t.last_name) = d.last_name and t.route = d.route
+      and extract(year from t.itt_start_date - interval '7 months') = d.start_year
+      and (${FIRST_WORD_SQL} = d.first_word or lower(t.email) = d.email)
+    where not (t.id = any(${exceptIds}::uuid[]))
+    order by d.index, t.created_at
+  `.execute(db);
+  return new Map(rows.map((row) => [Number(row.index), { id: row.id, name: row.name }]));
+}
+
+/**
+ * Provider trainee IDs and HESA IDs already used by another trainee of the provider, as field
+ * errors by index. Each identifier names one trainee at a provider.
+ */
+export async function identifiersInUse(
+  db: Kysely<DB>,
+  providerId: string,
+  items: { details: TraineeDetails; exceptId?: string }[],
+): Promise<Map<number, FieldError[]>> {
+  const found = new Map<number, FieldError[]>();
+  const ids = items.map((i) => i.details.providerTraineeId?.toLowerCase() ?? null);
+  const hesa = items.map((i) => i.details.hesaId);
+  if (!ids.some(Boolean) && !hesa.some(Boolean)) return found;
+  const { rows } = await sql<{ index: number; field: 'providerTraineeId' | 'hesaId'; name: string; value: string }>`
+    select d.index, 'providerTraineeId' as field, t.first_names || ' ' || t.last_name as name, t.provider_trainee_id as value
+    from unnest(${items.map((_, i) => i)}::int[], ${ids}::text[], ${items.map((i) => i.exceptId ?? null)}::uuid[])
+      as d(index, id, except_id)
+    join trainees t on t.provider_id = ${providerId} and lower(t.provider_trainee_id) = d.id
+    where t.id is distinct from d.except_id
+    union all
+    select d.index, 'hesaId', t.first_names || ' ' || t.last_name, t.hesa_id
+    from unnest(${items.map((_, i) => i)}::int[], ${hesa}::text[], ${items.map((i) => i.exceptId ?? null)}::uuid[])
+      as d(index, hesa_id, except_id)
+    join trainees t on t.provider_id = ${providerId} and t.hesa_id = d.hesa_id
+    where t.id is distinct from d.except_id
+  `.execute(db);
+  for (const row of rows) {
+    const what = row.field === 'hesaId' ? 'HESA ID' : 'provider trainee ID';
+    const error = new FieldError(
+      `${row.name} already has the ${what} ${row.value}: each trainee needs their own`,
+      row.field,
+    );
+    found.set(Number(row.index), [...(found.get(Number(row.index)) ?? []), error]);
+  }
+  return found;
+}
+
+const INSERT_BATCH = 1_000;
+
+/**
+ * Registers trainees: each is checked against the provider's trainees (the duplicates rule and
+ * identifiers in use), added as "submitted for TRN" with a TRN request (sent by a job) and an audit
+ * event. If any is refused, nothing is added (the caller's transaction rolls back).
+ */
+export async function registerTrainees(
+  tx: Transaction<DB>,
+  actor: Actor,
+  items: TraineeDetails[],
+  { via, source, uploadId }: WriteOptions & { source: RecordSource; uploadId?: string },
+): Promise<Trainee[]> {
+  const providerId = providerOf(actor);
+  if (items.length === 0) return [];
+  const seen = new Map<string, number>();
+  items.forEach((details, index) => {
+    for (const key of duplicateKeys(details)) {
+      const earlier = seen.get(key);
+      if (earlier !== undefined && earlier !== index) {
+        throw new DomainError(
+          `${details.firstNames} ${details.lastName} is given twice (the same date of birth, last name, route and start year, and the same first name or email address)`,
+        );
+      }
+      seen.set(key, index);
+    }
+  });
+  const duplicates = await findDuplicates(tx, providerId, items);
+  const [first] = duplicates.values();
+  if (first) throw new DuplicateTraineeError(first);
+  const inUse = await identifiersInUse(
+    tx,
+    providerId,
+    items.map((details) => ({ details })),
+  );
+  const [errors] = inUse.values();
+  if (errors) throw new ValidationErrors(errors);
+
+  const added: Trainee[] = [];
+  for (let start = 0; start < items.length; start += INSERT_BATCH) {
+    const batch = items.slice(start, start + INSERT_BATCH);
+    const rows = await tx
+      .insertInto('trainees')
+      .values(
+        batch.map((details) => ({
+          ...columnsOf(details),
+          provider_id: providerId,
+          trn: null,
+          state: 'submitted_for_trn' as const,
+          withdrawal_reason: null,
+          withdrawal_date: null,
+          standards_met_date: null,
+          recommended_at: null,
+          awarded_date: null,
+          submitted_for_trn_at: new Date(),
+          record_source: source,
+          added_by_upload: uploadId ?? null,
+        })),
+      )
+      .returningAll()
+      .execute();
+    added.push(...rows);
+  }
+  await sql`
+    insert into trn_requests (trainee_id, provider_id)
+    select id, ${providerId}::uuid from unnest(${added.map((t) => t.id)}::uuid[]) as a(id)
+  `.execute(tx);
+  await recordEvents(
+    tx,
+    actor,
+    via,
+    added.map(
+      (t): NewEvent => ({
+        organisationId: providerId,
+        subjectType: 'trainee',
+        subjectId: t.id,
+        action: 'registered',
+        changes: { name: { to: `${t.first_names} ${t.last_name}` }, state: { to: 'submitted_for_trn' } },
+      }),
+    ),
+  );
+  return added;
+}
+
+/** Checks the details and registers one trainee; broken rules are thrown together. */
+export async function registerTrainee(
+  tx: Transaction<DB>,
+  actor: Actor,
+  input: TraineeInput,
+  options: WriteOptions & { source: RecordSource },
+): Promise<Trainee> {
+  const { details, errors } = checkTraineeInput(input, options.today);
+  if (!details) throw new ValidationErrors(errors);
+  const [trainee] = await registerTrainees(tx, actor, [details], options);
+  return trainee;
+}
+
+/** The provider's trainee, locked for the change about to be made. */
+async function traineeForUpdate(tx: Transaction<DB>, actor: Actor, id: string): Promise<Trainee> {
+  const trainee = isUuid(id)
+    ? await tx
+        .selectFrom('trainees')
+        .selectAll()
+        .where('id', '=', id)
+        .where('provider_id', '=', providerOf(actor))
+        .forUpdate()
+        .executeTakeFirst()
+    : undefined;
+  if (!trainee) throw new NotFoundError('Trainee');
+  return trainee;
+}
+
+const traineeName = (t: Trainee) => `${t.first_names} ${t.last_name}`;
+
+function refuseIfLocked(trainee: Trainee, what: string) {
+  const words = LOCKED_WORDS[trainee.state];
+  if (words) {
+    throw new TraineeLockedError(trainee.state, `You cannot ${what}: ${traineeName(trainee)} ${words}`);
+  }
+}
+
+/**
+ * Changes the given details (only the fields in `changes`; the rest stay as they are), checked by
+ * the same rules as registering, with the before and after of each field in the audit log. Refused
+ * on a recommended, awarded or withdrawn trainee. `version`, when given, must still be the
+ * record's: a newer one means it changed since the change was checked.
+ */
+export async function changeTraineeDetails(
+  tx: Transaction<DB>,
+  actor: Actor,
+  id: string,
+  changes: TraineeInput,
+  { via, today, version }: WriteOptions & { version?: number },
+): Promise<{ trainee: Trainee; changed: Record<string, { from: unknown; to: unknown }> }> {
+  const trainee = await traineeForUpdate(tx, actor, id);
+  refuseIfLocked(trainee, 'change these details');
+  if (version !== undefined && trainee.version !== version) {
+    throw new DomainError(`${traineeName(trainee)}’s record has changed since: check the change again`);
+  }
+  const before = detailsOf(trainee);
+  const merged = { ...inputOf(before), ...changes };
+  const { details, errors } = checkTraineeInput(merged, today);
+  if (!details) throw new ValidationErrors(errors);
+  const inUse = (await identifiersInUse(tx, trainee.provider_id, [{ details, exceptId: trainee.id }])).get(0);
+  if (inUse) throw new ValidationErrors(inUse);
+  const changed = differences(before, details);
+  if (Object.keys(changed).length === 0) return { trainee, changed };
+  const updated = await tx
+    .updateTable('trainees')
+    .set((eb) => ({ ...columnsOf(details), version: eb('version', '+', 1), updated_at: new Date() }))
+    .where('id', '=', trainee.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordEvents(tx, actor, via, [
+    {
+      organisationId: trainee.provider_id,
+      subjectType: 'trainee',
+      subjectId: trainee.id,
+      action: 'details changed',
+      changes: changed,
+    },
+  ]);
+  return { trainee: updated, changed };
+}
+
+function checkDate(
+  value: string | null | undefined,
+  field: string,
+  label: string,
+  { notBefore, today }: { notBefore?: { date: string; what: string }; today: string },
+): string {
+  if (!value) throw new ValidationErrors([new DomainError(`Enter the ${label}`, field)]);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new ValidationErrors([new DomainError(`The ${label} must be a real date, like 14 2 2026`, field)]);
+  }
+  if (value > today) throw new ValidationErrors([new DomainError(`The ${label} must be today or in the past`, field)]);
+  if (notBefore && value < notBefore.date) {
+    throw new ValidationErrors([
+      new DomainError(`The ${label} must be on or after ${notBefore.what}, ${formatIsoDate(notBefore.date)}`, field),
+    ]);
+  }
+  return value;
+}
+
+async function writeState(
+  tx: Transaction<DB>,
+  actor: Actor,
+  trainee: Trainee,
+  set: Partial<Record<keyof Trainee, unknown>> & { state: TraineeState },
+  action: string,
+  changes: Record<string, { from?: unknown; to?: unknown }>,
+  via: string,
+): Promise<Trainee> {
+  const updated = await tx
+    .updateTable('trainees')
+    // biome-ignore lint/suspicious/noExplicitAny: the columns are checked by the callers' types
+    .set((eb) => ({ ...(set as any), version: eb('version', '+', 1), updated_at: new Date() }))
+    .where('id', '=', trainee.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await recordEvents(tx, actor, via, [
+    {
+      organisationId: trainee.provider_id,
+      subjectType: 'trainee',
+      subjectId: trainee.id,
+      action,
+      changes: { state: { from: trainee.state, to: set.state }, ...changes },
+    },
+  ]);
+  return updated;
+}
+
+/** Defers a trainee (their training is paused) from the given date. */
+export async function deferTrainee(
+  tx: Transaction<DB>,
+  actor: Actor,
+  id: string,
+  { date }: { date: string | null | undefined },
+  { via, today }: WriteOptions,
+): Promise<Trainee> {
+  const trainee = await traineeForUpdate(tx, actor, id);
+  if (trainee.state !== 'submitted_for_trn' && trainee.state !== 'trn_received') {
+    throw new TraineeLockedError(
+      trainee.state,
+      trainee.state === 'deferred'
+        ? `${traineeName(trainee)} is already deferred`
+        : `You cannot defer ${traineeName(trainee)}: only a trainee in training can be deferred`,
+    );
+  }
+  const deferred = checkDate(date, 'date', 'date of deferral', {
+    today,
+    notBefore: { date: trainee.itt_start_date, what: 'the ITT start date' },
+  });
+  return writeState(
+    tx,
+    actor,
+    trainee,
+    { state: 'deferred', deferral_date: deferred },
+    'deferred',
+    { deferral_date: { from: trainee.deferral_date, to: deferred } },
+    via,
+  );
+}
+
+/** Reinstates a deferred trainee: back in training from the given date. */
+export async function reinstateTrainee(
+  tx: Transaction<DB>,
+  actor: Actor,
+  id: string,
+  { date }: { date: string | null | undefined },
+  { via, today }: WriteOptions,
+): Promise<Trainee> {
+  const trainee = await traineeForUpdate(tx, actor, id);
+  if (trainee.state !== 'deferred') {
+    throw new TraineeLockedError(trainee.state, `You cannot reinstate ${traineeName(trainee)}: they are not deferred`);
+  }
+  const reinstated = checkDate(date, 'date', 'date of return to training', {
+    today,
+    notBefore: trainee.deferral_date ? { date: trainee.deferral_date, what: 'the date of deferral' } : undefined,
+  });
+  return writeState(
+    tx,
+    actor,
+    trainee,
+    { state: trainee.trn ? 'trn_received' : 'submitted_for_trn', reinstatement_date: reinstated },
+    'reinstated',
+    { reinstatement_date: { from: trainee.reinstatement_date, to: reinstated } },
+    via,
+  );
+}
+
+export interface Withdrawal {
+  date: string | null | undefined;
+  /** Codes (or names) of WITHDRAWAL_REASONS. */
+  reasons: string[];
+  otherReason?: string | null;
+}
+
+/** Withdraws a trainee, with the date and the reasons (from the list, and any other in words). */
+export async function withdrawTrainee(
+  tx: Transaction<DB>,
+  actor: Actor,
+  id: string,
+  withdrawal: Withdrawal,
+  { via, today }: WriteOptions,
+): Promise<Trainee> {
+  const trainee = await traineeForUpdate(tx, actor, id);
+  if (!['submitted_for_trn', 'trn_received', 'deferred'].includes(trainee.state)) {
+    throw new TraineeLockedError(
+      trainee.state,
+      trainee.state === 'withdrawn'
+        ? `${traineeName(trainee)} has already withdrawn`
+        : `You cannot withdraw ${traineeName(trainee)}: they ${LOCKED_WORDS[trainee.state] ?? 'are not in training'}`,
+    );
+  }
+  const errors: DomainError[] = [];
+  let date: string | undefined;
+  try {
+    date = checkDate(withdrawal.date, 'date', 'date of withdrawal', {
+      today,
+      notBefore: { date: trainee.itt_start_date, what: 'the ITT start date' },
+    });
+  } catch (error) {
+    if (!(error instanceof ValidationErrors)) throw error;
+    errors.push(...error.errors);
+  }
+  const reasons: string[] = [];
+  for (const given of withdrawal.reasons) {
+    const item = findReferenceItem(WITHDRAWAL_REASONS, given);
+    if (!item)
+      errors.push(new DomainError(`"${given}" is not a reason Rollbook knows: choose from the list`, 'reasons'));
+    else if (!reasons.includes(item.code)) reasons.push(item.code);
+  }
+  if (withdrawal.reasons.length === 0) errors.push(new DomainError('Select why the trainee withdrew', 'reasons'));
+  const other = (withdrawal.otherReason ?? '').trim();
+  if (reasons.includes(ANOTHER_REASON) && !other) {
+    errors.push(new DomainError('Enter the other reason the trainee withdrew', 'otherReason'));
+  }
+  if (other.length > 500)
+    errors.push(new DomainError('The other reason must be 500 characters or fewer', 'otherReason'));
+  if (errors.length || !date) throw new ValidationErrors(errors);
+  const otherReason = reasons.includes(ANOTHER_REASON) ? other : null;
+  const words = reasons
+    .map((code) => (code === ANOTHER_REASON ? otherReason : referenceName(WITHDRAWAL_REASONS, code)))
+    .filter(Boolean)
+    .join('; ');
+  return writeState(
+    tx,
+    actor,
+    trainee,
+    {
+      state: 'withdrawn',
+      withdrawal_date: date,
+      withdrawal_reason: words,
+      withdrawal_reasons: reasons,
+      withdrawal_other_reason: otherReason,
+    },
+    'withdrawn',
+    { withdrawal_date: { to: date }, withdrawal_reason: { to: words } },
+    via,
+  );
+}
