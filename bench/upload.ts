@@ -1,8 +1,8 @@
 // Benchmark of the upload pipeline for one kind: the kind's set-up (bench/kinds/<kind>.ts, run by
 // bench/upload-seed.ts in a child process) makes an organisation, its records and a filled N-row
-// CSV whose every row is a change; this times upload → checked, the error report, and the commit,
+// CSV whose every row is a change; this times upload → checked, the error report, and the submission,
 // with this process's peak memory; and, in the same run, the floor for the same file: PapaParse
-// parsing alone, COPY of the same rows into a scratch table, and the records the commit must write,
+// parsing alone, COPY of the same rows into a scratch table, and the records the submission must write,
 // done directly from that table in set-based SQL by the kind's floorWrites (in bench/kinds/<kind>.ts).
 //   npm run bench:upload -- [--kind qts-recommendations] [--rows 100000] [--database pglite|postgres]
 import { spawnSync } from 'node:child_process';
@@ -20,7 +20,7 @@ import { type DatabaseOptions, openDatabase } from '../src/db/database.ts';
 import type { DB } from '../src/db/schema.ts';
 import { today as todayInEngland } from '../src/domain/dates.ts';
 import type { Actor } from '../src/domain/organisations/actor.ts';
-import { commitUpload, receiveUpload } from '../src/uploads/pipeline.ts';
+import { receiveUpload, submitUpload } from '../src/uploads/pipeline.ts';
 import { streamErrorReport } from '../src/uploads/report.ts';
 import { createBenchTarget } from './scratch-database.ts';
 
@@ -29,7 +29,7 @@ export interface FloorContext {
   rows: RawBuilder<unknown>;
   cell(header: string): RawBuilder<string>;
   actor: Actor;
-  /** As the commit's audit events name where they came from. */
+  /** As the submission's audit events name where they came from. */
   via: string;
 }
 
@@ -191,9 +191,9 @@ async function main() {
     const reportSeconds = seconds(start);
 
     start = performance.now();
-    const result = await commitUpload(database, actor, upload.id, { skipErrors: false, today });
-    const commitSeconds = seconds(start);
-    if (result.state !== 'committed' || result.committed !== rows)
+    const result = await submitUpload(database, actor, upload.id, { skipErrors: false, today });
+    const submitSeconds = seconds(start);
+    if (result.state !== 'submitted' || result.submitted !== rows)
       throw new Error(`Commit did not apply: ${JSON.stringify(result)}`);
     const pipelinePeakRssMB = peakRssMB();
 
@@ -204,11 +204,11 @@ async function main() {
       database: databaseKind,
       checkSeconds,
       reportSeconds,
-      commitSeconds,
+      submitSeconds,
       peakRssMB: pipelinePeakRssMB,
       floorSeconds,
       floorParts,
-      ratio: Math.round(((checkSeconds + commitSeconds) / floorSeconds) * 100) / 100,
+      ratio: Math.round(((checkSeconds + submitSeconds) / floorSeconds) * 100) / 100,
     };
     console.log(
       `Upload pipeline, ${uploadKind}, ${rows.toLocaleString('en-GB')} rows on ${databaseKind} (file ${(fileSize / 1e6).toFixed(1)} MB, report ${(statSync(reportFile).size / 1e6).toFixed(1)} MB)`,
@@ -216,10 +216,10 @@ async function main() {
     console.table({
       'upload → checked': `${checkSeconds} s`,
       'error report': `${reportSeconds} s`,
-      commit: `${commitSeconds} s`,
+      submit: `${submitSeconds} s`,
       ...Object.fromEntries(Object.entries(floorParts).map(([part, s]) => [`floor: ${part}`, `${s} s`])),
       'floor (its parts added up)': `${floorSeconds} s`,
-      'ratio (check + commit) / floor': figures.ratio,
+      'ratio (check + submit) / floor': figures.ratio,
       'peak RSS': `${figures.peakRssMB} MB`,
     });
     console.log(JSON.stringify(figures));

@@ -1,6 +1,6 @@
 // Benchmark set-up for the placements kind: a provider with N trainees and no placements, 2,000
 // schools in the register, and the fewer-than-2 template with 2 placements by URN in every row,
-// so that every row is a change (2N placements to add). And the floor's writes: what any commit
+// so that every row is a change (2N placements to add). And the floor's writes: what any submission
 // of the file must write, done directly from the file's rows.
 import { sql } from 'kysely';
 import Papa from 'papaparse';
@@ -47,7 +47,7 @@ export async function seedBench(
 
 /**
  * The records adding the file's placements must write, from the file's rows (`f`, with `cells`):
- * each placement (in trainee order, with ids counting up, as the commit writes them, so that the
+ * each placement (in trainee order, with ids counting up, as the submission writes them, so that the
  * indexes are written in order), and one audit event per trainee. Each statement finds the
  * trainees by the file's TRN; no checks.
  */

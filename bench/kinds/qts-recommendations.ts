@@ -1,6 +1,6 @@
 // Benchmark set-up for the qts-recommendations kind: a provider with N eligible trainees and
 // their prefilled template with today's date in every row, so that every row is a change. And the
-// floor's writes: what any commit of the file must write, done directly from the file's rows.
+// floor's writes: what any submission of the file must write, done directly from the file's rows.
 import { sql } from 'kysely';
 import Papa from 'papaparse';
 import type { Database } from '../../src/db/database.ts';
@@ -24,7 +24,7 @@ export async function seedBench(
 
 /**
  * The records a recommendation must write, from the file's rows (`f`, with `cells`): each
- * trainee's update, their award request and their audit event, as the commit writes them. Each
+ * trainee's update, their award request and their audit event, as the submission writes them. Each
  * statement finds the trainees by the file's TRN; no checks.
  */
 export function floorWrites({ rows, cell, actor, via }: FloorContext): FloorWrite[] {

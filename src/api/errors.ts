@@ -79,7 +79,7 @@ function partSchema(request: FastifyRequest, part: string | undefined): Schema |
   const found = part ? schema?.[part] : undefined;
   const byType = found?.content as Record<string, { schema: Schema }> | undefined;
   const chosen = byType ? byType[request.mediaType ?? '']?.schema : found;
-  // A shared schema, by reference ({ $ref: 'CommitRequest#' }).
+  // A shared schema, by reference ({ $ref: 'SubmitRequest#' }).
   const id = typeof chosen?.$ref === 'string' ? chosen.$ref.replace(/#$/, '') : undefined;
   return id ? (request.server.getSchema(id) as Schema | undefined) : chosen;
 }

@@ -59,7 +59,7 @@ export async function registerOpenApi(app: FastifyInstance, baseUrl: string) {
         summary: 'Bulk uploads for your organisation’s own systems, such as a student record system.',
         description: [
           'Each request acts for the one organisation its token belongs to. An organisation admin makes tokens on the "API tokens" page of Rollbook (Your organisation → API tokens); an operator can make one with `npm run cli -- create-token`.',
-          'An upload goes through the same steps as on the pages: download the template, fill it in, upload it (it is checked at once), read the counts and the error report, then submit it (commit) or cancel it.',
+          'An upload goes through the same steps as on the pages: download the template, fill it in, upload it (it is checked at once), read the counts and the error report, then submit it or cancel it.',
           'Every error is JSON: `{"errors": [{"message": "…"}]}`, worded as on the pages.',
         ].join('\n\n'),
       },

@@ -443,24 +443,24 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   );
 
   app.post<{ Params: { id: string }; Body: { skipErrors?: boolean } | undefined }>(
-    '/uploads/:id/commit',
+    '/uploads/:id/submit',
     {
       config: { openapi: { optionalBody: true } },
       schema: {
-        operationId: 'commitUpload',
+        operationId: 'submitUpload',
         tags: ['Uploads'],
         summary: 'Submit a checked upload',
         description:
           'Makes every change in one transaction: all or nothing. Each record is checked again first; if any changed since the upload was checked, nothing is submitted, those rows become errors, and the answer is 409 with the state "checked". Submitting an upload already submitted answers 200 again and changes nothing, so a retry is safe.',
         params: UPLOAD_ID_PARAMS,
         // Checked when a JSON body is sent; without one, skipErrors is false.
-        body: { content: { 'application/json': { schema: ref('CommitRequest') } } },
+        body: { content: { 'application/json': { schema: ref('SubmitRequest') } } },
         response: {
-          200: json('Submitted.', ref('CommitResult'), { example: { state: 'committed', committed: 12 } }),
+          200: json('Submitted.', ref('SubmitResult'), { example: { state: 'submitted', submitted: 12 } }),
           202: json(
-            'Accepted: the submission continues in the background. Ask for the upload until its state is "committed". (Not used yet; clients should accept it.)',
-            ref('CommitResult'),
-            { example: { state: 'committing' } },
+            'Accepted: the submission continues in the background. Ask for the upload until its state is "submitted". (Not used yet; clients should accept it.)',
+            ref('SubmitResult'),
+            { example: { state: 'submitting' } },
           ),
           400: problem('The body is not valid JSON.', 'The body is not valid JSON'),
           401: COMMON_ANSWERS[401],
@@ -490,7 +490,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     },
     async (request) => {
       const actor = actorOf(request);
-      const result = await uploads.commit(actor, request.params.id, {
+      const result = await uploads.submit(actor, request.params.id, {
         skipErrors: request.body?.skipErrors ?? false,
         via: apiVia(actor),
       });
@@ -502,7 +502,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
           { extra: { state: 'checked', stale: n } },
         );
       }
-      return { state: result.state, committed: result.committed };
+      return { state: result.state, submitted: result.submitted };
     },
   );
 

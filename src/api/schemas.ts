@@ -42,7 +42,7 @@ export function exampleUpload() {
     fileFormat: 'csv',
     createdAt: '2025-07-14T09:30:12.000Z',
     checkedAt: '2025-07-14T09:30:13.000Z',
-    committedAt: null,
+    submittedAt: null,
     undoneAt: null,
     counts: { rows: 540, changes: 12, skipped: 526, errors: 2 },
     unknownColumns: [],
@@ -64,7 +64,7 @@ export function apiSchemas(): JsonSchema[] {
     {
       $id: 'Conflict',
       description:
-        'An error answer to a commit, with the upload’s state and, when records changed since the check, how many.',
+        'An error answer to a submission, with the upload’s state and, when records changed since the check, how many.',
       type: 'object',
       required: ['errors'],
       properties: {
@@ -84,7 +84,7 @@ export function apiSchemas(): JsonSchema[] {
         'fileFormat',
         'createdAt',
         'checkedAt',
-        'committedAt',
+        'submittedAt',
         'undoneAt',
         'counts',
         'unknownColumns',
@@ -97,13 +97,13 @@ export function apiSchemas(): JsonSchema[] {
           type: 'string',
           enum: states,
           description:
-            'received → checking → checked → committing → committed (→ undone, for kinds that can be undone); or cancelled, or failed (see failureMessage).',
+            'received → checking → checked → submitting → submitted (→ undone, for kinds that can be undone); or cancelled, or failed (see failureMessage).',
         },
         fileName: { type: 'string' },
         fileFormat: { type: 'string', enum: ['csv', 'xlsx'] },
         createdAt: { type: 'string', format: 'date-time' },
         checkedAt: { type: ['string', 'null'], format: 'date-time' },
-        committedAt: { type: ['string', 'null'], format: 'date-time' },
+        submittedAt: { type: ['string', 'null'], format: 'date-time' },
         undoneAt: { type: ['string', 'null'], format: 'date-time', description: 'When the upload was undone.' },
         counts: {
           type: 'object',
@@ -144,7 +144,7 @@ export function apiSchemas(): JsonSchema[] {
       },
     },
     {
-      $id: 'CommitRequest',
+      $id: 'SubmitRequest',
       type: 'object',
       properties: {
         skipErrors: {
@@ -156,12 +156,12 @@ export function apiSchemas(): JsonSchema[] {
       examples: [{ skipErrors: false }],
     },
     {
-      $id: 'CommitResult',
+      $id: 'SubmitResult',
       type: 'object',
       required: ['state'],
       properties: {
-        state: { type: 'string', enum: ['committed', 'committing'] },
-        committed: { type: 'integer', description: 'Records changed.' },
+        state: { type: 'string', enum: ['submitted', 'submitting'] },
+        submitted: { type: 'integer', description: 'Records changed.' },
       },
     },
   ];

@@ -9,7 +9,7 @@ export interface UploadJson {
   fileFormat: Upload['file_format'];
   createdAt: string;
   checkedAt: string | null;
-  committedAt: string | null;
+  submittedAt: string | null;
   undoneAt: string | null;
   counts: { rows: number; changes: number; skipped: number; errors: number };
   unknownColumns: string[];
@@ -29,7 +29,7 @@ export function uploadJson(upload: Upload): UploadJson {
     fileFormat: upload.file_format,
     createdAt: new Date(upload.created_at).toISOString(),
     checkedAt: iso(upload.checked_at),
-    committedAt: iso(upload.committed_at),
+    submittedAt: iso(upload.submitted_at),
     undoneAt: iso(upload.undone_at),
     counts: {
       rows: upload.row_count,

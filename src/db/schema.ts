@@ -204,8 +204,8 @@ export type UploadState =
   | 'checking'
   | 'waiting'
   | 'checked'
-  | 'committing'
-  | 'committed'
+  | 'submitting'
+  | 'submitted'
   | 'cancelled'
   | 'failed'
   | 'undone';
@@ -234,7 +234,7 @@ export interface UploadsTable {
   uploaded_by: string | null;
   created_at: Generated<Date>;
   checked_at: Timestamp | null;
-  committed_at: Timestamp | null;
+  submitted_at: Timestamp | null;
   ended_at: Timestamp | null;
   purged_at: Timestamp | null;
   undone_at: Timestamp | null;

@@ -1,5 +1,5 @@
 // The planner chooses how to join by each table's statistics. After a bulk write they are stale
-// until autovacuum gets round to them (and PGlite has no autovacuum at all): a commit joining
+// until autovacuum gets round to them (and PGlite has no autovacuum at all): a submission joining
 // 6,000 staged rows to freshly bulk-inserted trainees took 31 s with stale statistics and 31 ms
 // with fresh ones. So whatever writes many rows at once refreshes them itself.
 import { type Kysely, sql } from 'kysely';

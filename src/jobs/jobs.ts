@@ -20,8 +20,8 @@ import {
 export interface Jobs {
   /** Check a received upload in the background. */
   checkUpload(uploadId: string): Promise<void>;
-  /** An upload of this kind was committed: start the work that follows it. */
-  uploadCommitted(kindId: string): Promise<void>;
+  /** An upload of this kind was submitted: start the work that follows it. */
+  uploadSubmitted(kindId: string): Promise<void>;
   /** Trainees were registered: send their TRN requests. */
   trnsRequested(): Promise<void>;
   /** Trainees were recommended one by one: send their award requests. */
@@ -56,16 +56,16 @@ const QUEUES = {
   purge: 'purge-uploads',
 } as const;
 
-/** The queues an upload kind may name as the work that follows its commit, with their work. */
+/** The queues an upload kind may name as the work that follows its submission, with their work. */
 function followUps(run: ReturnType<typeof handlers>): Record<string, () => Promise<unknown>> {
   return { [QUEUES.awards]: run.sendAwardRequests, [QUEUES.trns]: run.sendTrnRequests };
 }
 
-/** The work that follows a commit of this kind, as the kind declares it (its afterCommit). */
+/** The work that follows a submission of this kind, as the kind declares it (its afterSubmit). */
 function followUpOf(kindId: string, known: Record<string, unknown>) {
-  const followUp = findKind(kindId)?.afterCommit;
+  const followUp = findKind(kindId)?.afterSubmit;
   if (followUp && !Object.hasOwn(known, followUp.queue)) {
-    throw new Error(`Upload kind ${kindId} follows its commits with an unknown queue: ${followUp.queue}`);
+    throw new Error(`Upload kind ${kindId} follows its submissions with an unknown queue: ${followUp.queue}`);
   }
   return followUp;
 }
@@ -76,7 +76,7 @@ export function inlineJobs(services: JobServices): Jobs {
   const known = followUps(run);
   return {
     checkUpload: (uploadId) => run.checkUpload(uploadId),
-    uploadCommitted: async (kindId) => {
+    uploadSubmitted: async (kindId) => {
       const followUp = followUpOf(kindId, known);
       if (followUp) await known[followUp.queue]();
     },
@@ -147,14 +147,14 @@ export async function startPgBoss(
   await boss.work(QUEUES.awards, async () => run.sendAwardRequests());
   await boss.work(QUEUES.trns, async () => run.sendTrnRequests());
   await boss.work(QUEUES.purge, async () => run.purgeUploads());
-  // Sweeps, in case a signal was lost (a crash between commit and send): awards every minute,
+  // Sweeps, in case a signal was lost (a crash between submitting and sending): awards every minute,
   // the upload clean-up every night.
   await boss.schedule(QUEUES.awards, '* * * * *');
   await boss.schedule(QUEUES.trns, '* * * * *');
   await boss.schedule(QUEUES.purge, '30 2 * * *');
   return {
     checkUpload: queueCheck,
-    async uploadCommitted(kindId) {
+    async uploadSubmitted(kindId) {
       const followUp = followUpOf(kindId, followUps(run));
       if (followUp) await boss.send(followUp.queue, followUp.payload ?? {}, { retryLimit: 3 });
     },

@@ -189,7 +189,7 @@ async function checkAndStage(
   };
   await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], checkedRows());
   firstRowOf.clear();
-  // The review, the report and the commit join these rows to the records.
+  // The review, the report and the submission join these rows to the records.
   // Only the columns they filter and join on: the JSON columns' statistics (which no query uses)
   // took most of the time.
   if (sheet.rows.length >= REFRESH_STATISTICS_FROM_ROWS)

@@ -16,7 +16,7 @@ export async function purgeOldUploads(db: Kysely<DB>, now = new Date()): Promise
       .set((eb) => ({
         purged_at: now,
         ended_at: eb.fn.coalesce('ended_at', eb.val(now)),
-        state: sql`case when state in ('committed', 'cancelled', 'failed', 'undone') then state else 'cancelled' end`,
+        state: sql`case when state in ('submitted', 'cancelled', 'failed', 'undone') then state else 'cancelled' end`,
       }))
       .where('purged_at', 'is', null)
       .where((eb) =>

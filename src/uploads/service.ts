@@ -5,13 +5,13 @@ import type { Database } from '../db/database.ts';
 import { today as todayInEngland } from '../domain/dates.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { checkUpload } from './check.ts';
-import { commitUpload } from './commit.ts';
 import type { LookupAdapters } from './kinds/kind.ts';
 import { streamErrorReport } from './report.ts';
 import { reviewChanges } from './review.ts';
 import type { SheetFormat } from './sheets/sheet.ts';
 import { cancelUpload, findUpload, kindFor, listUploads } from './states.ts';
 import { type ReceivedFile, receiveUpload } from './store.ts';
+import { submitUpload } from './submit.ts';
 import { templateFile, templateOptions } from './template.ts';
 import { undoUpload } from './undo.ts';
 
@@ -19,13 +19,13 @@ import { undoUpload } from './undo.ts';
 export interface UploadJobs {
   /** Check an upload in the background. */
   checkUpload(uploadId: string): Promise<void>;
-  /** Start the work that follows a commit of this kind (its afterCommit). */
-  uploadCommitted(kindId: string): Promise<void>;
+  /** Start the work that follows a submission of this kind (its afterSubmit). */
+  uploadSubmitted(kindId: string): Promise<void>;
 }
 
 export interface UploadsDependencies {
   database: Database;
-  /** Without it, every file is checked in the request and nothing follows a commit. */
+  /** Without it, every file is checked in the request and nothing follows a submission. */
   jobs?: UploadJobs;
   /** The outside systems kinds may declare in `uses`. */
   adapters?: Partial<LookupAdapters>;
@@ -63,15 +63,16 @@ export function createUploads({
     review: (actor: Actor, id: string, options?: { linesPerGroup?: number }) => reviewChanges(db, actor, id, options),
     report: (actor: Actor, id: string) => streamErrorReport(database, actor, id),
     /**
-     * Submits a checked upload. The work that follows it is started once the commit stands; if
-     * starting it fails, the commit still stands and the job queue's own sweep picks it up.
+     * Submits a checked upload. The work that follows it is started once the submission stands; if
+     * starting it fails, the submission still stands and the job queue's own sweep picks it up.
      */
-    commit: (actor: Actor, id: string, { skipErrors, via }: { skipErrors: boolean; via?: string }) =>
-      commitUpload(database, actor, id, {
+    submit: (actor: Actor, id: string, { skipErrors, via }: { skipErrors: boolean; via?: string }) =>
+      submitUpload(database, actor, id, {
         skipErrors,
         today: today(),
-        afterCommit: jobs
-          ? (kindId) => jobs.uploadCommitted(kindId).catch((error) => log('starting work after a commit failed', error))
+        afterSubmit: jobs
+          ? (kindId) =>
+              jobs.uploadSubmitted(kindId).catch((error) => log('starting work after a submission failed', error))
           : undefined,
         via,
       }),

@@ -25,8 +25,8 @@ export class UndoBlocked extends UploadConflict {
 }
 
 /** The last moment an upload submitted at this time can be undone. */
-export function undoDeadline(committedAt: Date | string): Date {
-  return new Date(new Date(committedAt).getTime() + KEEP_UPLOAD_DAYS * DAY_MS);
+export function undoDeadline(submittedAt: Date | string): Date {
+  return new Date(new Date(submittedAt).getTime() + KEEP_UPLOAD_DAYS * DAY_MS);
 }
 
 export type Undoability =
@@ -38,26 +38,26 @@ export function undoability(upload: Upload, kind: UploadKind, now = new Date()):
   if (!kind.undo) {
     return { can: false, reason: 'kind', message: 'Uploads of this kind cannot be undone' };
   }
-  if (upload.state !== 'committed' || !upload.committed_at) {
+  if (upload.state !== 'submitted' || !upload.submitted_at) {
     return {
       can: false,
       reason: 'state',
       message: `This upload is ${UPLOAD_STATE_NAMES[upload.state].toLowerCase()}, so there is nothing to undo`,
     };
   }
-  const until = undoDeadline(upload.committed_at);
+  const until = undoDeadline(upload.submitted_at);
   if (now >= until) {
     return {
       can: false,
       reason: 'expired',
-      message: `An upload can be undone for ${KEEP_UPLOAD_DAYS} days after it was submitted. This one was submitted on ${formatIsoDate(todayInEngland(new Date(upload.committed_at)))}, so it can no longer be undone: change the records one by one instead`,
+      message: `An upload can be undone for ${KEEP_UPLOAD_DAYS} days after it was submitted. This one was submitted on ${formatIsoDate(todayInEngland(new Date(upload.submitted_at)))}, so it can no longer be undone: change the records one by one instead`,
     };
   }
   return { can: true, until };
 }
 
 /**
- * Undoes a submitted upload: committed → undone, guarded in SQL so it happens once, with the
+ * Undoes a submitted upload: submitted → undone, guarded in SQL so it happens once, with the
  * kind's reversal in the same transaction. Undoing an upload already undone changes nothing.
  * Throws UploadConflict when it cannot be undone, or UndoBlocked (nothing undone) when records
  * changed since.
@@ -82,8 +82,8 @@ export async function undoUpload(
       .updateTable('uploads')
       .set({ state: 'undone', undone_at: now })
       .where('id', '=', upload.id)
-      .where('state', '=', 'committed')
-      .where('committed_at', '>', cutoff)
+      .where('state', '=', 'submitted')
+      .where('submitted_at', '>', cutoff)
       .returningAll()
       .executeTakeFirst();
     if (!moved) {
@@ -101,7 +101,7 @@ export async function undoUpload(
         subjectType: 'upload',
         subjectId: upload.id,
         action: 'undone',
-        changes: { state: { from: 'committed', to: 'undone' } },
+        changes: { state: { from: 'submitted', to: 'undone' } },
       },
     ]);
     return moved;

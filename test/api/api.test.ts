@@ -112,7 +112,7 @@ describe('API v1', () => {
       ).n,
     );
 
-  it('does the whole round trip: template, upload, state, report, commit, once, and no cancel after', async () => {
+  it('does the whole round trip: template, upload, state, report, submit, once, and no cancel after', async () => {
     const template = await api('GET', `/api/v1/templates/${KIND}?format=csv`);
     assert.equal(template.headers['content-type'], 'text/csv; charset=utf-8');
     assert.match(String(template.headers['content-disposition']), /^attachment; filename=".+\.csv"/);
@@ -130,7 +130,7 @@ describe('API v1', () => {
     assert.equal(json.fileName, 'recommendations.csv');
     assert.deepEqual(json.counts, { rows: rows.length, changes: 5, skipped: rows.length - 5, errors: 0 });
     assert.deepEqual(json.unknownColumns, []);
-    assert.equal(json.committedAt, null);
+    assert.equal(json.submittedAt, null);
     assert.ok(!Number.isNaN(Date.parse(json.createdAt)) && json.createdAt.endsWith('Z'), 'ISO 8601');
 
     const got = await api('GET', `/api/v1/uploads/${json.id}`);
@@ -151,9 +151,9 @@ describe('API v1', () => {
     assert.equal(reportRows[0].at(-2), 'Passed');
     assert.equal(reportRows[5].at(-2), 'Not recommended: no date');
 
-    const committed = await api('POST', `/api/v1/uploads/${json.id}/commit`, { payload: { skipErrors: false } });
-    assert.equal(committed.statusCode, 200, committed.body);
-    assert.deepEqual(committed.json(), { state: 'committed', committed: 5 });
+    const submitted = await api('POST', `/api/v1/uploads/${json.id}/submit`, { payload: { skipErrors: false } });
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    assert.deepEqual(submitted.json(), { state: 'submitted', submitted: 5 });
     const trainees = await context.database.db
       .selectFrom('trainees')
       .select(['trn', 'state', 'standards_met_date'])
@@ -170,9 +170,9 @@ describe('API v1', () => {
     }
     assert.equal(byTrn.get(rows[5][0])?.state, 'trn_received', 'no date, not recommended');
 
-    const again = await api('POST', `/api/v1/uploads/${json.id}/commit`, { payload: { skipErrors: false } });
+    const again = await api('POST', `/api/v1/uploads/${json.id}/submit`, { payload: { skipErrors: false } });
     assert.equal(again.statusCode, 200);
-    assert.deepEqual(again.json(), { state: 'committed', committed: 5 });
+    assert.deepEqual(again.json(), { state: 'submitted', submitted: 5 });
     const events = await context.database.db
       .selectFrom('events')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -182,8 +182,8 @@ describe('API v1', () => {
     assert.equal(Number(events.n), 5, 'applied once');
 
     const after = await api('GET', `/api/v1/uploads/${json.id}`);
-    assert.equal(after.json().state, 'committed');
-    assert.ok(after.json().committedAt);
+    assert.equal(after.json().state, 'submitted');
+    assert.ok(after.json().submittedAt);
 
     const cancel = await api('DELETE', `/api/v1/uploads/${json.id}`);
     assert.equal(cancel.statusCode, 409);
@@ -192,7 +192,7 @@ describe('API v1', () => {
     });
   });
 
-  it('refuses a commit with errors unless skipErrors is true, then submits the rest', async () => {
+  it('refuses a submission with errors unless skipErrors is true, then submits the rest', async () => {
     const { headers, rows } = await filledTemplate(8);
     rows[0][0] = '9999999'; // nobody's TRN
     rows[1][0] = 'not-a-trn';
@@ -208,23 +208,23 @@ describe('API v1', () => {
     assert.equal(report[1].at(-2), '1 error');
     assert.match(report[2].at(-1) ?? '', /"not-a-trn" is not a TRN/);
 
-    const refused = await api('POST', `/api/v1/uploads/${id}/commit`, { payload: { skipErrors: false } });
+    const refused = await api('POST', `/api/v1/uploads/${id}/submit`, { payload: { skipErrors: false } });
     assert.equal(refused.statusCode, 409);
     assert.match(refused.json().errors[0].message, /Some rows have errors/);
-    const noBody = await api('POST', `/api/v1/uploads/${id}/commit`);
+    const noBody = await api('POST', `/api/v1/uploads/${id}/submit`);
     assert.equal(noBody.statusCode, 409, 'skipErrors is false unless given');
     assert.equal((await api('GET', `/api/v1/uploads/${id}`)).json().state, 'checked');
 
-    const badBody = await api('POST', `/api/v1/uploads/${id}/commit`, { payload: { skipErrors: 'yes' } });
+    const badBody = await api('POST', `/api/v1/uploads/${id}/submit`, { payload: { skipErrors: 'yes' } });
     assert.equal(badBody.statusCode, 422);
     assert.deepEqual(badBody.json(), { errors: [{ message: 'skipErrors must be true or false' }] });
 
-    const skipped = await api('POST', `/api/v1/uploads/${id}/commit`, { payload: { skipErrors: true } });
+    const skipped = await api('POST', `/api/v1/uploads/${id}/submit`, { payload: { skipErrors: true } });
     assert.equal(skipped.statusCode, 200, skipped.body);
-    assert.deepEqual(skipped.json(), { state: 'committed', committed: 6 });
+    assert.deepEqual(skipped.json(), { state: 'submitted', submitted: 6 });
   });
 
-  it('tells of records changed since the check with 409 and state "checked", and commits nothing', async () => {
+  it('tells of records changed since the check with 409 and state "checked", and submits nothing', async () => {
     const { headers, rows } = await filledTemplate(3);
     const created = await upload({
       name: 'stale.csv',
@@ -236,7 +236,7 @@ describe('API v1', () => {
       .set((eb) => ({ state: 'withdrawn', version: eb('version', '+', 1) }))
       .where('trn', '=', rows[0][0])
       .execute();
-    const stale = await api('POST', `/api/v1/uploads/${id}/commit`, { payload: { skipErrors: false } });
+    const stale = await api('POST', `/api/v1/uploads/${id}/submit`, { payload: { skipErrors: false } });
     assert.equal(stale.statusCode, 409);
     const body = stale.json();
     assert.equal(body.state, 'checked');
@@ -248,11 +248,11 @@ describe('API v1', () => {
       .where('trn', '=', rows[1][0])
       .executeTakeFirstOrThrow();
     assert.equal(untouched.state, 'trn_received');
-    const rest = await api('POST', `/api/v1/uploads/${id}/commit`, { payload: { skipErrors: true } });
-    assert.deepEqual(rest.json(), { state: 'committed', committed: 2 });
+    const rest = await api('POST', `/api/v1/uploads/${id}/submit`, { payload: { skipErrors: true } });
+    assert.deepEqual(rest.json(), { state: 'submitted', submitted: 2 });
   });
 
-  it('cancels an upload with DELETE: 204, and then it cannot be committed', async () => {
+  it('cancels an upload with DELETE: 204, and then it cannot be submitted', async () => {
     const { headers, rows } = await filledTemplate(1);
     const created = await upload({
       name: 'cancel-me.csv',
@@ -263,9 +263,9 @@ describe('API v1', () => {
     assert.equal(cancelled.statusCode, 204);
     assert.equal(cancelled.body, '');
     assert.equal((await api('GET', `/api/v1/uploads/${id}`)).json().state, 'cancelled');
-    const commit = await api('POST', `/api/v1/uploads/${id}/commit`, { payload: { skipErrors: true } });
-    assert.equal(commit.statusCode, 409);
-    assert.match(commit.json().errors[0].message, /cancelled, so it cannot be submitted/);
+    const submitted = await api('POST', `/api/v1/uploads/${id}/submit`, { payload: { skipErrors: true } });
+    assert.equal(submitted.statusCode, 409);
+    assert.match(submitted.json().errors[0].message, /cancelled, so it cannot be submitted/);
   });
 
   it('answers 401 in JSON without a token, with a wrong one, and with a revoked one', async () => {
@@ -301,7 +301,7 @@ describe('API v1', () => {
     for (const [method, url] of [
       ['GET', `/api/v1/uploads/${id}`],
       ['GET', `/api/v1/uploads/${id}/report`],
-      ['POST', `/api/v1/uploads/${id}/commit`],
+      ['POST', `/api/v1/uploads/${id}/submit`],
       ['DELETE', `/api/v1/uploads/${id}`],
     ] as const) {
       const response = await api(method, url, asUniversity);
@@ -325,8 +325,8 @@ describe('API v1', () => {
       .where('id', '=', id)
       .executeTakeFirstOrThrow();
     assert.equal(stored.uploaded_by, null);
-    const committed = await api('POST', `/api/v1/uploads/${id}/commit`, { token: universityToken });
-    assert.deepEqual(committed.json(), { state: 'committed', committed: 2 });
+    const submitted = await api('POST', `/api/v1/uploads/${id}/submit`, { token: universityToken });
+    assert.deepEqual(submitted.json(), { state: 'submitted', submitted: 2 });
   });
 
   it('refuses a file that cannot be used with 422, storing nothing', async () => {
@@ -388,7 +388,7 @@ describe('API v1', () => {
     assert.equal((await api('GET', '/api/v1/uploads?page=0')).statusCode, 422);
     assert.equal((await api('GET', '/api/v1/uploads?page=2')).json().meta.page, 2);
 
-    const invalidJson = await api('POST', '/api/v1/uploads/00000000-0000-4000-8000-000000000000/commit', {
+    const invalidJson = await api('POST', '/api/v1/uploads/00000000-0000-4000-8000-000000000000/submit', {
       payload: '{"skipErrors": tru',
       headers: { 'content-type': 'application/json' },
     });
@@ -416,8 +416,8 @@ describe('API v1', () => {
       '/templates/{kind}',
       '/uploads',
       '/uploads/{id}',
-      '/uploads/{id}/commit',
       '/uploads/{id}/report',
+      '/uploads/{id}/submit',
       '/uploads/{id}/undo',
     ]);
     assert.deepEqual(Object.keys(openapi.paths['/uploads/{id}']).sort(), ['delete', 'get']);
@@ -428,7 +428,7 @@ describe('API v1', () => {
     for (const text of [
       '<h1 class="govuk-heading-l">Rollbook API</h1>',
       'Authorization: Bearer rbk_…',
-      '/api/v1/uploads/{id}/commit',
+      '/api/v1/uploads/{id}/submit',
       'Submit a checked upload',
       '-F file=@qts-recommendations.csv',
       '100 requests a minute',

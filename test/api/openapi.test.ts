@@ -142,7 +142,7 @@ describe('The OpenAPI document', () => {
     assert.equal((await api('GET', `${API}/uploads?kind=&state=&page=`)).statusCode, 200, 'empty is not given');
 
     const missing = '00000000-0000-4000-8000-000000000000';
-    const notObject = await api('POST', `${API}/uploads/${missing}/commit`, {
+    const notObject = await api('POST', `${API}/uploads/${missing}/submit`, {
       payload: '[]',
       type: 'application/json',
     });
@@ -154,11 +154,11 @@ describe('The OpenAPI document', () => {
     const template = await api('GET', `${API}/templates/no-such-kind?format=pdf`);
     assert.equal(template.statusCode, 404);
     assert.match(template.json().errors[0].message, /^There is no upload kind "no-such-kind" for your organisation/);
-    const commit = await api('POST', `${API}/uploads/not-a-uuid/commit`, {
+    const submitted = await api('POST', `${API}/uploads/not-a-uuid/submit`, {
       payload: '{"skipErrors": "yes"}',
       type: 'application/json',
     });
-    assert.deepEqual([commit.statusCode, commit.json()], [404, { errors: [{ message: 'Upload not found' }] }]);
+    assert.deepEqual([submitted.statusCode, submitted.json()], [404, { errors: [{ message: 'Upload not found' }] }]);
   });
 
   it('is the page at /api/docs: each operation, its parameters and answers, and each kind', async () => {

@@ -1,4 +1,4 @@
-// API v1 round trip for the placement kinds: template with its choices, upload, commit, undo (200,
+// API v1 round trip for the placement kinds: template with its choices, upload, submit, undo (200,
 // again 200, 409 with the reason when a placement changed since), and 404 for another provider.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -56,7 +56,7 @@ describe('API v1: placements and HESA placements', () => {
     return response;
   }
 
-  async function uploadAndCommit(token: string, kind: string, rows: string[][]) {
+  async function uploadAndSubmit(token: string, kind: string, rows: string[][]) {
     const bytes = Buffer.from(Papa.unparse(rows), 'utf8');
     const created = await api(
       'POST',
@@ -67,14 +67,14 @@ describe('API v1: placements and HESA placements', () => {
     assert.equal(created.statusCode, 201, created.body);
     const upload = created.json();
     assert.equal(upload.state, 'checked');
-    const committed = await context.app.inject({
+    const submitted = await context.app.inject({
       method: 'POST',
-      url: `/api/v1/uploads/${upload.id}/commit`,
+      url: `/api/v1/uploads/${upload.id}/submit`,
       headers: { authorization: `Bearer ${token}` },
       payload: { skipErrors: true },
     });
-    assert.equal(committed.statusCode, 200, committed.body);
-    return { upload, committed: committed.json() };
+    assert.equal(submitted.statusCode, 200, submitted.body);
+    return { upload, submitted: submitted.json() };
   }
 
   it('round-trips bulk placements, with the template’s choices, and undoes them', async () => {
@@ -91,8 +91,8 @@ describe('API v1: placements and HESA placements', () => {
     const recorded = headers.indexOf('Placements recorded');
     const picked = rows.filter((row) => row[recorded] === '').slice(0, 3);
     for (const row of picked) row[headers.indexOf('Placement 1 URN')] = '100003';
-    const { upload, committed } = await uploadAndCommit(scittToken, 'placements', [headers, ...picked]);
-    assert.deepEqual(committed, { state: 'committed', committed: 3 });
+    const { upload, submitted } = await uploadAndSubmit(scittToken, 'placements', [headers, ...picked]);
+    assert.deepEqual(submitted, { state: 'submitted', submitted: 3 });
 
     const theirs = await api('POST', `/api/v1/uploads/${upload.id}/undo`, universityToken);
     assert.equal(theirs.statusCode, 404);
@@ -131,8 +131,8 @@ describe('API v1: placements and HESA placements', () => {
       .limit(2)
       .execute();
     const rows = [parseCsv(template.body)[0], ...husids.map((t) => [t.hesa_id ?? '', '100004', ''])];
-    const { upload, committed } = await uploadAndCommit(universityToken, 'hesa-placements', rows);
-    assert.deepEqual(committed, { state: 'committed', committed: 2 });
+    const { upload, submitted } = await uploadAndSubmit(universityToken, 'hesa-placements', rows);
+    assert.deepEqual(submitted, { state: 'submitted', submitted: 2 });
 
     const forbidden = await api('POST', `/api/v1/uploads/${upload.id}/undo`, scittToken);
     assert.equal(forbidden.statusCode, 404);
@@ -145,7 +145,7 @@ describe('API v1: placements and HESA placements', () => {
     assert.match(errors[0].message, /Nothing was undone/);
     assert.equal(errors.length, 3, 'the summary and each changed placement');
     assert.match(errors[1].message, /the placement at Chapel End High School \(URN 100004\) was changed on/);
-    assert.equal((await api('GET', `/api/v1/uploads/${upload.id}`, universityToken)).json().state, 'committed');
+    assert.equal((await api('GET', `/api/v1/uploads/${upload.id}`, universityToken)).json().state, 'submitted');
   });
 
   it('answers 404 to undoing an upload that does not exist', async () => {

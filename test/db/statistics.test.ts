@@ -1,13 +1,13 @@
 // Bulk writes refresh the planner's statistics of what they wrote (PGlite has no autovacuum, and
 // PostgreSQL's comes too late for the next query): bulk-inserted trainees, staged upload rows and
-// the records a large commit wrote.
+// the records a large submission wrote.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import type { Database } from '../../src/db/database.ts';
 import { today } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
-import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
+import { receiveUpload, submitUpload } from '../../src/uploads/pipeline.ts';
 import { csvFile, templateRows } from '../support/csv.ts';
 import { testDatabase } from '../support/database.ts';
 import { createProvider, createTrainees } from '../support/factories.ts';
@@ -37,7 +37,7 @@ describe('statistics after bulk writes', () => {
     assert.ok((await plannedRows(database, 'trainees')) >= TRAINEES);
   });
 
-  it('knows how many rows an upload staged, and how many events its commit wrote', async () => {
+  it('knows how many rows an upload staged, and how many events its submission wrote', async () => {
     const { headers, rows } = await templateRows(database.db, actor, 'qts-recommendations');
     const [y, m, d] = today().split('-');
     for (const row of rows) row[headers.length - 1] = `${d}/${m}/${y}`;
@@ -51,8 +51,8 @@ describe('statistics after bulk writes', () => {
     assert.equal(upload.change_count, TRAINEES);
     assert.ok((await plannedRows(database, 'upload_rows')) >= TRAINEES);
 
-    const result = await commitUpload(database, actor, upload.id, { skipErrors: false, today: today() });
-    assert.deepEqual(result, { state: 'committed', committed: TRAINEES });
+    const result = await submitUpload(database, actor, upload.id, { skipErrors: false, today: today() });
+    assert.deepEqual(result, { state: 'submitted', submitted: TRAINEES });
     assert.ok((await plannedRows(database, 'events')) >= TRAINEES);
     assert.ok((await plannedRows(database, 'award_requests')) >= TRAINEES);
   });

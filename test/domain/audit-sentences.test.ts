@@ -204,7 +204,7 @@ const CASES: [string, EventToDescribe, string][] = [
     event(
       'upload',
       'submitted',
-      { state: { from: 'checked', to: 'committed' }, changes: { to: 1200 }, skipped_errors: { to: true } },
+      { state: { from: 'checked', to: 'submitted' }, changes: { to: 1200 }, skipped_errors: { to: true } },
       { subjectId: UPLOAD },
     ),
     'Priya Shah submitted the upload placements.csv, making 1,200 changes and leaving out the rows with errors',
@@ -216,7 +216,7 @@ const CASES: [string, EventToDescribe, string][] = [
   ],
   [
     'upload/undone',
-    event('upload', 'undone', { state: { from: 'committed', to: 'undone' } }, { subjectId: UPLOAD }),
+    event('upload', 'undone', { state: { from: 'submitted', to: 'undone' } }, { subjectId: UPLOAD }),
     'Priya Shah undid the upload placements.csv, reversing every change it made',
   ],
   [

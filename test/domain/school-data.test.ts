@@ -65,13 +65,13 @@ describe('school data', () => {
           .values({
             organisation_id: actor.organisation.id,
             kind: 'school-data',
-            state: 'committed',
+            state: 'submitted',
             file_name: 'data.csv',
             file_format: 'csv',
             file_size: 1,
             headers: '[]',
             unknown_columns: '[]',
-            committed_at: new Date(),
+            submitted_at: new Date(),
           })
           .returning('id')
           .executeTakeFirstOrThrow()

@@ -7,7 +7,7 @@ import { today } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { localTeachingRecord } from '../../src/integrations/teaching-record/teaching-record.ts';
 import { type Jobs, startPgBoss } from '../../src/jobs/jobs.ts';
-import { commitUpload, findUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
+import { findUpload, receiveUpload, submitUpload } from '../../src/uploads/pipeline.ts';
 import { actorFor } from '../support/actors.ts';
 import { testDatabase } from '../support/database.ts';
 import { largeRecommendationsFile } from '../support/large-upload.ts';
@@ -55,10 +55,10 @@ describe('background jobs on pg-boss', () => {
     assert.equal(checked.rows_checked, rowCount);
     assert.equal(checked.check_attempts, 1);
 
-    await commitUpload(database, actor, received.id, {
+    await submitUpload(database, actor, received.id, {
       skipErrors: false,
       today: today(),
-      afterCommit: (kind) => jobs.uploadCommitted(kind),
+      afterSubmit: (kind) => jobs.uploadSubmitted(kind),
     });
     const awarded = await eventually('the award', async () => {
       const trainee = await database.db

@@ -9,7 +9,7 @@ import { loadDemoData } from '../../src/demo/index.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { addPlacement } from '../../src/domain/placements/placements.ts';
-import { commitUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
+import { receiveUpload, submitUpload } from '../../src/uploads/pipeline.ts';
 import { templateFile } from '../../src/uploads/template.ts';
 import { undoUpload } from '../../src/uploads/undo.ts';
 import { actorFor } from '../support/actors.ts';
@@ -61,7 +61,7 @@ describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only
     const other = await otherConnection();
     await other.query('select 1 from uploads where id = $1 for update', [upload.id]);
     const submit = () =>
-      commitUpload(database, scitt, upload.id, { skipErrors: false, today }).then(
+      submitUpload(database, scitt, upload.id, { skipErrors: false, today }).then(
         (result) => result.state,
         (error: Error) => error.message,
       );
@@ -85,7 +85,7 @@ describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only
 
   it('undoes nothing when a placement it added is being changed on the trainee’s page at the time', async () => {
     const upload = await uploadRows(rows.slice(10, 11), '100004');
-    assert.equal((await commitUpload(database, scitt, upload.id, { skipErrors: false, today })).state, 'committed');
+    assert.equal((await submitUpload(database, scitt, upload.id, { skipErrors: false, today })).state, 'submitted');
     const placement = await database.db
       .selectFrom('placements')
       .selectAll()

@@ -10,7 +10,7 @@ import { loadDemoData } from '../../src/demo/index.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { NotFoundError } from '../../src/domain/errors.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
-import { commitUpload, receiveUpload, UploadConflict } from '../../src/uploads/pipeline.ts';
+import { receiveUpload, submitUpload, UploadConflict } from '../../src/uploads/pipeline.ts';
 import { templateFile } from '../../src/uploads/template.ts';
 import { UndoBlocked, undoUpload } from '../../src/uploads/undo.ts';
 import { actorFor } from '../support/actors.ts';
@@ -51,9 +51,9 @@ describe('undoing an upload', () => {
     next += n;
     const bytes = Buffer.from(Papa.unparse([headers, ...rows]), 'utf8');
     const upload = await receiveUpload(database, scitt, 'placements', { name: 'p.csv', bytes }, today);
-    assert.deepEqual(await commitUpload(database, scitt, upload.id, { skipErrors: false, today }), {
-      state: 'committed',
-      committed: n,
+    assert.deepEqual(await submitUpload(database, scitt, upload.id, { skipErrors: false, today }), {
+      state: 'submitted',
+      submitted: n,
     });
     return upload.id;
   }
@@ -142,7 +142,7 @@ describe('undoing an upload', () => {
       );
       return true;
     });
-    assert.equal(await state(id), 'committed');
+    assert.equal(await state(id), 'submitted');
     assert.equal(await placementCount(id), 4, 'nothing was removed');
   });
 
@@ -159,7 +159,7 @@ describe('undoing an upload', () => {
       assert.deepEqual(error.reasons, ['1 placement this upload added has been removed since']);
       return true;
     });
-    assert.equal(await state(id), 'committed');
+    assert.equal(await state(id), 'submitted');
     assert.equal(await placementCount(id), 3, 'the others are kept');
   });
 
@@ -171,7 +171,7 @@ describe('undoing an upload', () => {
       assert.match(error.message, /can be undone for 7 days after it was submitted/);
       return true;
     });
-    assert.equal(await state(id), 'committed');
+    assert.equal(await state(id), 'submitted');
     assert.equal(await placementCount(id), 2);
     const sixDays = new Date(Date.now() + 6 * DAY_MS);
     assert.equal((await undoUpload(database, scitt, id, { now: sixDays })).state, 'undone');
@@ -203,12 +203,12 @@ describe('undoing an upload', () => {
       { name: 'q.csv', bytes: Buffer.from(Papa.unparse([qtsHeaders, first]), 'utf8') },
       today,
     );
-    await commitUpload(database, scitt, recommended.id, { skipErrors: true, today });
+    await submitUpload(database, scitt, recommended.id, { skipErrors: true, today });
     await assert.rejects(undoUpload(database, scitt, recommended.id), /Uploads of this kind cannot be undone/);
 
     const id = await submitted(1);
     await assert.rejects(undoUpload(database, university, id), NotFoundError);
-    assert.equal(await state(id), 'committed');
+    assert.equal(await state(id), 'submitted');
     assert.equal(await placementCount(id), 2);
   });
 });

@@ -45,8 +45,8 @@ describe('bulk placements pages', () => {
     assert.match(review.body, /<title>Check the placements you’ll add – Rollbook<\/title>/);
     assert.match(review.body, new RegExp(`Placement at [^<]+ \\(URN ${urn}\\)`));
     assert.match(review.body, new RegExp(`Add placements for ${n} trainees?`));
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'false' });
-    assert.equal(commit.headers.location, `/uploads/${id}/done`);
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'false' });
+    assert.equal(submitted.headers.location, `/uploads/${id}/done`);
     return id;
   }
 

@@ -85,8 +85,8 @@ describe('support acting for a provider', () => {
     const id = /\/uploads\/([0-9a-f-]{36})/.exec(String(posted.headers.location))?.[1];
     assert.ok(id);
     await agent.get(`/uploads/${id}/review`);
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'false' });
-    assert.equal(commit.headers.location, `/uploads/${id}/done`);
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'false' });
+    assert.equal(submitted.headers.location, `/uploads/${id}/done`);
     assert.equal(await placementCount(), before + 2);
     const added = await db
       .selectFrom('placements')

@@ -167,9 +167,9 @@ describe('upload pages', () => {
     assert.match(review.body, new RegExp(`href="/uploads/${id}/cancel"`));
     assert.match(review.body, /Recommend 10 trainees/);
 
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'false' });
-    assert.equal(commit.statusCode, 303);
-    assert.equal(commit.headers.location, `/uploads/${id}/done`);
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'false' });
+    assert.equal(submitted.statusCode, 303);
+    assert.equal(submitted.headers.location, `/uploads/${id}/done`);
     const done = await agent.get(`/uploads/${id}/done`);
     assert.match(done.body, /govuk-panel/);
     assert.match(done.body, /10 trainees recommended for QTS or EYTS/);
@@ -194,7 +194,7 @@ describe('upload pages', () => {
     assert.equal(await recommendedEvents(id), 10);
 
     // A second click (or the back button and submit again) recommends nobody twice.
-    const again = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'false' });
+    const again = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'false' });
     assert.equal(again.statusCode, 303);
     assert.equal(again.headers.location, `/uploads/${id}/done`);
     assert.equal(await recommendedEvents(id), 10);
@@ -241,7 +241,7 @@ describe('upload pages', () => {
     const review = await agent.get(`/uploads/${id}/review`);
     assert.equal(review.statusCode, 303);
     assert.equal(review.headers.location, `/uploads/${id}`);
-    const refused = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'false' });
+    const refused = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'false' });
     assert.equal(refused.statusCode, 409);
     assert.match(refused.body, /govuk-error-summary/);
     assert.match(refused.body, /Some rows have errors/);
@@ -251,8 +251,8 @@ describe('upload pages', () => {
     assert.match(skipping.body, /govuk-accordion/, 'thirty lines are grouped by route');
     assert.match(skipping.body, /2 rows cannot be recommended because of errors\. They are left out/);
     assert.match(skipping.body, /name="skipErrors" value="true"/);
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'true' });
-    assert.equal(commit.headers.location, `/uploads/${id}/done`);
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'true' });
+    assert.equal(submitted.headers.location, `/uploads/${id}/done`);
     const done = await agent.get(`/uploads/${id}/done`);
     assert.match(done.body, /30 trainees recommended for QTS or EYTS/);
     assert.equal(await recommendedEvents(id), 30);
@@ -391,9 +391,9 @@ describe('upload pages', () => {
     assert.equal(await uploadState(id), 'cancelled');
     // Nothing to confirm once cancelled, and it cannot be submitted.
     assert.equal((await agent.get(`/uploads/${id}/cancel`)).statusCode, 303);
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'true' });
-    assert.equal(commit.statusCode, 409);
-    assert.match(commit.body, /This upload is cancelled, so it cannot be submitted/);
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'true' });
+    assert.equal(submitted.statusCode, 409);
+    assert.match(submitted.body, /This upload is cancelled, so it cannot be submitted/);
   });
 
   it('tells the user when records changed between the check and the submit', async () => {
@@ -406,10 +406,10 @@ describe('upload pages', () => {
       .where('trn', '=', rows[0][0])
       .execute();
     await agent.get(`/uploads/${id}/review`);
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'false' });
-    assert.equal(commit.statusCode, 303);
-    assert.equal(commit.headers.location, `/uploads/${id}?changed=1`);
-    const summary = await agent.get(String(commit.headers.location));
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'false' });
+    assert.equal(submitted.statusCode, 303);
+    assert.equal(submitted.headers.location, `/uploads/${id}?changed=1`);
+    const summary = await agent.get(String(submitted.headers.location));
     assert.match(summary.body, /govuk-error-summary/);
     assert.match(summary.body, /1 record has changed since the file was checked/);
     assert.match(summary.body, /2 trainees will be recommended/);
@@ -425,9 +425,9 @@ describe('upload pages', () => {
     assert.match(summary.body, /There is nothing to submit/);
     assert.doesNotMatch(summary.body, new RegExp(`/uploads/${id}/review`));
     assert.equal((await agent.get(`/uploads/${id}/review`)).headers.location, `/uploads/${id}`);
-    const commit = await agent.post(`/uploads/${id}/commit`, { skipErrors: 'true' });
-    assert.equal(commit.statusCode, 409);
-    assert.match(commit.body, /There is nothing to submit in this file/);
+    const submitted = await agent.post(`/uploads/${id}/submit`, { skipErrors: 'true' });
+    assert.equal(submitted.statusCode, 409);
+    assert.match(submitted.body, /There is nothing to submit in this file/);
     assert.equal(await uploadState(id), 'checked');
   });
 
@@ -578,7 +578,7 @@ describe('upload pages', () => {
       assert.equal(response.statusCode, 404, `GET ${url}`);
       assert.doesNotMatch(response.body, /private\.csv/);
     }
-    for (const url of [`/uploads/${id}/commit`, `/uploads/${id}/cancel`]) {
+    for (const url of [`/uploads/${id}/submit`, `/uploads/${id}/cancel`]) {
       assert.equal((await university.post(url, { skipErrors: 'true' })).statusCode, 404, `POST ${url}`);
     }
     await university.get(START);

@@ -14,6 +14,7 @@ import * as uploadFileParts from './0010-upload-file-parts.ts';
 import * as uploadContract from './0011-upload-contract.ts';
 import * as passwordReset from './0012-password-reset.ts';
 import * as uploadReplacementsAndWarnings from './0013-upload-replacements-and-warnings.ts';
+import * as uploadSubmitNames from './0013a-upload-submit-names.ts';
 import * as schoolData from './0014-school-data.ts';
 import * as induction from './0015-induction.ts';
 import * as traineeRecords from './0016-trainee-records.ts';
@@ -32,6 +33,7 @@ export const migrations: Record<string, Migration> = {
   '0011-upload-contract': uploadContract,
   '0012-password-reset': passwordReset,
   '0013-upload-replacements-and-warnings': uploadReplacementsAndWarnings,
+  '0013a-upload-submit-names': uploadSubmitNames,
   '0014-school-data': schoolData,
   '0015-induction': induction,
   '0016-trainee-records': traineeRecords,

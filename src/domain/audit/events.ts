@@ -17,7 +17,7 @@ export interface NewEvent {
 
 /**
  * Writes events in one statement over arrays, inside the caller's transaction: the same for
- * one event or a hundred thousand (a bulk commit), with no limit on parameters.
+ * one event or a hundred thousand (a bulk submission), with no limit on parameters.
  */
 export async function recordEvents(
   db: Kysely<DB>,

@@ -26,7 +26,7 @@ export interface NewPlacement extends PlacementDetails {
 
 /**
  * One placement as an upload stages it, in upload_rows.change. Short keys, and none for an empty
- * detail: a large file stages 200,000 of these, and the commit reads them back in SQL.
+ * detail: a large file stages 200,000 of these, and the submission reads them back in SQL.
  */
 export interface StagedPlacement {
   /** The register's URN; none for a school without one. */

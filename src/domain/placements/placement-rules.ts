@@ -1,7 +1,7 @@
 // The rules of a placement's school and of identical placements, each written once: in JavaScript,
 // for checking a whole file in memory, and in SQL, for the database; with how a placement is named,
 // and the set-based look-ups that many placements are checked against. Pages, the bulk upload
-// kinds and their commits all use these.
+// kinds and their submissions all use these.
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.ts';
 import { normaliseUrn, notAUrnMessage } from '../identifiers.ts';

@@ -1,5 +1,5 @@
 // Who can be recommended for QTS or EYTS: the one place for the rule, used by the template
-// (in SQL), by each row's check and by the re-check at commit.
+// (in SQL), by each row's check and by the re-check at submission.
 import { sql } from 'kysely';
 import type { Trainee } from '../../db/schema.ts';
 import { addMonths, formatIsoDate } from '../dates.ts';

@@ -1,6 +1,6 @@
 // The contract every upload kind fulfils, and defineKind, which each kind's folder calls. A kind
 // owns its columns, row rules, wording and follow-up; the pipeline owns reading, staging,
-// counting, reports, states and the commit transaction, and derives pages, home cards, the API's
+// counting, reports, states and the submission transaction, and derives pages, home cards, the API's
 // list of kinds and job follow-ups from the registry (index.ts).
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, OrganisationType } from '../../db/schema.ts';
@@ -88,7 +88,7 @@ export interface RowError {
   message: string;
 }
 
-export interface CommitContext extends UploadContext {
+export interface SubmitContext extends UploadContext {
   uploadId: string;
 }
 
@@ -129,12 +129,12 @@ export interface KindPages {
   /** Heading of the review page. */
   reviewTitle: string;
   /** The review page's confirm button. */
-  commitButton(n: number): string;
+  submitButton(n: number): string;
   /** The confirmation panel's heading. */
   doneTitle(n: number): string;
   /** Short names for the counts on the list of uploads: changes to make, made, skipped rows, rows in error. */
   countHeadings: { change: string; changed: string; skip: string; error: string };
-  /** Where the user goes to see the records once committed. */
+  /** Where the user goes to see the records once submitted. */
   recordsLink?: { href: string; text: string };
   /**
    * Longer passages, as Nunjucks partials in the kind's folder (views/start.njk, views/done.njk),
@@ -152,8 +152,8 @@ export interface KindCard {
   order: number;
 }
 
-/** Work a committed upload starts: a job queue and what to send it. */
-export interface AfterCommit {
+/** Work a submitted upload starts: a job queue and what to send it. */
+export interface AfterSubmit {
   queue: string;
   payload?: Record<string, unknown>;
 }
@@ -205,30 +205,30 @@ export interface KindDefinition<Change, Lookup> {
    */
   check(row: ParsedRow, lookup: Lookup, ctx: UploadContext): RowOutcome<Change>;
   /**
-   * In the commit transaction: the staged rows (upload_rows, outcome 'change') whose records
+   * In the submission transaction: the staged rows (upload_rows, outcome 'change') whose records
    * changed since the check, by row number, with why. Set-based: read the staged rows in SQL.
    */
-  recheck(tx: Transaction<DB>, ctx: CommitContext): Promise<Map<number, string>>;
-  /** In the commit transaction: make every staged change, set-based, with its audit events. */
-  apply(tx: Transaction<DB>, ctx: CommitContext & { expected: number }): Promise<void>;
-  /** The tables apply() writes: their statistics are refreshed after a large commit. */
+  recheck(tx: Transaction<DB>, ctx: SubmitContext): Promise<Map<number, string>>;
+  /** In the submission transaction: make every staged change, set-based, with its audit events. */
+  apply(tx: Transaction<DB>, ctx: SubmitContext & { expected: number }): Promise<void>;
+  /** The tables apply() writes: their statistics are refreshed after a large submission. */
   writes: readonly (keyof DB & string)[];
   describe(change: Change): ReviewLine;
   /**
-   * Kinds that can be undone: in one transaction, removes exactly what the upload's commit made
+   * Kinds that can be undone: in one transaction, removes exactly what the upload's submission made
    * (set-based, with audit events), unless some of it changed since. Returns why it cannot be
    * undone, one line per record (then the pipeline rolls back and nothing is undone), or [].
    */
-  undo?(tx: Transaction<DB>, ctx: CommitContext): Promise<string[]>;
+  undo?(tx: Transaction<DB>, ctx: SubmitContext): Promise<string[]>;
   /**
    * Kinds that can be undone: what undoing would remove now, for the confirmation page, as a
    * phrase ("7 placements of 4 trainees").
    */
-  undoPreview?(db: Kysely<DB>, ctx: CommitContext): Promise<string>;
+  undoPreview?(db: Kysely<DB>, ctx: SubmitContext): Promise<string>;
   pages: KindPages;
   /** A card on the home page of the organisations it is for; none for a kind reached from another page. */
   card?: KindCard;
-  afterCommit?: AfterCommit;
+  afterSubmit?: AfterSubmit;
 }
 
 /**

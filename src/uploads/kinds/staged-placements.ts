@@ -1,5 +1,5 @@
 // What the two placement kinds share about an upload: the change a row stages, its review line,
-// and the commit and undo of the staged rows, each through the domain's one operation
+// and the submission and undo of the staged rows, each through the domain's one operation
 // (src/domain/placements/placement-changes.ts), with what a refusal means for the upload.
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../../db/schema.ts';
@@ -15,7 +15,7 @@ import {
 } from '../../domain/placements/placement-changes.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { UploadConflict } from '../upload-conflict.ts';
-import type { CommitContext, ReviewLine } from './kind.ts';
+import type { ReviewLine, SubmitContext } from './kind.ts';
 
 /** The staged change of a row: the domain's (trainee and placements) with the TRN and route code, for the review page. */
 export interface PlacementsChange extends StagedPlacements {
@@ -57,13 +57,13 @@ export function describePlacements(change: PlacementsChange): ReviewLine {
 }
 
 /**
- * In the commit transaction: the rows whose trainee has gone (or is no longer the provider's), or
+ * In the submission transaction: the rows whose trainee has gone (or is no longer the provider's), or
  * which would add a placement identical to one recorded since the file was checked (the check
  * left out those already recorded, so only a newer one can match).
  */
 export async function recheckStagedPlacements(
   tx: Transaction<DB>,
-  { actor, uploadId }: CommitContext,
+  { actor, uploadId }: SubmitContext,
 ): Promise<Map<number, string>> {
   const stale = new Map<number, string>();
   for (const refusal of await recheckPlacements(tx, actor, { uploadId })) {
@@ -78,11 +78,11 @@ export async function recheckStagedPlacements(
 }
 
 /**
- * In the commit transaction, after the re-check: adds every staged placement, with one event per
+ * In the submission transaction, after the re-check: adds every staged placement, with one event per
  * trainee. A placement recorded between the re-check and the insert adds nothing: a conflict the
  * page and the API report, not a server error.
  */
-export async function addStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: CommitContext): Promise<void> {
+export async function addStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: SubmitContext): Promise<void> {
   try {
     await addPlacements(tx, actor, { uploadId }, { via: `upload ${uploadId}` });
   } catch (error) {
@@ -94,14 +94,14 @@ export async function addStagedPlacements(tx: Transaction<DB>, { actor, uploadId
 }
 
 /** Undo: removes exactly the placements the upload added, unless one has changed since (then says which). */
-export function removeStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: CommitContext): Promise<string[]> {
+export function removeStagedPlacements(tx: Transaction<DB>, { actor, uploadId }: SubmitContext): Promise<string[]> {
   return removeUploadedPlacements(tx, actor, uploadId, { via: `undo of upload ${uploadId}` });
 }
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
 /** What undoing the upload would remove now, for its confirmation page: "7 placements of 4 trainees". */
-export async function previewRemovedPlacements(db: Kysely<DB>, { actor, uploadId }: CommitContext): Promise<string> {
+export async function previewRemovedPlacements(db: Kysely<DB>, { actor, uploadId }: SubmitContext): Promise<string> {
   const { placements, trainees } = await countUploadedPlacements(db, actor, uploadId);
   return `${plural(placements, 'placement', 'placements')} of ${plural(trainees, 'trainee', 'trainees')}`;
 }

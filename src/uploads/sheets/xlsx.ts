@@ -556,7 +556,7 @@ function cellValue(text: string): string | null {
 }
 
 /**
- * Writes one worksheet, streaming: rows are committed as they come, so a 100,000-row report never
+ * Writes one worksheet, streaming: rows are submitted as they come, so a 100,000-row report never
  * exists as a workbook model in memory. The header row is bold and frozen; every column is
  * text-formatted ('@') so identifiers keep their leading zeros when the user edits them; cells
  * listed in `highlight` are filled light red; every cell is neutralised against formulas.

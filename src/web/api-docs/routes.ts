@@ -41,7 +41,7 @@ function roundTrip(baseUrl: string, kind: string): { title: string; command: str
     },
     {
       title: '5. Submit it (add "skipErrors": true to leave out the rows with errors)',
-      command: `curl ${auth} \\\n  -H "Content-Type: application/json" \\\n  -d '{"skipErrors": false}' \\\n  ${api}/uploads/$UPLOAD_ID/commit`,
+      command: `curl ${auth} \\\n  -H "Content-Type: application/json" \\\n  -d '{"skipErrors": false}' \\\n  ${api}/uploads/$UPLOAD_ID/submit`,
     },
     { title: 'Or cancel it', command: `curl ${auth} -X DELETE \\\n  ${api}/uploads/$UPLOAD_ID` },
   ];

@@ -58,8 +58,8 @@ const STATE_TAG_COLOURS: Record<UploadState, string> = {
   checking: 'govuk-tag--grey',
   waiting: 'govuk-tag--yellow',
   checked: 'govuk-tag--blue',
-  committing: 'govuk-tag--light-blue',
-  committed: 'govuk-tag--green',
+  submitting: 'govuk-tag--light-blue',
+  submitted: 'govuk-tag--green',
   cancelled: 'govuk-tag--yellow',
   failed: 'govuk-tag--red',
   undone: 'govuk-tag--orange',
@@ -70,8 +70,8 @@ const SUMMARY_TITLES: Record<UploadState, string> = {
   checking: 'Your file is being checked',
   waiting: 'Your file is waiting to be checked',
   checked: 'Your file has been checked',
-  committing: 'Your upload is being submitted',
-  committed: 'Upload submitted',
+  submitting: 'Your upload is being submitted',
+  submitted: 'Upload submitted',
   cancelled: 'Upload cancelled',
   failed: 'Your file could not be checked',
   undone: 'Upload undone',
@@ -112,7 +112,7 @@ function describeUpload(upload: Upload, kind: UploadKind, replacedByName?: strin
     fileName: upload.file_name,
     fileSize: fileSize(upload.file_size),
     createdAt: upload.created_at,
-    committedAt: upload.committed_at,
+    submittedAt: upload.submitted_at,
     endedAt: upload.ended_at,
     state: upload.state,
     stateName: replacedBy ? 'Replaced' : UPLOAD_STATE_NAMES[upload.state],
@@ -142,7 +142,7 @@ function describeUpload(upload: Upload, kind: UploadKind, replacedByName?: strin
 
 /** What the pages say about undoing an upload: only for kinds that can be undone. */
 function undoView(upload: Upload, kind: UploadKind) {
-  if (!kind.undo || !['committed', 'undone'].includes(upload.state)) return undefined;
+  if (!kind.undo || !['submitted', 'undone'].includes(upload.state)) return undefined;
   const able = undoability(upload, kind);
   return able.can ? { can: true, until: able.until } : { can: false, message: able.message };
 }
@@ -372,7 +372,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
             uploadedBy: upload.uploaded_by_name ?? 'Unknown',
             counts: [
               // An undone upload did make its changes (its state says they were reversed).
-              `${upload.state === 'committed' || upload.state === 'undone' ? headings.changed : headings.change}: ${n(upload.change_count)}`,
+              `${upload.state === 'submitted' || upload.state === 'undone' ? headings.changed : headings.change}: ${n(upload.change_count)}`,
               `${headings.skip}: ${n(upload.skip_count)}`,
               `${headings.error}: ${n(upload.error_count)}`,
             ],
@@ -405,7 +405,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
     const actor = actorOf(request);
     const { upload, kind } = loaded(request);
     const skipErrors = field(request.query, 'skipErrors') === 'true';
-    if (upload.state === 'committed') return reply.redirect(`/uploads/${upload.id}/done`, 303);
+    if (upload.state === 'submitted') return reply.redirect(`/uploads/${upload.id}/done`, 303);
     if (upload.state !== 'checked' || upload.change_count === 0 || (upload.error_count > 0 && !skipErrors)) {
       return reply.redirect(`/uploads/${upload.id}`, 303);
     }
@@ -419,19 +419,19 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
       groups: groups.map((group) => ({ ...group, more: group.total - group.lines.length })),
       total,
       accordion: total >= ACCORDION_FROM && groups.length > 0,
-      commitButton: pages.commitButton(total),
+      submitButton: pages.submitButton(total),
       skipErrors,
       backLink: `/uploads/${upload.id}`,
     });
   });
 
-  app.post<IdParams>('/uploads/:id/commit', async (request, reply) => {
+  app.post<IdParams>('/uploads/:id/submit', async (request, reply) => {
     const actor = actorOf(request);
     const { upload } = loaded(request);
     const skipErrors = field(request.body, 'skipErrors') === 'true';
     try {
-      const result = await uploads.commit(actor, upload.id, { skipErrors });
-      if (result.state === 'committed') return reply.redirect(`/uploads/${upload.id}/done`, 303);
+      const result = await uploads.submit(actor, upload.id, { skipErrors });
+      if (result.state === 'submitted') return reply.redirect(`/uploads/${upload.id}/done`, 303);
       return reply.redirect(`/uploads/${upload.id}?changed=${result.stale}`, 303);
     } catch (error) {
       if (!(error instanceof UploadConflict)) throw error;
@@ -444,7 +444,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
 
   app.get<IdParams>('/uploads/:id/done', async (request, reply) => {
     const { upload, kind } = loaded(request);
-    if (upload.state !== 'committed') return reply.redirect(`/uploads/${upload.id}`, 303);
+    if (upload.state !== 'submitted') return reply.redirect(`/uploads/${upload.id}`, 303);
     const pages = kind.pages;
     return reply.viewAsync(`${VIEW}/done.njk`, {
       kind,
@@ -502,7 +502,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
     { errors, reasons }: { errors?: FormErrors; reasons?: string[] } = {},
   ) {
     const kind = kindFor(actor, upload.kind);
-    const able = upload.state === 'committed' && !reasons;
+    const able = upload.state === 'submitted' && !reasons;
     // What undoing would remove, counted now: a record changed or removed since is not counted.
     const removes = able ? await kind.undoPreview?.(db, { db, actor, today: today(), uploadId: upload.id }) : undefined;
     return reply.viewAsync(`${VIEW}/undo.njk`, {

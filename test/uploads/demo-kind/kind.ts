@@ -134,7 +134,7 @@ export const demoKind = defineKind<DemoChange, Set<string>>({
   pages: {
     templateCount: () => 'The sheet has the column headings only.',
     reviewTitle: 'Check the scores you’ll send',
-    commitButton: (n) => `Send ${n} scores`,
+    submitButton: (n) => `Send ${n} scores`,
     doneTitle: (n) => `${n} scores sent`,
     countHeadings: { change: 'To send', changed: 'Sent', skip: 'No score', error: 'Errors' },
   },

@@ -1,6 +1,6 @@
 // Placements from the HESA student collection (upload kind hesa-placements): trainees matched by
 // HESA ID within the provider, unknown HUSIDs and URNs named, duplicates skipped (recorded, or
-// repeated in the file), split sites kept, HESA's own headings and aliases, commit and undo; a
+// repeated in the file), split sites kept, HESA's own headings and aliases, submission and undo; a
 // HUSID Excel rounded (excel-saved.csv).
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -12,7 +12,7 @@ import type { Database } from '../../../db/database.ts';
 import { loadDemoData } from '../../../demo/index.ts';
 import { today as todayInEngland } from '../../../domain/dates.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
-import { commitUpload, receiveUpload } from '../../../uploads/pipeline.ts';
+import { receiveUpload, submitUpload } from '../../../uploads/pipeline.ts';
 import { errorReport } from '../../../uploads/report.ts';
 import { templateFile } from '../../../uploads/template.ts';
 import { undoUpload } from '../../../uploads/undo.ts';
@@ -108,9 +108,9 @@ describe('HESA placements upload', () => {
     assert.match(result(9), /PLMNTSCH: there is no school with URN 999999 in the register/);
     assert.match(result(10), /PLMNTSTDATE: "31\/2\/2025" is not a real date/);
 
-    assert.deepEqual(await commitUpload(database, university, upload.id, { skipErrors: true, today }), {
-      state: 'committed',
-      committed: 4,
+    assert.deepEqual(await submitUpload(database, university, upload.id, { skipErrors: true, today }), {
+      state: 'submitted',
+      submitted: 4,
     });
     assert.deepEqual(
       (await placementsOf(0)).map((p) => [p.school_urn, p.start_date]),
@@ -142,7 +142,7 @@ describe('HESA placements upload', () => {
     assert.equal((await undoUpload(database, university, upload.id)).state, 'undone');
     const removed = await eventsVia(`undo of upload ${upload.id}`);
     assert.equal(removed.length, 2);
-    // The undo names the same placements as the commit did.
+    // The undo names the same placements as the submission did.
     const addedTo = added.find((e) => e.subject_id === trainees[1].id)?.changes as
       | { placements: { to: string } }
       | undefined;

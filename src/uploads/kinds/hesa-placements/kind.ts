@@ -219,7 +219,7 @@ export const hesaPlacements = defineKind<PlacementsChange, Lookup>({
   pages: {
     templateCount: () => 'The sheet has the column headings only: your HESA placement file can be uploaded as it is.',
     reviewTitle: 'Check the placements you’ll add',
-    commitButton: (n) => `Add ${plural(n, 'placement', 'placements')}`,
+    submitButton: (n) => `Add ${plural(n, 'placement', 'placements')}`,
     doneTitle: (n) => `${plural(n, 'placement', 'placements')} added`,
     countHeadings: {
       change: 'Placements to add',

@@ -1,5 +1,5 @@
 // Bulk placements (upload kind placements), below the pages: the template and its choices, every
-// row rule, the counts, the set-based commit with its audit events, and a recheck at commit; a
+// row rule, the counts, the set-based submission with its audit events, and a recheck at submission; a
 // sheet saved by Excel (excel-saved.csv), with rounded HESA IDs and placement dates.
 
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ import { loadDemoData } from '../../../demo/index.ts';
 import { today as todayInEngland, traineeAcademicYear } from '../../../domain/dates.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
-import { commitUpload, receiveUpload } from '../../../uploads/pipeline.ts';
+import { receiveUpload, submitUpload } from '../../../uploads/pipeline.ts';
 import { errorReport } from '../../../uploads/report.ts';
 import { reviewChanges } from '../../../uploads/review.ts';
 import { templateFile } from '../../../uploads/template.ts';
@@ -154,7 +154,7 @@ describe('bulk placements upload', () => {
     assert.equal(xlsx.body.subarray(0, 2).toString(), 'PK');
   });
 
-  it('checks every row rule, counts the trainees who get placements, and adds them in one commit', async () => {
+  it('checks every row rule, counts the trainees who get placements, and adds them in one submission', async () => {
     const { headers, rows, col } = await template();
     const their = (await template(university)).rows[0];
     // Trainees with no placements yet, so that what the test records is all they have.
@@ -230,8 +230,8 @@ describe('bulk placements upload', () => {
       'Placement at Chapel End High School (URN 100004)',
     ]);
 
-    const result = await commitUpload(database, scitt, checked.id, { skipErrors: true, today });
-    assert.deepEqual(result, { state: 'committed', committed: 5 });
+    const result = await submitUpload(database, scitt, checked.id, { skipErrors: true, today });
+    assert.deepEqual(result, { state: 'submitted', submitted: 5 });
     assert.deepEqual(
       (await placementsOf(trnOf(0))).map((p) => [p.school_urn, p.added_by_upload]),
       [
@@ -273,7 +273,7 @@ describe('bulk placements upload', () => {
     );
   });
 
-  it('turns a row into an error at commit when its placement was recorded since the check', async () => {
+  it('turns a row into an error at submission when its placement was recorded since the check', async () => {
     const { headers, rows, col } = await template();
     const pick = rows
       .filter((row) => row[col('Placements recorded')] === '')
@@ -290,15 +290,15 @@ describe('bulk placements upload', () => {
         school_urn: '100009',
       })
       .execute();
-    const result = await commitUpload(database, scitt, checked.id, { skipErrors: false, today });
+    const result = await submitUpload(database, scitt, checked.id, { skipErrors: false, today });
     assert.deepEqual(result, { state: 'checked', stale: 1 });
     assert.equal((await placementsOf(pick[1][col('TRN')])).length, 0, 'nothing was added');
-    const again = await commitUpload(database, scitt, checked.id, { skipErrors: true, today });
-    assert.deepEqual(again, { state: 'committed', committed: 1 });
+    const again = await submitUpload(database, scitt, checked.id, { skipErrors: true, today });
+    assert.deepEqual(again, { state: 'submitted', submitted: 1 });
     assert.equal((await placementsOf(pick[0][col('TRN')])).length, 1, 'not added twice');
   });
 
-  it('re-checks at commit: a trainee gone, or an identical placement recorded meanwhile, but not another one', async () => {
+  it('re-checks at submission: a trainee gone, or an identical placement recorded meanwhile, but not another one', async () => {
     const { headers, rows, col } = await template();
     const pick = rows
       .filter((row) => row[col('Placements recorded')] === '')
@@ -334,7 +334,7 @@ describe('bulk placements upload', () => {
       ])
       .execute();
 
-    assert.deepEqual(await commitUpload(database, scitt, checked.id, { skipErrors: false, today }), {
+    assert.deepEqual(await submitUpload(database, scitt, checked.id, { skipErrors: false, today }), {
       state: 'checked',
       stale: 2,
     });
@@ -347,9 +347,9 @@ describe('bulk placements upload', () => {
     assert.equal(report[3].at(-2), 'Passed');
     assert.equal((await placementsOf(pick[3][col('TRN')])).length, 0, 'nothing was added');
 
-    assert.deepEqual(await commitUpload(database, scitt, checked.id, { skipErrors: true, today }), {
-      state: 'committed',
-      committed: 2,
+    assert.deepEqual(await submitUpload(database, scitt, checked.id, { skipErrors: true, today }), {
+      state: 'submitted',
+      submitted: 2,
     });
     assert.equal((await placementsOf(pick[2][col('TRN')])).length, 3, 'the split site and the two rows’ placements');
     assert.equal((await placementsOf(pick[3][col('TRN')])).length, 2);
@@ -412,8 +412,8 @@ describe('bulk placements upload', () => {
     row[col('Placement 2 postcode')] = 'LS1 4AB';
     const checked = await upload(headers, [row]);
     assert.equal(checked.change_count, 1);
-    const result = await commitUpload(database, scitt, checked.id, { skipErrors: false, today });
-    assert.equal(result.state, 'committed');
+    const result = await submitUpload(database, scitt, checked.id, { skipErrors: false, today });
+    assert.equal(result.state, 'submitted');
     assert.equal((await placementsOf(row[col('TRN')])).length, 1);
   });
 
@@ -474,9 +474,9 @@ describe('bulk placements upload', () => {
       'Placement at Hill Top Farm School (LS2 9JT), ending 30 June 2026',
     ]);
 
-    assert.deepEqual(await commitUpload(database, university, checked.id, { skipErrors: true, today }), {
-      state: 'committed',
-      committed: 4,
+    assert.deepEqual(await submitUpload(database, university, checked.id, { skipErrors: true, today }), {
+      state: 'submitted',
+      submitted: 4,
     });
     const stored = async (trn: string) =>
       (await placementsOf(trn)).map((p) => [p.school_urn ?? p.school_name, p.start_date, p.end_date]);

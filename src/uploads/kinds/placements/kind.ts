@@ -430,7 +430,7 @@ export const placements = defineKind<PlacementsChange, Lookup>({
         ? 'None of your trainees has fewer than 2 placements.'
         : `${plural(n, 'trainee has', 'trainees have')} fewer than 2 placements.`,
     reviewTitle: 'Check the placements you’ll add',
-    commitButton: (n) => `Add placements for ${plural(n, 'trainee', 'trainees')}`,
+    submitButton: (n) => `Add placements for ${plural(n, 'trainee', 'trainees')}`,
     doneTitle: (n) => `Placements added for ${plural(n, 'trainee', 'trainees')}`,
     countHeadings: {
       change: 'Trainees to update',

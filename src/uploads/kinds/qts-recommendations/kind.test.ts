@@ -14,9 +14,9 @@ import { today as todayInEngland } from '../../../domain/dates.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
 import {
   cancelUpload,
-  commitUpload,
   purgeOldUploads,
   receiveUpload,
+  submitUpload,
   UploadConflict,
 } from '../../../uploads/pipeline.ts';
 import { errorReport } from '../../../uploads/report.ts';
@@ -86,7 +86,7 @@ describe('QTS or EYTS recommendations upload', () => {
     assert.equal(xlsx.body.subarray(0, 2).toString(), 'PK');
   });
 
-  it('checks a filled sheet, counts who will be recommended, and recommends them in one commit, once', async () => {
+  it('checks a filled sheet, counts who will be recommended, and recommends them in one submission, once', async () => {
     const { headers, rows, dateIndex } = await filled(12);
     const upload = await receiveUpload(
       database,
@@ -101,13 +101,13 @@ describe('QTS or EYTS recommendations upload', () => {
     assert.equal(upload.error_count, 0);
 
     const [first, second] = await Promise.all([
-      commitUpload(database, scitt, upload.id, { skipErrors: false, today }),
-      commitUpload(database, scitt, upload.id, { skipErrors: false, today }),
+      submitUpload(database, scitt, upload.id, { skipErrors: false, today }),
+      submitUpload(database, scitt, upload.id, { skipErrors: false, today }),
     ]);
-    assert.deepEqual(first, { state: 'committed', committed: 12 });
-    assert.equal(second.state, 'committed');
-    const again = await commitUpload(database, scitt, upload.id, { skipErrors: false, today });
-    assert.equal(again.state, 'committed');
+    assert.deepEqual(first, { state: 'submitted', submitted: 12 });
+    assert.equal(second.state, 'submitted');
+    const again = await submitUpload(database, scitt, upload.id, { skipErrors: false, today });
+    assert.equal(again.state, 'submitted');
 
     const trainee = await traineeByTrn(rows[0][0]);
     assert.equal(trainee.state, 'recommended');
@@ -295,7 +295,7 @@ describe('QTS or EYTS recommendations upload', () => {
     assert.equal(after.n, before.n);
   });
 
-  it('turns a record that changed since the check into an error, and commits the rest only when told to', async () => {
+  it('turns a record that changed since the check into an error, and submits the rest only when told to', async () => {
     const { headers, rows } = await filled(5, university);
     const upload = await receiveUpload(
       database,
@@ -315,18 +315,18 @@ describe('QTS or EYTS recommendations upload', () => {
       }))
       .where('trn', '=', rows[1][0])
       .execute();
-    const result = await commitUpload(database, university, upload.id, { skipErrors: false, today });
+    const result = await submitUpload(database, university, upload.id, { skipErrors: false, today });
     assert.deepEqual(result, { state: 'checked', stale: 1 });
     assert.equal((await traineeByTrn(rows[0][0])).state, 'trn_received', 'nothing applied yet');
-    await assert.rejects(commitUpload(database, university, upload.id, { skipErrors: false, today }), UploadConflict);
+    await assert.rejects(submitUpload(database, university, upload.id, { skipErrors: false, today }), UploadConflict);
     const report = await errorReport(database.db, university, upload.id);
     assert.match(report.body.toString('utf8'), /can no longer be recommended: the trainee has withdrawn/);
-    const done = await commitUpload(database, university, upload.id, { skipErrors: true, today });
-    assert.deepEqual(done, { state: 'committed', committed: 4 });
+    const done = await submitUpload(database, university, upload.id, { skipErrors: true, today });
+    assert.deepEqual(done, { state: 'submitted', submitted: 4 });
     assert.equal((await traineeByTrn(rows[0][0])).state, 'recommended');
   });
 
-  it('leaves every record as it was when the commit fails part way', async () => {
+  it('leaves every record as it was when the submission fails part way', async () => {
     const { headers, rows } = await filled(6, university);
     const upload = await receiveUpload(
       database,
@@ -345,7 +345,7 @@ describe('QTS or EYTS recommendations upload', () => {
       .execute(database.db);
     try {
       await assert.rejects(
-        commitUpload(database, university, upload.id, { skipErrors: false, today }),
+        submitUpload(database, university, upload.id, { skipErrors: false, today }),
         /injected failure/,
       );
     } finally {
@@ -359,8 +359,8 @@ describe('QTS or EYTS recommendations upload', () => {
       .where('id', '=', upload.id)
       .executeTakeFirstOrThrow();
     assert.equal(after.state, 'checked', 'the upload can be tried again');
-    const retried = await commitUpload(database, university, upload.id, { skipErrors: false, today });
-    assert.deepEqual(retried, { state: 'committed', committed: 6 });
+    const retried = await submitUpload(database, university, upload.id, { skipErrors: false, today });
+    assert.deepEqual(retried, { state: 'submitted', submitted: 6 });
   });
 
   it('cancels an upload, and keeps only its summary once a week has passed', async () => {
@@ -373,7 +373,7 @@ describe('QTS or EYTS recommendations upload', () => {
       today,
     );
     await cancelUpload(database.db, scitt, upload.id);
-    await assert.rejects(commitUpload(database, scitt, upload.id, { skipErrors: false, today }), UploadConflict);
+    await assert.rejects(submitUpload(database, scitt, upload.id, { skipErrors: false, today }), UploadConflict);
     await assert.rejects(
       errorReport(database.db, university, upload.id),
       /not found/,

@@ -194,7 +194,7 @@ export const qtsRecommendations = defineKind<QtsRecommendation, Lookup>({
         ? 'None of your trainees can be recommended now.'
         : `${plural(n, 'trainee', 'trainees')} can be recommended now. The sheet lists ${n === 1 ? 'them' : 'them all'}.`,
     reviewTitle: 'Check who you’ll recommend',
-    commitButton: (n) => `Recommend ${plural(n, 'trainee', 'trainees')}`,
+    submitButton: (n) => `Recommend ${plural(n, 'trainee', 'trainees')}`,
     doneTitle: (n) => `${plural(n, 'trainee', 'trainees')} recommended for QTS or EYTS`,
     countHeadings: { change: 'To recommend', changed: 'Recommended', skip: 'No date', error: 'Errors' },
     recordsLink: { href: '/trainees', text: 'See your trainees' },
@@ -205,5 +205,5 @@ export const qtsRecommendations = defineKind<QtsRecommendation, Lookup>({
     order: 10,
   },
   // Recommendations leave award requests to send to the Teaching Record System.
-  afterCommit: { queue: 'send-award-requests' },
+  afterSubmit: { queue: 'send-award-requests' },
 });

@@ -11,35 +11,35 @@ import type { Actor } from '../domain/organisations/actor.ts';
 import { findUpload, kindFor, UPLOAD_STATE_NAMES } from './states.ts';
 import { UploadConflict } from './upload-conflict.ts';
 
-export type CommitResult = { state: 'committed'; committed: number } | { state: 'checked'; stale: number };
+export type SubmitResult = { state: 'submitted'; submitted: number } | { state: 'checked'; stale: number };
 
 /**
  * Submits a checked upload in one transaction. Records that changed since the check become
  * errors and nothing is applied; the user is told and may continue without them.
  */
-export async function commitUpload(
+export async function submitUpload(
   database: Database,
   actor: Actor,
   uploadId: string,
   {
     skipErrors,
     today,
-    afterCommit,
+    afterSubmit,
     via = 'page',
-  }: { skipErrors: boolean; today: string; afterCommit?: (kindId: string) => Promise<void>; via?: string },
-): Promise<CommitResult> {
-  const result = await commitInTransaction(database, actor, uploadId, { skipErrors, today, via });
-  if (result.state !== 'committed') return result;
+  }: { skipErrors: boolean; today: string; afterSubmit?: (kindId: string) => Promise<void>; via?: string },
+): Promise<SubmitResult> {
+  const result = await submitInTransaction(database, actor, uploadId, { skipErrors, today, via });
+  if (result.state !== 'submitted') return result;
   const kind = kindFor(actor, (await findUpload(database.db, actor, uploadId)).kind);
-  if (result.committed >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(database.db, kind.writes);
-  // Work that follows a commit (sending award requests) is signalled once the transaction is
+  if (result.submitted >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(database.db, kind.writes);
+  // Work that follows a submission (sending award requests) is signalled once the transaction is
   // done; a lost signal is caught by the job's regular sweep.
-  if (afterCommit) await afterCommit(kind.id);
+  if (afterSubmit) await afterSubmit(kind.id);
   return result;
 }
 
 /** Throws the reason an upload in this state cannot be submitted, if there is one. */
-function refuseCommit(upload: Upload, skipErrors: boolean): void {
+function refuseSubmit(upload: Upload, skipErrors: boolean): void {
   if (upload.state !== 'checked') {
     throw new UploadConflict(
       `This upload is ${UPLOAD_STATE_NAMES[upload.state].toLowerCase()}, so it cannot be submitted`,
@@ -57,23 +57,23 @@ function refuseCommit(upload: Upload, skipErrors: boolean): void {
   }
 }
 
-async function commitInTransaction(
+async function submitInTransaction(
   database: Database,
   actor: Actor,
   uploadId: string,
   { skipErrors, today, via }: { skipErrors: boolean; today: string; via: string },
-): Promise<CommitResult> {
+): Promise<SubmitResult> {
   const db = database.db;
   const upload = await findUpload(db, actor, uploadId);
-  if (upload.state === 'committed') return { state: 'committed', committed: upload.change_count };
-  refuseCommit(upload, skipErrors);
+  if (upload.state === 'submitted') return { state: 'submitted', submitted: upload.change_count };
+  refuseSubmit(upload, skipErrors);
   const kind = kindFor(actor, upload.kind);
   return inTransaction(db, async (tx) => {
     // The guard: only one request moves the upload out of "checked", so it is applied once; and
     // only while what was read above still holds (another submit may have found stale rows since).
     const locked = await tx
       .updateTable('uploads')
-      .set({ state: 'committing' })
+      .set({ state: 'submitting' })
       .where('id', '=', uploadId)
       .where('state', '=', 'checked')
       .where('change_count', '>', 0)
@@ -82,8 +82,8 @@ async function commitInTransaction(
       .executeTakeFirst();
     if (!locked) {
       const now = await findUpload(tx, actor, uploadId);
-      if (now.state === 'committed') return { state: 'committed', committed: now.change_count };
-      refuseCommit(now, skipErrors);
+      if (now.state === 'submitted') return { state: 'submitted', submitted: now.change_count };
+      refuseSubmit(now, skipErrors);
       throw new UploadConflict('This upload could not be submitted. Try again');
     }
     const ctx = { db: tx, actor, today, uploadId };
@@ -113,7 +113,7 @@ async function commitInTransaction(
     await kind.apply(tx, { ...ctx, expected });
     await tx
       .updateTable('uploads')
-      .set({ state: 'committed', committed_at: new Date(), ended_at: new Date(), skip_errors: skipErrors })
+      .set({ state: 'submitted', submitted_at: new Date(), ended_at: new Date(), skip_errors: skipErrors })
       .where('id', '=', uploadId)
       .execute();
     await recordEvents(tx, actor, via, [
@@ -123,12 +123,12 @@ async function commitInTransaction(
         subjectId: uploadId,
         action: 'submitted',
         changes: {
-          state: { from: 'checked', to: 'committed' },
+          state: { from: 'checked', to: 'submitted' },
           changes: { to: expected },
           skipped_errors: { to: skipErrors },
         },
       },
     ]);
-    return { state: 'committed', committed: expected };
+    return { state: 'submitted', submitted: expected };
   });
 }
