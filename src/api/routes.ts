@@ -442,7 +442,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { skipErrors?: boolean } | undefined }>(
+  app.post<{ Params: { id: string }; Body: ({ skipErrors?: boolean } & Record<string, unknown>) | undefined }>(
     '/uploads/:id/submit',
     {
       config: { openapi: { optionalBody: true } },
@@ -493,6 +493,8 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       const result = await uploads.submit(actor, request.params.id, {
         skipErrors: request.body?.skipErrors ?? false,
         via: apiVia(actor),
+        // A kind's submit choice (publishAt) reads its own properties; others ignore them.
+        options: request.body ?? {},
       });
       if (result.state === 'checked') {
         const n = result.stale;

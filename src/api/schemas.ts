@@ -152,6 +152,8 @@ export function apiSchemas(): JsonSchema[] {
           default: false,
           description: 'true to submit the rows without errors and leave out the rows with errors.',
         },
+        // Kinds with a choice on the submit step (when to publish, say) add their properties.
+        ...Object.assign({}, ...allKinds().map((kind) => kind.submitChoice?.apiProperties ?? {})),
       },
       examples: [{ skipErrors: false }],
     },

@@ -70,3 +70,40 @@ export function academicYearName(startYear: number): string {
 export function traineeAcademicYearDates(startYear: number): { from: string; to: string } {
   return { from: toIsoDate(startYear, 8, 1), to: toIsoDate(startYear + 1, 7, 31) };
 }
+
+/** The instant a wall-clock time in England stands for (GMT or BST, whichever applies that day). */
+export function englandTime(isoDate: string, hours: number, minutes: number): Date {
+  const [year, month, day] = isoDate.split('-').map(Number);
+  const asUtc = Date.UTC(year, month - 1, day, hours, minutes);
+  // England's offset from UTC at about that time: 0 in winter, 1 hour in summer.
+  const offset = (at: number) => {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Europe/London',
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      })
+        .formatToParts(new Date(at))
+        .map((part) => [part.type, part.value]),
+    );
+    return Date.UTC(+parts.year, +parts.month - 1, +parts.day, +parts.hour, +parts.minute) - at;
+  };
+  const first = asUtc - offset(asUtc);
+  return new Date(asUtc - offset(first));
+}
+
+const TIME_IN_ENGLAND = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  hour: 'numeric',
+  minute: '2-digit',
+  hour12: true,
+});
+
+/** "7 December 2026 at 9:00am", in England. */
+export function formatDateTime(at: Date): string {
+  return `${formatIsoDate(today(at))} at ${TIME_IN_ENGLAND.format(at).replace(/\s/g, '').toLowerCase()}`;
+}

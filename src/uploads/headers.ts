@@ -57,8 +57,10 @@ export function columnsOfFile(fixed: ColumnSpec[], headers: string[], free?: Fre
     });
   }
   if (extra.length > free.max) {
+    const over = extra.slice(free.max).map((column) => `"${column.header}"`);
+    const named = over.length <= 10 ? over.join(', ') : `${over.slice(0, 10).join(', ')} and ${over.length - 10} more`;
     throw new FileRefusal(
-      `The file has ${extra.length} columns of your own, more than the ${free.max} allowed. Remove ${extra.length - free.max} of them and upload the file again`,
+      `The file has ${extra.length} columns of your own, more than the ${free.max} allowed. Remove ${extra.length - free.max} of them (the ones over the limit are ${named}) and upload the file again`,
     );
   }
   return [...fixed, ...extra];

@@ -1,14 +1,18 @@
 // Uploads' files and staged rows are kept for a week after the upload ends; the summaries stay.
+// What a kind kept only for undo is deleted then too (kind.forgetAfterUndo).
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { allKinds } from './kinds/index.ts';
 
 /** Days an upload's file and staged rows are kept after it ends. */
 export const KEEP_UPLOAD_DAYS = 7;
 
 /** Deletes files and staged rows of uploads that ended (or were left) over 7 days ago; summaries stay. */
 export async function purgeOldUploads(db: Kysely<DB>, now = new Date()): Promise<number> {
+  // What kinds kept only for undo goes once their uploads can no longer be undone.
+  for (const kind of allKinds()) await kind.forgetAfterUndo?.(db, now);
   const cutoff = new Date(now.getTime() - KEEP_UPLOAD_DAYS * 86_400_000);
   return inTransaction(db, async (tx) => {
     const old = await tx

@@ -49,6 +49,35 @@ function headerRowRule(kind: UploadKind): HeaderRowRule | undefined {
   return { required, maxRowsAbove: kind.headerBlock.labels.length + kind.headerBlock.textRows + 5 };
 }
 
+/**
+ * For a kind whose files name their own columns: a column with values but no heading cannot be
+ * named to anyone, so the file is refused (a blank column, with no values either, is ignored).
+ */
+function refuseValuesWithoutHeading(sheet: Sheet): void {
+  const blank = new Set<number>();
+  const last = sheet.headers.length;
+  sheet.headers.forEach((header, index) => {
+    if (!header.trim()) blank.add(index);
+  });
+  for (const row of sheet.rows) {
+    for (let index = 0; index < row.cells.length; index++) {
+      if ((index >= last || blank.has(index)) && row.cells[index].trim()) {
+        throw new FileRefusal(
+          `Column ${columnLetter(index)} has values (in row ${row.rowNumber}, for one) but no heading. Give it a heading in the heading row, or delete the column, and upload the file again`,
+        );
+      }
+    }
+  }
+}
+
+/** A column's letter as a spreadsheet shows it: A, B, …, Z, AA, … */
+function columnLetter(index: number): string {
+  let letters = '';
+  for (let n = index + 1; n > 0; n = Math.floor((n - 1) / 26))
+    letters = String.fromCharCode(65 + ((n - 1) % 26)) + letters;
+  return letters;
+}
+
 /** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
 export async function readUploadFile(kind: UploadKind, bytes: Uint8Array, resolved?: ColumnSpec[]): Promise<ReadFile> {
   if (bytes.length > MAX_FILE_BYTES) {
@@ -63,6 +92,7 @@ export async function readUploadFile(kind: UploadKind, bytes: Uint8Array, resolv
     headerRow: headerRowRule(kind),
   });
   const columns = resolved ?? columnsOfFile(kind.columns, sheet.headers, kind.freeColumns);
+  if (!resolved && kind.freeColumns) refuseValuesWithoutHeading(sheet);
   const match = matchHeaders(sheet.headers, columns);
   if (kind.requiredOneOf && !kind.requiredOneOf.some((key) => match.indexes.has(key))) {
     const names = kind.requiredOneOf.map((key) => `"${kind.columns.find((c) => c.key === key)?.header}"`);

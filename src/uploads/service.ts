@@ -4,7 +4,7 @@
 import type { Database } from '../db/database.ts';
 import { today as todayInEngland } from '../domain/dates.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
-import { checkUpload } from './check.ts';
+import { checkUpload, headerBlockValues } from './check.ts';
 import type { LookupAdapters } from './kinds/kind.ts';
 import { streamErrorReport } from './report.ts';
 import { reviewChanges } from './review.ts';
@@ -61,14 +61,29 @@ export function createUploads({
     check: (actor: Actor, id: string, { heartbeatEveryMs }: { heartbeatEveryMs?: number } = {}) =>
       checkUpload(database, actor, id, today(), undefined, { adapters, heartbeatEveryMs }),
     review: (actor: Actor, id: string, options?: { linesPerGroup?: number }) => reviewChanges(db, actor, id, options),
+    /** What the kind's review page shows beyond the changes (a preview of one record), if anything. */
+    reviewExtras: async (actor: Actor, id: string, query: Record<string, unknown>) => {
+      const upload = await findUpload(db, actor, id);
+      const kind = kindFor(actor, upload.kind);
+      if (!kind.review) return {};
+      const headerBlock = kind.headerBlock
+        ? headerBlockValues(kind.headerBlock, Array.isArray(upload.preamble) ? (upload.preamble as string[][]) : [])
+        : undefined;
+      return kind.review(db, { db, actor, today: today(), uploadId: id, headerBlock, options: {} }, query);
+    },
     report: (actor: Actor, id: string) => streamErrorReport(database, actor, id),
     /**
      * Submits a checked upload. The work that follows it is started once the submission stands; if
      * starting it fails, the submission still stands and the job queue's own sweep picks it up.
      */
-    submit: (actor: Actor, id: string, { skipErrors, via }: { skipErrors: boolean; via?: string }) =>
+    submit: (
+      actor: Actor,
+      id: string,
+      { skipErrors, via, options }: { skipErrors: boolean; via?: string; options?: Record<string, unknown> },
+    ) =>
       submitUpload(database, actor, id, {
         skipErrors,
+        options,
         today: today(),
         afterSubmit: jobs
           ? (kindId) =>

@@ -5,8 +5,9 @@ import type { Upload } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { recordEvents } from '../domain/audit/events.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
-import { checkUpload } from './check.ts';
+import { checkUpload, headerBlockValues } from './check.ts';
 import { readUploadFile } from './read-file.ts';
+import { FileRefusal } from './sheets/sheet.ts';
 
 import { kindFor } from './states.ts';
 import { storeUploadFile } from './stored-files.ts';
@@ -50,6 +51,14 @@ export async function receiveUpload(
   const kind = kindFor(actor, kindId);
   const read = await readUploadFile(kind, file.bytes);
   const { sheet, match } = read;
+  if (kind.headerBlock && kind.checkHeaderBlock) {
+    const refusal = await kind.checkHeaderBlock(headerBlockValues(kind.headerBlock, sheet.preamble ?? []), {
+      db: database.db,
+      actor,
+      today,
+    });
+    if (refusal) throw new FileRefusal(refusal);
+  }
   const upload = await inTransaction(database.db, async (tx) => {
     const created = await tx
       .insertInto('uploads')

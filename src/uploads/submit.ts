@@ -8,6 +8,7 @@ import { REFRESH_STATISTICS_FROM_ROWS, refreshStatistics } from '../db/statistic
 import { inTransaction } from '../db/transaction.ts';
 import { recordEvents } from '../domain/audit/events.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
+import { headerBlockValues } from './check.ts';
 import { findUpload, kindFor, UPLOAD_STATE_NAMES } from './states.ts';
 import { UploadConflict } from './upload-conflict.ts';
 
@@ -26,9 +27,17 @@ export async function submitUpload(
     today,
     afterSubmit,
     via = 'page',
-  }: { skipErrors: boolean; today: string; afterSubmit?: (kindId: string) => Promise<void>; via?: string },
+    options = {},
+  }: {
+    skipErrors: boolean;
+    today: string;
+    afterSubmit?: (kindId: string) => Promise<void>;
+    via?: string;
+    /** The answers to the kind's submit choice, as given (a form or an API body): the kind parses them. */
+    options?: Record<string, unknown>;
+  },
 ): Promise<SubmitResult> {
-  const result = await submitInTransaction(database, actor, uploadId, { skipErrors, today, via });
+  const result = await submitInTransaction(database, actor, uploadId, { skipErrors, today, via, options });
   if (result.state !== 'submitted') return result;
   const kind = kindFor(actor, (await findUpload(database.db, actor, uploadId)).kind);
   if (result.submitted >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(database.db, kind.writes);
@@ -61,13 +70,23 @@ async function submitInTransaction(
   database: Database,
   actor: Actor,
   uploadId: string,
-  { skipErrors, today, via }: { skipErrors: boolean; today: string; via: string },
+  {
+    skipErrors,
+    today,
+    via,
+    options: given,
+  }: { skipErrors: boolean; today: string; via: string; options: Record<string, unknown> },
 ): Promise<SubmitResult> {
   const db = database.db;
   const upload = await findUpload(db, actor, uploadId);
   if (upload.state === 'submitted') return { state: 'submitted', submitted: upload.change_count };
   refuseSubmit(upload, skipErrors);
   const kind = kindFor(actor, upload.kind);
+  // The header block (as the file gave it) and the submit choice (refused before anything moves).
+  const headerBlock = kind.headerBlock
+    ? headerBlockValues(kind.headerBlock, Array.isArray(upload.preamble) ? (upload.preamble as string[][]) : [])
+    : undefined;
+  const options = kind.submitChoice ? kind.submitChoice.parse(given, { db, actor, today, headerBlock }) : {};
   return inTransaction(db, async (tx) => {
     // The guard: only one request moves the upload out of "checked", so it is applied once; and
     // only while what was read above still holds (another submit may have found stale rows since).
@@ -86,7 +105,7 @@ async function submitInTransaction(
       refuseSubmit(now, skipErrors);
       throw new UploadConflict('This upload could not be submitted. Try again');
     }
-    const ctx = { db: tx, actor, today, uploadId };
+    const ctx = { db: tx, actor, today, uploadId, headerBlock, options };
     const stale = await kind.recheck(tx, ctx);
     if (stale.size > 0) {
       const numbers = [...stale.keys()];

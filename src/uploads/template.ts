@@ -59,8 +59,9 @@ export async function templateFile(
   const kind = kindFor(actor, kindId);
   const { options } = await templateOptions(db, actor, kind, given, today);
   const ctx = { db, actor, today };
+  const freeHeaders = (await kind.templateFreeHeaders?.(ctx)) ?? [];
   const rows = await kind.template(ctx, options);
-  const headers = kind.columns.map((column) => column.header);
+  const headers = [...kind.columns.map((column) => column.header), ...freeHeaders];
   const name = kind.templateFileName(actor, options);
   // A header block: each label with its value (as far as the kind knows it), then room for text.
   const values = kind.headerBlock ? ((await kind.templateHeaderBlock?.(ctx)) ?? {}) : {};

@@ -92,7 +92,7 @@ export async function undoUpload(
       const again = undoability(current, kind, now);
       throw new UploadConflict(again.can ? 'This upload could not be undone. Try again' : again.message);
     }
-    const reasons = await undo(tx, { db: tx, actor, today: todayInEngland(now), uploadId: upload.id });
+    const reasons = await undo(tx, { db: tx, actor, today: todayInEngland(now), uploadId: upload.id, options: {} });
     // Throwing rolls the whole transaction back: the state too.
     if (reasons.length) throw new UndoBlocked(reasons);
     await recordEvents(tx, actor, via, [

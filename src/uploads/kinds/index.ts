@@ -6,9 +6,10 @@ import { hesaPlacements } from './hesa-placements/kind.ts';
 import type { UploadKind } from './kind.ts';
 import { placements } from './placements/kind.ts';
 import { qtsRecommendations } from './qts-recommendations/kind.ts';
+import { schoolData } from './school-data/kind.ts';
 
 const KINDS = new Map<string, UploadKind>(
-  [qtsRecommendations, placements, hesaPlacements].map((kind) => [kind.id, kind]),
+  [qtsRecommendations, placements, hesaPlacements, schoolData].map((kind) => [kind.id, kind]),
 );
 
 export function findKind(id: string): UploadKind | undefined {

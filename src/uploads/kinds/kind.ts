@@ -90,6 +90,23 @@ export interface RowError {
 
 export interface SubmitContext extends UploadContext {
   uploadId: string;
+  /** The answers to the kind's submit choice (submitChoice), as parsed, when submitting. */
+  options?: SubmitOptions;
+}
+
+/** The answers to a kind's choice on the submit step (say, when to publish), by name. */
+export type SubmitOptions = Record<string, string>;
+
+/**
+ * A choice the user makes when submitting (publish now or at a later time): asked on the review
+ * page (the kind's pages.submitPartial renders its fields inside the submit form) and accepted
+ * by the API in the submit body.
+ */
+export interface SubmitChoice {
+  /** Reads the choice from a form or an API body; throws DomainError, naming the field, when it is not valid. */
+  parse(given: Record<string, unknown>, ctx: UploadContext): SubmitOptions;
+  /** The API's body properties for it, as JSON Schema (merged into the submit request's schema). */
+  apiProperties: Record<string, unknown>;
 }
 
 export interface ReviewLine {
@@ -141,6 +158,12 @@ export interface KindPages {
    * named for the page that includes them, e.g. "kinds/placements/views/start.njk".
    */
   partials?: string;
+  /**
+   * Partials of the review page, in the kind's folder: one shown above the submit form (given
+   * what the kind's review() returns, as `review`), one inside it (the submit choice's fields).
+   */
+  reviewPartial?: string;
+  submitPartial?: string;
 }
 
 /** The kind's card on its organisations' home page. */
@@ -172,6 +195,13 @@ export interface KindDefinition<Change, Lookup> {
   headerBlock?: HeaderBlock;
   /** The header block of a template, label by label (say, the school's name). */
   templateHeaderBlock?(ctx: UploadContext): Promise<Record<string, string>>;
+  /**
+   * File-level rules of the header block (it names another school, say): a message refuses the
+   * file, and nothing is stored.
+   */
+  checkHeaderBlock?(block: HeaderBlockValues, ctx: UploadContext): Promise<string | undefined>;
+  /** The free columns' headings a template starts with (a school's own fields from its last upload). */
+  templateFreeHeaders?(ctx: UploadContext): Promise<string[]>;
   /** Outside systems the kind's prepare looks things up in. */
   uses?: (keyof LookupAdapters)[];
   /**
@@ -225,6 +255,18 @@ export interface KindDefinition<Change, Lookup> {
    * phrase ("7 placements of 4 trainees").
    */
   undoPreview?(db: Kysely<DB>, ctx: SubmitContext): Promise<string>;
+  /** A choice on the submit step; its answers reach apply() as ctx.options. */
+  submitChoice?: SubmitChoice;
+  /**
+   * What the review page shows beyond the list of changes (a preview of one record, chosen by
+   * the query), for pages.reviewPartial.
+   */
+  review?(db: Kysely<DB>, ctx: SubmitContext, query: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /**
+   * What the kind kept only so that its uploads could be undone, deleted once they no longer can:
+   * run with the uploads' purge.
+   */
+  forgetAfterUndo?(db: Kysely<DB>, now: Date): Promise<void>;
   pages: KindPages;
   /** A card on the home page of the organisations it is for; none for a kind reached from another page. */
   card?: KindCard;

@@ -401,15 +401,18 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
     return sendAttachment(reply, await uploads.report(actorOf(request), request.params.id));
   });
 
-  app.get<IdParams>('/uploads/:id/review', async (request, reply) => {
+  /** The review page: the changes, what the kind adds (a preview), and the submit form with its choice. */
+  async function reviewPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    { skipErrors, errors, values = {} }: { skipErrors: boolean; errors?: FormErrors; values?: Record<string, unknown> },
+  ) {
     const actor = actorOf(request);
     const { upload, kind } = loaded(request);
-    const skipErrors = field(request.query, 'skipErrors') === 'true';
-    if (upload.state === 'submitted') return reply.redirect(`/uploads/${upload.id}/done`, 303);
-    if (upload.state !== 'checked' || upload.change_count === 0 || (upload.error_count > 0 && !skipErrors)) {
-      return reply.redirect(`/uploads/${upload.id}`, 303);
-    }
     const { groups, total } = await uploads.review(actor, upload.id, { linesPerGroup: LINES_PER_GROUP });
+    const review = kind.review
+      ? await uploads.reviewExtras(actor, upload.id, request.query as Record<string, unknown>)
+      : {};
     const pages = kind.pages;
     return reply.viewAsync(`${VIEW}/review.njk`, {
       kind,
@@ -421,19 +424,42 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
       accordion: total >= ACCORDION_FROM && groups.length > 0,
       submitButton: pages.submitButton(total),
       skipErrors,
+      review,
+      values,
+      ...(errors ? { errors } : {}),
       backLink: `/uploads/${upload.id}`,
     });
+  }
+
+  app.get<IdParams>('/uploads/:id/review', async (request, reply) => {
+    const { upload } = loaded(request);
+    const skipErrors = field(request.query, 'skipErrors') === 'true';
+    if (upload.state === 'submitted') return reply.redirect(`/uploads/${upload.id}/done`, 303);
+    if (upload.state !== 'checked' || upload.change_count === 0 || (upload.error_count > 0 && !skipErrors)) {
+      return reply.redirect(`/uploads/${upload.id}`, 303);
+    }
+    return reviewPage(request, reply, { skipErrors });
   });
 
   app.post<IdParams>('/uploads/:id/submit', async (request, reply) => {
     const actor = actorOf(request);
-    const { upload } = loaded(request);
+    const { upload, kind } = loaded(request);
     const skipErrors = field(request.body, 'skipErrors') === 'true';
+    const options =
+      kind.submitChoice && request.body && typeof request.body === 'object'
+        ? (request.body as Record<string, unknown>)
+        : {};
     try {
-      const result = await uploads.submit(actor, upload.id, { skipErrors });
+      const result = await uploads.submit(actor, upload.id, { skipErrors, options });
       if (result.state === 'submitted') return reply.redirect(`/uploads/${upload.id}/done`, 303);
       return reply.redirect(`/uploads/${upload.id}?changed=${result.stale}`, 303);
     } catch (error) {
+      // The submit choice's answer is not valid: the review page again, with the error.
+      const choiceErrors = error instanceof DomainError ? errorsFrom(error) : undefined;
+      if (choiceErrors && upload.state === 'checked') {
+        reply.code(400);
+        return reviewPage(request, reply, { skipErrors, errors: choiceErrors, values: options });
+      }
       if (!(error instanceof UploadConflict)) throw error;
       reply.code(409);
       return summaryPage(reply, actor, await uploads.find(actor, upload.id), {

@@ -1,0 +1,374 @@
+// The school-data upload on pages and through the pipeline: the template's header block and
+// choices, the file-level refusals (75 fields accepted, 76 refused; blank and repeated headings;
+// another school's name or postcode; too much introduction text), each row rule, the counts, the
+// review's preview of one learner's page, publish now and publish at, undo, and isolation.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Papa from 'papaparse';
+import { type Agent, signedIn, startTestApp, type TestContext } from '../../../../test/support/app.ts';
+import { readCsv } from '../../../../test/support/csv.ts';
+import { testUpn } from '../../../../test/support/factories.ts';
+import { findLearnerByUpn } from '../../../domain/school-data/learners.ts';
+import { learnerDataPage } from '../../../domain/school-data/school-data.ts';
+import { parsePublishAt } from './kind.ts';
+
+const START = '/bulk/school-data';
+const DEMO_SCHOOL = 'Rollbook Demo Primary School';
+const HEADINGS = ['First name', 'Surname', 'UPN', 'Admission number', 'Date of birth', 'Year group'];
+
+function uploadIdFrom(location: unknown): string {
+  const id = /\/uploads\/([0-9a-f-]{36})/.exec(String(location))?.[1];
+  if (!id) throw new Error(`No upload in ${String(location)}`);
+  return id;
+}
+
+/** A learner's compulsory cells: the n-th test learner, 12 years old, in Year 7. */
+const learnerCells = (n: number, overrides: Partial<Record<string, string>> = {}) => {
+  const cells: Record<string, string> = {
+    'First name': `Ada${n}`,
+    Surname: `Lovelace${n}`,
+    UPN: testUpn(n),
+    'Admission number': `ADM${n}`,
+    'Date of birth': '1/9/2014',
+    'Year group': 'Year 7',
+    ...overrides,
+  };
+  return HEADINGS.map((h) => cells[h]);
+};
+
+/** A sheet: a header block (as given), then the headings and rows. */
+function sheet(
+  headers: string[],
+  rows: string[][],
+  { block = [] as string[][], delimiter = ',' }: { block?: string[][]; delimiter?: string } = {},
+) {
+  return Papa.unparse([...block, headers, ...rows], { delimiter });
+}
+
+const BLOCK = (paragraphs: string[] = ['These are your predicted grades.']) => [
+  ['School name', DEMO_SCHOOL],
+  ['School postcode', ''],
+  ['Import spreadsheet submitted by', 'Ms Head'],
+  ['Date submitted', ''],
+  ...paragraphs.map((p, i) => [`Introductory text paragraph ${i + 1}`, p]),
+  [],
+];
+
+describe('school data uploads', () => {
+  let t: TestContext;
+  let school: Agent;
+
+  before(async () => {
+    t = await startTestApp();
+    school = await signedIn(t.app, 'school@example.com');
+    await school.get(START);
+  });
+  after(() => t.close());
+
+  async function upload(agent: Agent, content: string, name = 'school-data.csv') {
+    await agent.get(START);
+    return agent.postFile(START, { name, content });
+  }
+
+  /** Uploads a sheet that must be taken, and returns its id. */
+  async function taken(agent: Agent, content: string) {
+    const posted = await upload(agent, content);
+    assert.equal(posted.statusCode, 303, posted.body.slice(0, 3000));
+    return uploadIdFrom(posted.headers.location);
+  }
+
+  /** The refusal message a sheet gets (422 or 400, with nothing stored). */
+  async function refusal(content: string) {
+    const before = await t.database.db.selectFrom('uploads').select('id').execute();
+    const posted = await upload(school, content);
+    assert.ok(posted.statusCode >= 400, `refused: ${posted.statusCode}`);
+    const after = await t.database.db.selectFrom('uploads').select('id').execute();
+    assert.equal(after.length, before.length, 'nothing is stored');
+    return posted.body
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&amp;/g, '&');
+  }
+
+  const learnerPage = async (n: number, now?: Date) => {
+    const schoolId = (
+      await t.database.db
+        .selectFrom('organisations')
+        .select('id')
+        .where('name', '=', DEMO_SCHOOL)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const learner = await findLearnerByUpn(t.database.db, schoolId, testUpn(n));
+    return learner ? learnerDataPage(t.database.db, learner, now) : undefined;
+  };
+
+  it('downloads a template with the header block, the compulsory fields and a choice of learners', async () => {
+    const start = await school.get(START);
+    assert.equal(start.statusCode, 200);
+    assert.match(start.body, /name="learners" type="radio" value="all"/);
+    const csv = await school.get(`${START}/template.csv`);
+    assert.equal(csv.statusCode, 200);
+    const rows = readCsv(csv.body);
+    assert.deepEqual(rows[0], ['School name', DEMO_SCHOOL]);
+    assert.equal(rows[1][0], 'School postcode');
+    assert.deepEqual(
+      rows.slice(2, 7).map((r) => r[0]),
+      [
+        'Import spreadsheet submitted by',
+        'Date submitted',
+        'Introductory text paragraph 1',
+        'Introductory text paragraph 2',
+        'Introductory text paragraph 3',
+      ],
+    );
+    assert.deepEqual(
+      rows.find((r) => r[0] === 'First name'),
+      HEADINGS,
+    );
+    const xlsx = await school.get(`${START}/template.xlsx`);
+    assert.equal(xlsx.statusCode, 200);
+    const guidance = await school.get(`${START}/guidance`);
+    assert.match(guidance.body, /up to 75/);
+    assert.match(guidance.body, /may be surprising or discouraging/);
+  });
+
+  it('takes a sheet, counts new learners, previews a learner’s page exactly, and publishes now', async () => {
+    const id = await taken(
+      school,
+      sheet(
+        [...HEADINGS, 'Maths predicted', 'Effort', 'Target'],
+        [
+          [...learnerCells(1), '007', '', 'A*'],
+          [...learnerCells(2, { 'Year group': 'Y9' }), '3+', '1', '12/03/2026'],
+          [...learnerCells(3, { 'Year group': 'reception', 'Date of birth': '2021-09-01' }), '', '', ''],
+        ],
+        { block: BLOCK(['These are your predicted grades.', 'Talk to your tutor about them.']) },
+      ),
+    );
+    const summary = await school.get(`/uploads/${id}`);
+    assert.match(summary.body, /3 learners will have their school data replaced or added/);
+    const review = await school.get(`/uploads/${id}/review?learner=3`);
+    assert.equal(review.statusCode, 200);
+    assert.match(review.body, /New learners \(3\)/);
+    assert.match(review.body, /Preview a learner’s page/);
+    assert.match(review.body, /When should learners see this data\?/);
+    const preview = await school.get(`/uploads/${id}/review`);
+    const box = /<div class="rollbook-preview"[\s\S]*?Published on/.exec(preview.body)?.[0] ?? '';
+    assert.match(box, /These are your predicted grades\./);
+    assert.match(box, /Talk to your tutor about them\./);
+    assert.match(box, /Maths predicted[\s\S]*007[\s\S]*Target[\s\S]*A\*/);
+    assert.doesNotMatch(box, /Effort/, 'a blank cell is not shown');
+    const submitted = await school.post(`/uploads/${id}/submit`, { skipErrors: 'false', publish: 'now' });
+    assert.equal(submitted.headers.location, `/uploads/${id}/done`);
+    const second = await learnerPage(2);
+    assert.deepEqual(second?.data?.fields, [
+      { name: 'Maths predicted', value: '3+' },
+      { name: 'Effort', value: '1' },
+      { name: 'Target', value: '12/03/2026' },
+    ]);
+    assert.equal(second?.learner.year_group, 'Year 9');
+    assert.equal((await learnerPage(3))?.learner.year_group, 'Reception');
+    assert.deepEqual((await learnerPage(3))?.data?.fields, []);
+    const set = await t.database.db
+      .selectFrom('school_data_sets')
+      .select(['submitted_by_name', 'introduction'])
+      .where('upload_id', '=', id)
+      .executeTakeFirstOrThrow();
+    assert.equal(set.submitted_by_name, 'Ms Head');
+  });
+
+  it('accepts a plain sheet with just the heading row, and 75 fields of the school’s own', async () => {
+    const own = Array.from({ length: 75 }, (_, i) => `Field ${i + 1}`);
+    const id = await taken(
+      school,
+      sheet([...HEADINGS, ...own], [[...learnerCells(4), ...own.map((_, i) => `v${i + 1}`)]]),
+    );
+    const submitted = await school.post(`/uploads/${id}/submit`, { skipErrors: 'false', publish: 'now' });
+    assert.equal(submitted.statusCode, 303);
+    const page = await learnerPage(4);
+    assert.equal(page?.data?.fields.length, 75);
+    assert.deepEqual(page?.data?.fields[74], { name: 'Field 75', value: 'v75' });
+    assert.deepEqual(page?.data?.introduction, []);
+  });
+
+  it('refuses 76 fields, naming the extra heading', async () => {
+    const own = Array.from({ length: 76 }, (_, i) => `Field ${i + 1}`);
+    const body = await refusal(sheet([...HEADINGS, ...own], [[...learnerCells(5), ...own.map(() => 'x')]]));
+    assert.match(body, /76 columns of your own, more than the 75 allowed/);
+    assert.match(body, /"Field 76"/);
+  });
+
+  it('refuses blank and repeated headings, another school, and too much introduction text', async () => {
+    assert.match(
+      await refusal(sheet([...HEADINGS, 'Maths', '', 'Art'], [[...learnerCells(5), '1', 'stray', '2']])),
+      /Column H has values \(in row \d+, for one\) but no heading/,
+    );
+    assert.match(
+      await refusal(sheet([...HEADINGS, 'Maths', 'maths'], [[...learnerCells(5), '1', '2']])),
+      /two columns called "maths"/,
+    );
+    const otherSchool = BLOCK();
+    otherSchool[0] = ['School name', 'Some Other Academy'];
+    assert.match(
+      await refusal(sheet([...HEADINGS], [learnerCells(5)], { block: otherSchool })),
+      /The school name at the top of the sheet is “Some Other Academy”, but you are uploading for Rollbook Demo Primary School/,
+    );
+    const otherPostcode = BLOCK();
+    otherPostcode[1] = ['School postcode', 'ZZ1 1ZZ'];
+    assert.match(
+      await refusal(sheet([...HEADINGS], [learnerCells(5)], { block: otherPostcode })),
+      /The school postcode at the top of the sheet is ZZ1 1ZZ/,
+    );
+    assert.match(
+      await refusal(sheet([...HEADINGS], [learnerCells(5)], { block: BLOCK(['One.', 'Two.', 'Three.', 'Four.']) })),
+      /The introduction text has 4 paragraphs, more than the 3 allowed/,
+    );
+    assert.match(
+      await refusal(sheet([...HEADINGS], [learnerCells(5)], { block: BLOCK(['x'.repeat(1001)]) })),
+      /Paragraph 1 of the introduction text is 1,001 characters long\. Shorten it to 1,000 characters or fewer/,
+    );
+  });
+
+  it('checks each row: UPN check letter, date of birth, year group, a known learner’s date of birth, repeats, long cells', async () => {
+    // Learner 1 is known with date of birth 1 September 2014.
+    const rows = [
+      learnerCells(10, { UPN: 'A801200005001' }),
+      learnerCells(11, { 'Date of birth': '1/1/1990' }),
+      learnerCells(12, { 'Year group': 'Year 14' }),
+      learnerCells(1, { 'Date of birth': '2/9/2014' }),
+      learnerCells(13),
+      learnerCells(13),
+      [...learnerCells(14), 'x'.repeat(501)],
+      learnerCells(15, { 'Year group': '9' }),
+      learnerCells(16, { 'First name': '' }),
+    ];
+    const id = await taken(
+      school,
+      sheet(
+        [...HEADINGS, 'Notes'],
+        rows.map((r) => (r.length === HEADINGS.length ? [...r, ''] : r)),
+      ),
+    );
+    const report = readCsv((await school.get(`/uploads/${id}/report`)).body);
+    const headerRow = report.findIndex((r) => r[0] === 'First name');
+    const errorsOf = (i: number) => report[headerRow + 1 + i].at(-1) ?? '';
+    assert.match(errorsOf(0), /UPN: "A801200005001" is not a UPN: its check letter does not match/);
+    assert.match(errorsOf(1), /would make the learner older than 25/);
+    assert.match(errorsOf(2), /Year group: "Year 14" is not one of the choices/);
+    assert.match(
+      errorsOf(3),
+      /2 September 2014 is not the date of birth Rollbook has for Ada1 Lovelace1 with UPN .*, 1 September 2014/,
+    );
+    assert.match(errorsOf(4), /also in row/);
+    assert.match(errorsOf(5), /also in row/);
+    assert.match(errorsOf(6), /Notes: the text is 501 characters long\. Shorten it to 500 characters or fewer/);
+    assert.equal(errorsOf(7), '', 'a year group given as "9" is Year 9');
+    assert.match(errorsOf(8), /Enter the learner’s first name/);
+    const summary = await school.get(`/uploads/${id}`);
+    assert.match(summary.body, /1 learner will have their school data replaced or added/);
+    assert.match(summary.body, /8 rows cannot be uploaded because of errors/);
+  });
+
+  it('publishes at a later time: learners keep their previous data until then; a bad date is refused', async () => {
+    const id = await taken(
+      school,
+      sheet([...HEADINGS, 'Maths predicted'], [[...learnerCells(1), '8']], { block: BLOCK(['Second upload.']) }),
+    );
+    const bad = await school.post(`/uploads/${id}/submit`, {
+      skipErrors: 'false',
+      publish: 'later',
+      'publishDate-day': '31',
+      'publishDate-month': '2',
+      'publishDate-year': '2030',
+      publishTime: '9am',
+    });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /The date to publish must be a real date/);
+    assert.match(bad.body, /href="#publishDate"/);
+    const next = new Date(Date.now() + 3 * 86_400_000);
+    const posted = await school.post(`/uploads/${id}/submit`, {
+      skipErrors: 'false',
+      publish: 'later',
+      'publishDate-day': String(next.getUTCDate()),
+      'publishDate-month': String(next.getUTCMonth() + 1),
+      'publishDate-year': String(next.getUTCFullYear()),
+      publishTime: '13:30',
+    });
+    assert.equal(posted.headers.location, `/uploads/${id}/done`);
+    const now = await learnerPage(1);
+    assert.deepEqual(now?.data?.fields[0], { name: 'Maths predicted', value: '007' }, 'the previous data still shows');
+    assert.ok(now?.pending);
+    const then = await learnerPage(1, new Date(Date.now() + 4 * 86_400_000));
+    assert.deepEqual(then?.data?.fields, [{ name: 'Maths predicted', value: '8' }]);
+    assert.deepEqual(then?.data?.introduction, ['Second upload.']);
+  });
+
+  it('undoes an upload within 7 days, restoring exactly what it replaced', async () => {
+    const before = await learnerPage(2);
+    const id = await taken(
+      school,
+      sheet([...HEADINGS, 'Art'], [[...learnerCells(2, { 'Year group': 'Year 10' }), 'B']]),
+    );
+    await school.post(`/uploads/${id}/submit`, { skipErrors: 'false', publish: 'now' });
+    assert.deepEqual((await learnerPage(2))?.data?.fields, [{ name: 'Art', value: 'B' }]);
+    const undo = await school.get(`/uploads/${id}/undo`);
+    assert.equal(undo.statusCode, 200);
+    assert.match(undo.body, /the school data of 1 learner/);
+    const undone = await school.post(`/uploads/${id}/undo`);
+    assert.equal(undone.statusCode, 303);
+    const after = await learnerPage(2);
+    assert.deepEqual(after?.data, before?.data);
+    assert.equal(after?.learner.year_group, 'Year 9');
+  });
+
+  it('keeps another school out of an upload and its preview', async () => {
+    const id = await taken(school, sheet([...HEADINGS, 'Art'], [[...learnerCells(20), 'secret']]));
+    const provider = await signedIn(t.app, 'provider@example.com');
+    for (const url of [
+      `/uploads/${id}`,
+      `/uploads/${id}/review`,
+      `/uploads/${id}/review?learner=2`,
+      `/uploads/${id}/report`,
+    ]) {
+      const response = await provider.get(url);
+      assert.equal(response.statusCode, 404, url);
+      assert.doesNotMatch(response.body, /secret/);
+    }
+    const start = await provider.get(START);
+    assert.equal(start.statusCode, 404, 'a provider has no school-data uploads');
+  });
+
+  it('reads the time to publish from the API or the page', () => {
+    const now = new Date('2026-12-05T12:00:00Z');
+    assert.equal(parsePublishAt({}, now), now);
+    assert.equal(parsePublishAt({ publishAt: '2026-12-07T09:00:00Z' }, now).toISOString(), '2026-12-07T09:00:00.000Z');
+    assert.throws(() => parsePublishAt({ publishAt: '2026-12-01T09:00:00Z' }, now), /must be in the future/);
+    assert.throws(() => parsePublishAt({ publishAt: 'tomorrow' }, now), /date and time with its offset/);
+    // In summer, 9am in England is 8am UTC.
+    const summer = parsePublishAt(
+      {
+        publish: 'later',
+        'publishDate-day': '1',
+        'publishDate-month': '7',
+        'publishDate-year': '2027',
+        publishTime: '9:00am',
+      },
+      now,
+    );
+    assert.equal(summer.toISOString(), '2027-07-01T08:00:00.000Z');
+    assert.throws(
+      () =>
+        parsePublishAt(
+          {
+            publish: 'later',
+            'publishDate-day': '1',
+            'publishDate-month': '7',
+            'publishDate-year': '2027',
+            publishTime: '25:00',
+          },
+          now,
+        ),
+      /Enter the time to publish/,
+    );
+  });
+});
