@@ -26,6 +26,7 @@ import { sessions } from './web/sessions.ts';
 import { signInRoutes } from './web/sign-in/routes.ts';
 import { signOffRoutes } from './web/sign-off/routes.ts';
 import { supportRoutes } from './web/support/routes.ts';
+import { traineeRecordRoutes } from './web/trainee-records/routes.ts';
 import { traineeRoutes } from './web/trainees/routes.ts';
 import { uploadRoutes } from './web/uploads/routes.ts';
 import { UploadsInFlight } from './web/uploads-in-flight.ts';
@@ -120,6 +121,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(homeRoutes);
   await app.register(organisationRoutes, { db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(traineeRoutes, { prefix: '/trainees', db });
+  await app.register(traineeRecordRoutes, { prefix: '/trainees', database, jobs: services.jobs });
   await app.register(uploadRoutes, { database, uploads: services.uploads, uploadsInFlight });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(apiTokenRoutes, { prefix: '/organisation/api-tokens', db });

@@ -375,7 +375,6 @@ function checkDegree(
     }
     return null;
   }
-  if (!given && !route) return null;
   const typeText = text(input.degreeType);
   const type = typeText ? findReferenceItem(DEGREE_TYPES, typeText)?.code : undefined;
   if (!typeText) fail('degreeType', 'Select whether the trainee’s degree is from the UK or another country', true);

@@ -16,7 +16,9 @@ export interface TraineeFilters {
   route?: string;
   /** Trainee academic year of the ITT start date, by its first year. */
   academicYear?: number;
-  /** Part of a name, a TRN or a provider trainee ID. */
+  /** A course subject, by name: the trainee's first, second or third. */
+  subject?: string;
+  /** Part of a name, or a whole TRN, provider trainee ID or HESA ID. */
   search?: string;
   sort?: 'name' | 'end-date';
   /**
@@ -83,12 +85,19 @@ export async function listTrainees(
     const { from, to } = traineeAcademicYearDates(filters.academicYear);
     query = query.where('itt_start_date', '>=', from).where('itt_start_date', '<=', to);
   }
+  if (filters.subject) {
+    const subject = filters.subject;
+    query = query.where((eb) =>
+      eb.or([eb('subject', '=', subject), eb('subject_2', '=', subject), eb('subject_3', '=', subject)]),
+    );
+  }
   const search = filters.search?.trim();
   if (search) {
     const like = containing(search);
     query = query.where((eb) =>
       eb.or([
         eb('trn', '=', search),
+        eb('hesa_id', '=', search.replace(/\s+/g, '')),
         eb(eb.fn('lower', ['provider_trainee_id']), '=', search.toLowerCase()),
         eb(eb.fn('concat_ws', [eb.val(' '), 'first_names', 'last_name']), 'ilike', like),
       ]),

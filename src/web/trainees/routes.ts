@@ -6,7 +6,10 @@ import { academicYearName, formatIsoDate } from '../../domain/dates.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { listPlacements } from '../../domain/placements/placements.ts';
 import { contactName, findSchoolContactsByUrn } from '../../domain/placements/school-contacts.ts';
+import { SUBJECTS } from '../../domain/trainees/reference-lists.ts';
 import { isTraineeState, stateFilterName, stateName, TRAINEE_STATES } from '../../domain/trainees/states.ts';
+import { detailsOf, inputOf, SECTIONS, sectionApplies } from '../../domain/trainees/trainee-details.ts';
+import { LOCKED_STATES } from '../../domain/trainees/trainee-records.ts';
 import {
   ASSESSMENT_ONLY_ROUTES,
   findTrainee,
@@ -20,10 +23,11 @@ import {
 import { isTrainingRoute, TRAINING_ROUTES, trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { field, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
+import { sectionRows } from '../trainee-records/sections.ts';
 
 const VIEW = 'trainees/views';
 /** The list's query parameters a trainee's page carries in ?back=, so its Back link keeps them. */
-const LIST_PARAMETERS = ['q', 'state', 'route', 'year', 'sort', 'placements', 'page'];
+const LIST_PARAMETERS = ['q', 'state', 'route', 'year', 'subject', 'sort', 'placements', 'page'];
 
 /**
  * The list a trainee's page goes back to: the filters it was opened from (?back=, the list's own
@@ -88,10 +92,12 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
     const state = field(query, 'state');
     const route = field(query, 'route');
     const year = Number(field(query, 'year'));
+    const subject = SUBJECTS.find((s) => s.name === field(query, 'subject'))?.name;
     const filters: TraineeFilters = {
       state: isTraineeState(state) ? state : undefined,
       route: isTrainingRoute(route) ? route : undefined,
       academicYear: Number.isInteger(year) && year > 1990 && year < 2100 ? year : undefined,
+      subject,
       search: field(query, 'q').slice(0, 100),
       sort: field(query, 'sort') === 'end-date' ? 'end-date' : 'name',
       fewerThanTwoPlacements: field(query, 'placements') === FEWER_THAN_TWO,
@@ -107,6 +113,7 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
         state: filters.state,
         route: filters.route,
         year: filters.academicYear,
+        subject: filters.subject,
         sort: filters.sort === 'end-date' ? 'end-date' : undefined,
         placements: filters.fewerThanTwoPlacements ? FEWER_THAN_TWO : undefined,
         ...overrides,
@@ -134,7 +141,12 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       total,
       filters,
       filtered: Boolean(
-        filters.state || filters.route || filters.academicYear || filters.search || filters.fewerThanTwoPlacements,
+        filters.state ||
+          filters.route ||
+          filters.academicYear ||
+          filters.subject ||
+          filters.search ||
+          filters.fewerThanTwoPlacements,
       ),
       placementsNeeded: PLACEMENTS_NEEDED,
       stateOptions: [
@@ -144,6 +156,10 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       routeOptions: [
         { value: '', text: 'Any route' },
         ...TRAINING_ROUTES.map((r) => option(r.code, r.name, filters.route)),
+      ],
+      subjectOptions: [
+        { value: '', text: 'Any subject' },
+        ...SUBJECTS.map((s) => option(s.name, s.name, filters.subject)),
       ],
       yearOptions: [
         { value: '', text: 'Any year' },
@@ -184,23 +200,32 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
       placementsNote: placementsNote(trainee, placements.length),
       // Admins read the organisation's audit log: here, only this trainee's changes.
       auditLogHref: actor.role === 'admin' ? `/organisation/audit-log?record=trainee:${trainee.id}` : undefined,
-      personal: [
-        row('First names', trainee.first_names),
-        row('Last name', trainee.last_name),
-        row('Date of birth', formatIsoDate(trainee.date_of_birth)),
-        row('TRN', trainee.trn ?? 'Not received yet'),
-        row('Provider trainee ID', trainee.provider_trainee_id),
-        row('HESA ID', trainee.hesa_id),
+      locked: LOCKED_STATES.includes(trainee.state),
+      sections: SECTIONS.filter((section) => sectionApplies(section.id, trainee.route)).map((section) => ({
+        id: section.id,
+        title: section.title,
+        rows: [
+          ...(section.id === 'personal' ? [row('TRN', trainee.trn ?? 'Not received yet')] : []),
+          ...sectionRows(
+            section.id,
+            inputOf(detailsOf(trainee)),
+            LOCKED_STATES.includes(trainee.state) ? undefined : `/trainees/${trainee.id}/change/${section.id}`,
+          ),
+          ...(section.id === 'course' ? [row('Award', trainee.award)] : []),
+        ],
+      })),
+      actions: [
+        ...(['submitted_for_trn', 'trn_received'].includes(trainee.state)
+          ? [{ href: `/trainees/${trainee.id}/defer`, text: 'Defer trainee' }]
+          : []),
+        ...(trainee.state === 'deferred'
+          ? [{ href: `/trainees/${trainee.id}/reinstate`, text: 'Reinstate trainee' }]
+          : []),
+        ...(['submitted_for_trn', 'trn_received', 'deferred'].includes(trainee.state)
+          ? [{ href: `/trainees/${trainee.id}/withdraw`, text: 'Withdraw trainee' }]
+          : []),
       ],
-      course: [
-        row('Training route', trainee.routeName),
-        row('Award', trainee.award),
-        row('Subject', trainee.subject),
-        row('Age range', trainee.age_range),
-        row('Study mode', trainee.study_mode === 'full_time' ? 'Full time' : 'Part time'),
-        row('ITT start date', formatIsoDate(trainee.itt_start_date)),
-        row('Expected end date', formatIsoDate(trainee.expected_end_date)),
-      ],
+      recommendHref: trainee.state === 'trn_received' ? `/trainees/${trainee.id}/recommend` : undefined,
       outcome: [
         row('Status', trainee.stateName),
         ...(trainee.standards_met_date
@@ -209,6 +234,11 @@ export async function traineeRoutes(app: FastifyInstance, { db }: { db: Kysely<D
         ...(trainee.awarded_date ? [row(`${trainee.award} awarded`, formatIsoDate(trainee.awarded_date))] : []),
         ...(trainee.state === 'withdrawn'
           ? [row('Withdrawal date', formatIsoDate(trainee.withdrawal_date)), row('Reason', trainee.withdrawal_reason)]
+          : []),
+        ...(trainee.deferral_date ? [row('Date of deferral', formatIsoDate(trainee.deferral_date))] : []),
+        ...(trainee.reinstatement_date ? [row('Date reinstated', formatIsoDate(trainee.reinstatement_date))] : []),
+        ...(trainee.state === 'submitted_for_trn'
+          ? [row('TRN', 'Waiting for the Teaching Record System: refresh this page to see it')]
           : []),
       ],
     });
