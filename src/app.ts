@@ -14,6 +14,8 @@ import { apiTokenRoutes } from './web/api-tokens/routes.ts';
 import { registerErrorHandlers } from './web/errors.ts';
 import { healthRoutes } from './web/health.ts';
 import { homeRoutes } from './web/home/routes.ts';
+import { inductionRoutes } from './web/induction/routes.ts';
+import { schoolEctRoutes } from './web/induction/school-routes.ts';
 import { registerInputCleaning } from './web/input.ts';
 import { registerLocals } from './web/locals.ts';
 import { organisationRoutes } from './web/organisation/routes.ts';
@@ -138,6 +140,16 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(traineePlacementRoutes, { database, notify: services.notify });
   await app.register(schoolPlacementRoutes, { database, notify: services.notify });
   await app.register(signOffRoutes, { database, notify: services.notify, baseUrl: config.baseUrl });
+  // Induction: appropriate bodies' ECTs, and schools registering them.
+  const inductionOptions = {
+    database,
+    teachingRecord: services.teachingRecord,
+    notify: services.notify,
+    inductionFailEmail: config.inductionFailEmail,
+    jobs: services.jobs,
+  };
+  await app.register(inductionRoutes, inductionOptions);
+  await app.register(schoolEctRoutes, inductionOptions);
 
   return app;
 }

@@ -27,10 +27,19 @@ export interface Config {
   supportEmail: string;
   /** When the support team answers, in words: "Monday to Friday, 9am to 5pm". */
   supportHours: string;
+  /**
+   * The Teaching Record System: `local` (teachers in Rollbook's own tables, the default) or `http`
+   * (its API at url, with key), for finding ECTs and sending their induction status.
+   */
+  teachingRecord: { kind: 'local' } | { kind: 'http'; url: string; apiKey: string };
+  /** Who is emailed when an appropriate body records a failed induction (the regulator). */
+  inductionFailEmail: string;
 }
 
 export const DEFAULT_SUPPORT_EMAIL = 'support@rollbook.example';
 export const DEFAULT_SUPPORT_HOURS = 'Monday to Friday, 9am to 5pm (except public holidays)';
+
+export const DEFAULT_INDUCTION_FAIL_EMAIL = 'induction-outcomes@regulator.example';
 
 export class ConfigError extends Error {}
 
@@ -83,6 +92,23 @@ export function loadConfig(env: Env = process.env): Config {
   }
   const supportHours = (env.SUPPORT_HOURS || DEFAULT_SUPPORT_HOURS).trim();
   if (supportHours.length > 200) throw new ConfigError('SUPPORT_HOURS must be 200 characters or fewer');
+  const recordKind = (env.TEACHING_RECORD || 'local').trim();
+  let teachingRecord: Config['teachingRecord'] = { kind: 'local' };
+  if (recordKind === 'http') {
+    const url = (env.TEACHING_RECORD_URL ?? '').trim();
+    const apiKey = (env.TEACHING_RECORD_API_KEY ?? '').trim();
+    if (!/^https?:\/\//.test(url)) {
+      throw new ConfigError('TEACHING_RECORD_URL must be the API’s address, starting http:// or https://');
+    }
+    if (!apiKey) throw new ConfigError('TEACHING_RECORD_API_KEY is required when TEACHING_RECORD is http');
+    teachingRecord = { kind: 'http', url, apiKey };
+  } else if (recordKind !== 'local') {
+    throw new ConfigError(`TEACHING_RECORD must be local or http, not "${recordKind}"`);
+  }
+  const inductionFailEmail = (env.INDUCTION_FAIL_EMAIL || DEFAULT_INDUCTION_FAIL_EMAIL).trim();
+  if (!/^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/.test(inductionFailEmail)) {
+    throw new ConfigError(`INDUCTION_FAIL_EMAIL must be an email address, not "${env.INDUCTION_FAIL_EMAIL}"`);
+  }
   return {
     port,
     host: env.HOST || 'localhost',
@@ -96,5 +122,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: parseBoolean('TRUST_PROXY', env.TRUST_PROXY, false),
     supportEmail,
     supportHours,
+    teachingRecord,
+    inductionFailEmail,
   };
 }

@@ -8,6 +8,7 @@ import type { TeachingRecord } from './domain/ports/teaching-record.ts';
 import { type Notify, outbox } from './integrations/notify/notify.ts';
 import { localAccounts } from './integrations/sign-in/local-accounts.ts';
 import type { SignInAdapter } from './integrations/sign-in/sign-in.ts';
+import { httpTeachingRecordInduction } from './integrations/teaching-record/http.ts';
 import { localTeachingRecord } from './integrations/teaching-record/teaching-record.ts';
 import { inlineJobs, type Jobs, startPgBoss } from './jobs/jobs.ts';
 import { createUploads, type Uploads } from './uploads/service.ts';
@@ -51,7 +52,15 @@ export async function createServices(
   database: Database,
   { jobs = 'pg-boss', log = logToStandardError }: { jobs?: 'pg-boss' | 'inline'; log?: typeof logToStandardError } = {},
 ): Promise<Services> {
-  const teachingRecord = localTeachingRecord(today, database.db);
+  const local = localTeachingRecord(today, database.db);
+  // The API's induction side when configured; awards stay with the local record for now.
+  const teachingRecord: TeachingRecord =
+    config.teachingRecord.kind === 'http'
+      ? {
+          ...local,
+          ...httpTeachingRecordInduction({ baseUrl: config.teachingRecord.url, apiKey: config.teachingRecord.apiKey }),
+        }
+      : local;
   const jobServices = { database, teachingRecord };
   const runner = jobs === 'inline' ? inlineJobs(jobServices) : await startPgBoss(jobServices, log);
   return {

@@ -52,4 +52,29 @@ describe('configuration', () => {
     assert.equal(own.supportEmail, 'help@school.example');
     assert.equal(own.supportHours, 'Weekdays, 8am to 6pm');
   });
+
+  it('uses the local teaching record unless told to use its API, which needs an address and a key', () => {
+    const secret = { SESSION_SECRET: 'x'.repeat(32) };
+    assert.deepEqual(loadConfig(secret).teachingRecord, { kind: 'local' });
+    assert.deepEqual(
+      loadConfig({
+        ...secret,
+        TEACHING_RECORD: 'http',
+        TEACHING_RECORD_URL: 'https://trs.example',
+        TEACHING_RECORD_API_KEY: 'k',
+      }).teachingRecord,
+      { kind: 'http', url: 'https://trs.example', apiKey: 'k' },
+    );
+    assert.throws(
+      () => loadConfig({ ...secret, TEACHING_RECORD: 'http', TEACHING_RECORD_API_KEY: 'k' }),
+      /TEACHING_RECORD_URL/,
+    );
+    assert.throws(
+      () => loadConfig({ ...secret, TEACHING_RECORD: 'http', TEACHING_RECORD_URL: 'https://trs.example' }),
+      /TEACHING_RECORD_API_KEY/,
+    );
+    assert.throws(() => loadConfig({ ...secret, TEACHING_RECORD: 'soap' }), /local or http/);
+    assert.equal(loadConfig(secret).inductionFailEmail, 'induction-outcomes@regulator.example');
+    assert.throws(() => loadConfig({ ...secret, INDUCTION_FAIL_EMAIL: 'nobody' }), /INDUCTION_FAIL_EMAIL/);
+  });
 });

@@ -9,6 +9,7 @@ import { today as todayInEngland } from '../domain/dates.ts';
 import { upsertSchools } from '../domain/schools/schools.ts';
 import { parseGiasCsv } from '../integrations/schools-register/gias-csv.ts';
 import type { DemoArea } from './area.ts';
+import { loadDemoInduction } from './induction.ts';
 import { loadDemoOrganisations, loadDemoUsers } from './organisations.ts';
 import { loadDemoPlacements } from './placements.ts';
 import { loadSignOffDemo } from './sign-off.ts';
@@ -18,7 +19,7 @@ export type { DemoArea, DemoContext } from './area.ts';
 export { DEMO, DEMO_PASSWORD, type DemoUser, demoUsersToSignInAs } from './organisations.ts';
 
 /** The areas' demo data, in the order it is loaded (later areas may build on earlier ones). */
-const AREAS: DemoArea[] = [loadDemoTrainees, loadDemoPlacements, loadSignOffDemo];
+const AREAS: DemoArea[] = [loadDemoTrainees, loadDemoPlacements, loadSignOffDemo, loadDemoInduction];
 
 const DEMO_SCHOOLS_FILE = new URL('../../data/demo-schools.csv', import.meta.url);
 const VIA = 'demo data';

@@ -4,6 +4,7 @@
 // tests and the command line.
 import { fromPglite, PgBoss } from 'pg-boss';
 import type { Database } from '../db/database.ts';
+import { sendAllInductionStatusUpdates } from '../domain/induction/status-updates.ts';
 import type { TeachingRecord } from '../domain/ports/teaching-record.ts';
 import { sendAllAwardRequests } from '../domain/trainees/awards.ts';
 import { sendAllTrnRequests } from '../domain/trainees/trn-requests.ts';
@@ -26,6 +27,8 @@ export interface Jobs {
   trnsRequested(): Promise<void>;
   /** Trainees were recommended one by one: send their award requests. */
   awardsRequested(): Promise<void>;
+  /** Induction statuses changed: send them to the teaching record. */
+  inductionStatusChanged(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +48,7 @@ function handlers({ database, teachingRecord }: JobServices, heartbeatEveryMs?: 
     },
     sendAwardRequests: () => sendAllAwardRequests(database.db, teachingRecord),
     sendTrnRequests: () => sendAllTrnRequests(database.db, teachingRecord),
+    sendInductionStatus: () => sendAllInductionStatusUpdates(database.db, teachingRecord),
     purgeUploads: () => purgeOldUploads(database.db),
   };
 }
@@ -53,12 +57,17 @@ const QUEUES = {
   check: 'check-upload',
   awards: 'send-award-requests',
   trns: 'send-trn-requests',
+  inductionStatus: 'send-induction-status',
   purge: 'purge-uploads',
 } as const;
 
 /** The queues an upload kind may name as the work that follows its submission, with their work. */
 function followUps(run: ReturnType<typeof handlers>): Record<string, () => Promise<unknown>> {
-  return { [QUEUES.awards]: run.sendAwardRequests, [QUEUES.trns]: run.sendTrnRequests };
+  return {
+    [QUEUES.awards]: run.sendAwardRequests,
+    [QUEUES.trns]: run.sendTrnRequests,
+    [QUEUES.inductionStatus]: run.sendInductionStatus,
+  };
 }
 
 /** The work that follows a submission of this kind, as the kind declares it (its afterSubmit). */
@@ -85,6 +94,10 @@ export function inlineJobs(services: JobServices): Jobs {
     },
     awardsRequested: async () => {
       await run.sendAwardRequests();
+    },
+    // A record that does not answer keeps the changes queued; the server's job sends them later.
+    inductionStatusChanged: async () => {
+      await run.sendInductionStatus().catch(() => {});
     },
     stop: async () => {},
   };
@@ -146,11 +159,13 @@ export async function startPgBoss(
   await boss.work<{ uploadId: string }>(QUEUES.check, async ([job]) => run.checkUpload(job.data.uploadId));
   await boss.work(QUEUES.awards, async () => run.sendAwardRequests());
   await boss.work(QUEUES.trns, async () => run.sendTrnRequests());
+  await boss.work(QUEUES.inductionStatus, async () => run.sendInductionStatus());
   await boss.work(QUEUES.purge, async () => run.purgeUploads());
   // Sweeps, in case a signal was lost (a crash between submitting and sending): awards every minute,
   // the upload clean-up every night.
   await boss.schedule(QUEUES.awards, '* * * * *');
   await boss.schedule(QUEUES.trns, '* * * * *');
+  await boss.schedule(QUEUES.inductionStatus, '* * * * *');
   await boss.schedule(QUEUES.purge, '30 2 * * *');
   return {
     checkUpload: queueCheck,
@@ -163,6 +178,9 @@ export async function startPgBoss(
     },
     async awardsRequested() {
       await boss.send(QUEUES.awards, {}, { retryLimit: 3 });
+    },
+    async inductionStatusChanged() {
+      await boss.send(QUEUES.inductionStatus, {}, { retryLimit: 3, retryDelay: 30, retryBackoff: true });
     },
     async stop() {
       clearInterval(sweeper);

@@ -37,6 +37,8 @@ export interface AuditFilters {
   recordType?: RecordType;
   /** One record of that type. */
   recordId?: string;
+  /** Events about one record of a subject type that has no record type of its own (a teacher). */
+  subject?: { type: string; id: string };
   /** yyyy-mm-dd, in England. */
   from?: string;
   to?: string;
@@ -83,6 +85,9 @@ function matching(scope: AuditScope, filters: AuditFilters) {
     } else {
       conditions.push(sql`e.subject_type in (${sql.join(types)})`);
     }
+  }
+  if (filters.subject) {
+    conditions.push(sql`e.subject_type = ${filters.subject.type} and e.subject_id = ${filters.subject.id}`);
   }
   // Days in England: from its first moment to the next day's.
   if (filters.from)

@@ -44,9 +44,32 @@ const CARDS: Record<OrganisationType, Card[]> = {
       title: 'Placements',
       description: 'Offer placements to teacher training providers and assign them.',
     },
+    {
+      href: '/school/ects',
+      title: 'Early-career teachers',
+      description:
+        'Register your ECTs with their appropriate body, see where each stands, and say when one is leaving.',
+    },
     YOUR_ORGANISATION,
   ],
-  appropriate_body: [YOUR_ORGANISATION],
+  appropriate_body: [
+    {
+      href: '/induction',
+      title: 'Early-career teachers',
+      description: 'Your current and past ECTs: claim, release, pass or fail them, and add extensions.',
+    },
+    {
+      href: '/induction/tasks',
+      title: 'Tasks from schools',
+      description: 'ECTs schools have registered with you to check and claim, and those leaving to check and release.',
+    },
+    {
+      href: '/induction/find',
+      title: 'Find and claim an ECT',
+      description: 'Look up an early-career teacher by TRN and date of birth, and claim their induction.',
+    },
+    YOUR_ORGANISATION,
+  ],
   support: [
     {
       href: '/support/organisations',

@@ -18,10 +18,13 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
   school: [
     { href: '/', text: 'Home' },
     { href: '/school/placements', text: 'Placements' },
+    { href: '/school/ects', text: 'Early-career teachers' },
     { href: '/organisation', text: 'Your organisation' },
   ],
   appropriate_body: [
     { href: '/', text: 'Home' },
+    { href: '/induction', text: 'Early-career teachers' },
+    { href: '/induction/tasks', text: 'Tasks from schools' },
     { href: '/organisation', text: 'Your organisation' },
   ],
   support: [
