@@ -21,6 +21,7 @@ import { registerLocals } from './web/locals.ts';
 import { organisationRoutes } from './web/organisation/routes.ts';
 import { pageRoutes } from './web/pages/routes.ts';
 import { traineePlacementRoutes } from './web/placements/routes.ts';
+import { schoolDataRoutes } from './web/school-data/routes.ts';
 import { schoolPlacementRoutes } from './web/school-placements/routes.ts';
 import { schoolRoutes } from './web/schools/routes.ts';
 import { registerSecurity } from './web/security.ts';
@@ -125,6 +126,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(traineeRoutes, { prefix: '/trainees', db });
   await app.register(traineeRecordRoutes, { prefix: '/trainees', database, jobs: services.jobs });
   await app.register(uploadRoutes, { database, uploads: services.uploads, uploadsInFlight });
+  await app.register(schoolDataRoutes, { db, secure, baseUrl: config.baseUrl });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(apiTokenRoutes, { prefix: '/organisation/api-tokens', db });
   await app.register(apiRoutes, {

@@ -113,6 +113,8 @@ export async function migrateToLatest(db: Kysely<DB>, { schema }: { schema?: str
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    // A helper's second migration (0014a-…) may arrive after later numbers have run somewhere.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();

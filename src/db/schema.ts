@@ -488,6 +488,31 @@ export interface InductionStatusUpdatesTable {
   sent_at: Timestamp | null;
 }
 
+export interface LearnerAccountsTable {
+  learner_id: string;
+  username: string;
+  email: string | null;
+  password_hash: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface LearnerSignInCodesTable {
+  code_hash: string;
+  learner_id: string;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  voided_at: Timestamp | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface LearnerSessionsTable {
+  id_hash: string;
+  learner_id: string;
+  created_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+}
+
 export interface DB {
   schools: SchoolsTable;
   organisations: OrganisationsTable;
@@ -511,6 +536,9 @@ export interface DB {
   learners: LearnersTable;
   school_data_sets: SchoolDataSetsTable;
   learner_school_data: LearnerSchoolDataTable;
+  learner_accounts: LearnerAccountsTable;
+  learner_sign_in_codes: LearnerSignInCodesTable;
+  learner_sessions: LearnerSessionsTable;
   teaching_record_teachers: TeachingRecordTeachersTable;
   teachers: TeachersTable;
   induction_periods: InductionPeriodsTable;

@@ -697,6 +697,46 @@ const CASES: [string, EventToDescribe, string][] = [
     'Priya Shah viewed the school data of Ada Lovelace',
   ],
   [
+    'learner/sign-in letter printed',
+    event(
+      'learner',
+      'sign-in letter printed',
+      { expires_at: { to: '2027-01-04T21:40:00Z' } },
+      { subjectId: LEARNER, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah printed a sign-in letter for Ada Lovelace, with a code that works until 4 January 2027, 9:40pm',
+  ],
+  [
+    'learner/learner password set',
+    event(
+      'learner',
+      'learner password set',
+      {},
+      { subjectId: LEARNER, organisationId: SCHOOL, actorUserId: null, actorOrganisationId: null },
+    ),
+    'Ada Lovelace set their password with the code on their sign-in letter',
+  ],
+  [
+    'membership/learner data access granted',
+    event(
+      'membership',
+      'learner data access granted',
+      { view_learner_data: { from: false, to: true } },
+      { subjectId: JO, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah allowed Jo Bloggs to see learners’ school data',
+  ],
+  [
+    'membership/learner data access removed',
+    event(
+      'membership',
+      'learner data access removed',
+      { view_learner_data: { from: true, to: false } },
+      { subjectId: JO, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah stopped Jo Bloggs seeing learners’ school data',
+  ],
+  [
     'school data set/school data published',
     event(
       'school data set',

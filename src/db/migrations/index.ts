@@ -16,6 +16,7 @@ import * as passwordReset from './0012-password-reset.ts';
 import * as uploadReplacementsAndWarnings from './0013-upload-replacements-and-warnings.ts';
 import * as uploadSubmitNames from './0013a-upload-submit-names.ts';
 import * as schoolData from './0014-school-data.ts';
+import * as learnerAccounts from './0014a-learner-accounts.ts';
 import * as induction from './0015-induction.ts';
 import * as traineeRecords from './0016-trainee-records.ts';
 
@@ -35,6 +36,7 @@ export const migrations: Record<string, Migration> = {
   '0013-upload-replacements-and-warnings': uploadReplacementsAndWarnings,
   '0013a-upload-submit-names': uploadSubmitNames,
   '0014-school-data': schoolData,
+  '0014a-learner-accounts': learnerAccounts,
   '0015-induction': induction,
   '0016-trainee-records': traineeRecords,
 };

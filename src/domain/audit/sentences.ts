@@ -578,6 +578,36 @@ export const WORDINGS: readonly Wording[] = [
     'viewed the school data of ',
     learner(c),
   ]),
+  w('learner', 'sign-in letter printed', 'sign-in-letter-printed', 'Sign-in letter printed', (c) => {
+    const until = value(c.changes, 'expires_at', 'to');
+    return [
+      'printed a sign-in letter for ',
+      learner(c),
+      until ? `, with a code that works until ${formatEventTime(new Date(String(until)))}` : '',
+    ];
+  }),
+  w(
+    'learner',
+    'learner password set',
+    'learner-password-set',
+    'Learner’s password set',
+    () => ['set their password with the code on their sign-in letter'],
+    { actor: (c) => [learner(c)] },
+  ),
+  w(
+    'membership',
+    'learner data access granted',
+    'learner-data-access-granted',
+    'Learner data permission given',
+    (c) => ['allowed ', user(c), ' to see learners’ school data'],
+  ),
+  w(
+    'membership',
+    'learner data access removed',
+    'learner-data-access-removed',
+    'Learner data permission removed',
+    (c) => ['stopped ', user(c), ' seeing learners’ school data'],
+  ),
   w('school data set', 'school data published', 'school-data-published', 'School data submitted', (c) => {
     const learners = Number(value(c.changes, 'learners', 'to') ?? 0);
     const at = value(c.changes, 'publish_at', 'to');

@@ -45,6 +45,11 @@ const CARDS: Record<OrganisationType, Card[]> = {
       description: 'Offer placements to teacher training providers and assign them.',
     },
     {
+      href: '/learners',
+      title: 'Find a learner',
+      description: 'See a learner’s school data exactly as they see it, if your school has given you permission.',
+    },
+    {
       href: '/school/ects',
       title: 'Early-career teachers',
       description:

@@ -1,0 +1,329 @@
+// Learners' accounts for "Your school data". A school admin prints sign-in letters: each gives the
+// learner a username and a one-time code valid for 30 days (printing again voids the old code).
+// The learner uses the code once to choose a password, then signs in with their username (or
+// email address, when the school gave one) and password. Learners' sessions reach only their own
+// page. Every letter, password and permission change is audited.
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { DB, Learner } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
+import { recordEvents } from '../audit/events.ts';
+import { DomainError, NotFoundError } from '../errors.ts';
+import type { Actor } from '../organisations/actor.ts';
+import { checkNewPassword, hashPassword, hashToken, verifyPassword } from '../organisations/passwords.ts';
+
+/** How long a printed code can be used. */
+export const SIGN_IN_CODE_DAYS = 30;
+/** Learners' sessions end after this long without a request. */
+export const LEARNER_IDLE_MINUTES = 60;
+
+/** Letters and digits no one confuses when typing from paper (no 0/O, 1/I/L, 5/S, 2/Z). */
+const CODE_ALPHABET = 'ABCDEFGHJKMNPQRTUVWXY346789';
+
+/** A one-time code as printed: 3 groups of 4, like "KXT4-9PWM-Q3HC". Case, spaces and dashes are ignored when typed. */
+function newCode(): string {
+  const chars = Array.from({ length: 12 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]);
+  return `${chars.slice(0, 4).join('')}-${chars.slice(4, 8).join('')}-${chars.slice(8).join('')}`;
+}
+
+const codeHash = (code: string) => hashToken(`learner-code:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}`);
+
+/** A username from the learner's name and a few digits: ada.lovelace42. */
+function newUsername(learner: Pick<Learner, 'first_name' | 'surname'>): string {
+  const part = (text: string) =>
+    text
+      .normalize('NFKD')
+      .toLowerCase()
+      .replace(/[^a-z]/g, '')
+      .slice(0, 12) || 'learner';
+  return `${part(learner.first_name)}.${part(learner.surname)}${randomInt(10, 1000)}`;
+}
+
+/** Only a school's admins print letters and manage who may see learners' data. */
+function requireSchoolAdmin(actor: Actor): void {
+  if (actor.organisation.type !== 'school' || actor.role !== 'admin') throw new NotFoundError('Page');
+}
+
+export interface SignInLetter {
+  learnerId: string;
+  name: string;
+  yearGroup: string;
+  username: string;
+  code: string;
+  expiresAt: Date;
+}
+
+/**
+ * Sign-in letters for learners of the actor's school (an admin): each learner gets an account if
+ * they have none, and a new code; their older codes stop working. Returns the letters to print.
+ */
+export async function printSignInLetters(
+  db: Kysely<DB>,
+  actor: Actor,
+  learnerIds: string[],
+  { via = 'page', now = new Date() }: { via?: string; now?: Date } = {},
+): Promise<SignInLetter[]> {
+  requireSchoolAdmin(actor);
+  if (learnerIds.length === 0) throw new DomainError('Choose the learners to print letters for', 'learners');
+  return inTransaction(db, async (tx) => {
+    const learners = await tx
+      .selectFrom('learners as l')
+      .leftJoin('learner_accounts as a', 'a.learner_id', 'l.id')
+      .select(['l.id', 'l.first_name', 'l.surname', 'l.year_group', 'a.username'])
+      .where('l.school_id', '=', actor.organisation.id)
+      .where('l.id', 'in', learnerIds)
+      .orderBy(sql`lower(l.surname)`)
+      .orderBy(sql`lower(l.first_name)`)
+      .execute();
+    if (learners.length === 0) throw new NotFoundError('Learner');
+    const expiresAt = new Date(now.getTime() + SIGN_IN_CODE_DAYS * 86_400_000);
+    await tx
+      .updateTable('learner_sign_in_codes')
+      .set({ voided_at: now })
+      .where(
+        'learner_id',
+        'in',
+        learners.map((l) => l.id),
+      )
+      .where('used_at', 'is', null)
+      .where('voided_at', 'is', null)
+      .execute();
+    const letters: SignInLetter[] = [];
+    for (const learner of learners) {
+      let username = learner.username;
+      while (!username) {
+        const candidate = newUsername(learner);
+        const made = await tx
+          .insertInto('learner_accounts')
+          .values({ learner_id: learner.id, username: candidate })
+          .onConflict((oc) => oc.column('username').doNothing())
+          .returning('username')
+          .executeTakeFirst();
+        username = made?.username ?? null;
+      }
+      const code = newCode();
+      await tx
+        .insertInto('learner_sign_in_codes')
+        .values({ code_hash: codeHash(code), learner_id: learner.id, expires_at: expiresAt, created_by: actor.userId })
+        .execute();
+      letters.push({
+        learnerId: learner.id,
+        name: `${learner.first_name} ${learner.surname}`,
+        yearGroup: learner.year_group,
+        username,
+        code,
+        expiresAt,
+      });
+    }
+    await recordEvents(
+      tx,
+      actor,
+      via,
+      letters.map((letter) => ({
+        organisationId: actor.organisation.id,
+        subjectType: 'learner',
+        subjectId: letter.learnerId,
+        action: 'sign-in letter printed',
+        changes: { expires_at: { to: expiresAt.toISOString() } },
+      })),
+    );
+    return letters;
+  });
+}
+
+/**
+ * A learner uses their printed code once to choose a password. Throws DomainError (on 'code' or
+ * 'password') when the code is not one that works now, or the password is not allowed.
+ */
+export async function setLearnerPasswordWithCode(
+  db: Kysely<DB>,
+  code: string,
+  password: string,
+  { now = new Date() }: { now?: Date } = {},
+): Promise<{ learnerId: string; username: string }> {
+  if (!code.trim()) throw new DomainError('Enter the code from your letter', 'code');
+  checkNewPassword(password);
+  const hash = await hashPassword(password);
+  return inTransaction(db, async (tx) => {
+    const used = await tx
+      .updateTable('learner_sign_in_codes')
+      .set({ used_at: now })
+      .where('code_hash', '=', codeHash(code))
+      .where('used_at', 'is', null)
+      .where('voided_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning('learner_id')
+      .executeTakeFirst();
+    if (!used) {
+      throw new DomainError(
+        'That code does not work. Check you typed it as it is on your letter. A code works once, for 30 days, and only the newest letter’s code works: ask your school for a new letter',
+        'code',
+      );
+    }
+    const account = await tx
+      .updateTable('learner_accounts')
+      .set({ password_hash: hash })
+      .where('learner_id', '=', used.learner_id)
+      .returning(['username'])
+      .executeTakeFirstOrThrow();
+    const learner = await tx
+      .selectFrom('learners')
+      .select('school_id')
+      .where('id', '=', used.learner_id)
+      .executeTakeFirstOrThrow();
+    // Any other session of the learner ends: the password is new.
+    await tx.deleteFrom('learner_sessions').where('learner_id', '=', used.learner_id).execute();
+    await recordEvents(tx, 'system', 'learner sign-in code', [
+      {
+        organisationId: learner.school_id,
+        subjectType: 'learner',
+        subjectId: used.learner_id,
+        action: 'learner password set',
+        changes: {},
+      },
+    ]);
+    return { learnerId: used.learner_id, username: account.username };
+  });
+}
+
+/** The learner whose username (or email address) and password these are, if any: in the same time either way. */
+export async function checkLearnerPassword(
+  db: Kysely<DB>,
+  usernameOrEmail: string,
+  password: string,
+): Promise<string | undefined> {
+  const name = usernameOrEmail.trim().toLowerCase();
+  const account = name
+    ? await db
+        .selectFrom('learner_accounts')
+        .select(['learner_id', 'password_hash'])
+        .where((eb) => eb.or([eb('username', '=', name), eb(sql`lower(email)`, '=', name)]))
+        .executeTakeFirst()
+    : undefined;
+  const ok = await verifyPassword(password, account?.password_hash ?? null);
+  return ok && account ? account.learner_id : undefined;
+}
+
+/** Starts a learner's session: the cookie's token (the table keeps its hash). */
+export async function startLearnerSession(db: Kysely<DB>, learnerId: string): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('learner_sessions')
+    .values({ id_hash: hashToken(token), learner_id: learnerId })
+    .execute();
+  return token;
+}
+
+/** The learner of a session token, while it has been used within LEARNER_IDLE_MINUTES. */
+export async function findLearnerSession(db: Kysely<DB>, token: string): Promise<Learner | undefined> {
+  const since = new Date(Date.now() - LEARNER_IDLE_MINUTES * 60_000);
+  const row = await db
+    .updateTable('learner_sessions')
+    .set({ last_seen_at: new Date() })
+    .where('id_hash', '=', hashToken(token))
+    .where('last_seen_at', '>', since)
+    .returning('learner_id')
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return db.selectFrom('learners').selectAll().where('id', '=', row.learner_id).executeTakeFirst();
+}
+
+export async function endLearnerSession(db: Kysely<DB>, token: string): Promise<void> {
+  await db.deleteFrom('learner_sessions').where('id_hash', '=', hashToken(token)).execute();
+}
+
+/** A learner's account as staff see it: their username and whether they have chosen a password. */
+export async function learnerAccount(
+  db: Kysely<DB>,
+  learnerId: string,
+): Promise<{ username: string; hasPassword: boolean } | undefined> {
+  const row = await db
+    .selectFrom('learner_accounts')
+    .select(['username', 'password_hash'])
+    .where('learner_id', '=', learnerId)
+    .executeTakeFirst();
+  return row ? { username: row.username, hasPassword: row.password_hash !== null } : undefined;
+}
+
+// --- Staff permission -------------------------------------------------------------------------
+
+/** Whether the actor (a member of staff of a school) may see learners' data. */
+export async function canViewLearnerData(db: Kysely<DB>, actor: Actor): Promise<boolean> {
+  if (actor.organisation.type !== 'school' || !actor.userId || actor.support) return false;
+  const row = await db
+    .selectFrom('memberships')
+    .select('view_learner_data')
+    .where('user_id', '=', actor.userId)
+    .where('organisation_id', '=', actor.organisation.id)
+    .executeTakeFirst();
+  return row?.view_learner_data === true;
+}
+
+export interface StaffAccess {
+  userId: string;
+  name: string;
+  email: string;
+  role: string;
+  allowed: boolean;
+}
+
+/** The school's staff and whether each may see learners' data: for its admins. */
+export async function listLearnerDataAccess(db: Kysely<DB>, actor: Actor): Promise<StaffAccess[]> {
+  requireSchoolAdmin(actor);
+  const rows = await db
+    .selectFrom('memberships as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['u.id', 'u.first_name', 'u.last_name', 'u.email', 'm.role', 'm.view_learner_data'])
+    .where('m.organisation_id', '=', actor.organisation.id)
+    .orderBy(sql`lower(u.last_name)`)
+    .orderBy(sql`lower(u.first_name)`)
+    .execute();
+  return rows.map((r) => ({
+    userId: r.id,
+    name: `${r.first_name} ${r.last_name}`.trim() || r.email,
+    email: r.email,
+    role: r.role,
+    allowed: r.view_learner_data,
+  }));
+}
+
+/** A school admin grants or removes a member of staff's permission to see learners' data. */
+export async function setLearnerDataAccess(
+  db: Kysely<DB>,
+  actor: Actor,
+  userId: string,
+  allowed: boolean,
+  via = 'page',
+): Promise<void> {
+  requireSchoolAdmin(actor);
+  await inTransaction(db, async (tx) => {
+    const changed = await tx
+      .updateTable('memberships')
+      .set({ view_learner_data: allowed })
+      .where('organisation_id', '=', actor.organisation.id)
+      .where('user_id', '=', userId)
+      .where('view_learner_data', '=', !allowed)
+      .returning('user_id')
+      .executeTakeFirst();
+    if (!changed) {
+      const exists = await tx
+        .selectFrom('memberships')
+        .select('user_id')
+        .where('organisation_id', '=', actor.organisation.id)
+        .where('user_id', '=', userId)
+        .executeTakeFirst();
+      if (!exists) throw new NotFoundError('User');
+      return;
+    }
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: actor.organisation.id,
+        subjectType: 'membership',
+        subjectId: userId,
+        action: allowed ? 'learner data access granted' : 'learner data access removed',
+        changes: { view_learner_data: { from: !allowed, to: allowed } },
+      },
+    ]);
+  });
+}

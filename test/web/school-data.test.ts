@@ -1,0 +1,192 @@
+// School data pages: staff need the "view learner data" permission (granted by an admin) for every
+// learner route, and each view is in the admin's list; another school's learner is a 404; a
+// learner signs in with the code on a printed letter (a new letter voids the old code), sets a
+// password, sees only their own data without blanks, and signs in again with their username.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { inTransaction } from '../../src/db/transaction.ts';
+import type { Actor } from '../../src/domain/organisations/actor.ts';
+import { SYSTEM } from '../../src/domain/organisations/actor.ts';
+import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';
+import { findLearnerByUpn } from '../../src/domain/school-data/learners.ts';
+import { submitSchoolData } from '../../src/domain/school-data/school-data.ts';
+import { actorFor } from '../support/actors.ts';
+import { Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { createSchoolOrganisation, testUpn } from '../support/factories.ts';
+
+const PASSWORD = 'a-learner-password-long-enough';
+
+describe('school data pages', () => {
+  let t: TestContext;
+  let admin: Agent;
+  let staff: Agent;
+  let schoolActor: Actor;
+  let ada: string;
+  let grace: string;
+  let elsewhere: string;
+
+  before(async () => {
+    t = await startTestApp();
+    const db = t.database.db;
+    schoolActor = await actorFor(db, 'school@example.com', '100001');
+    await addUserToOrganisation(db, SYSTEM, schoolActor.organisation.id, {
+      email: 'teacher@school.test',
+      firstName: 'Tess',
+      lastName: 'Teacher',
+      role: 'member',
+      // The demo users' password, which signedIn uses.
+      password: 'rollbook-demo',
+    });
+    const other = await createSchoolOrganisation(db);
+    const row = (n: number, first: string, v: [string, string][]) => ({
+      u: testUpn(n),
+      a: `A${n}`,
+      f: first,
+      s: 'Lovelace',
+      d: '2012-01-01',
+      y: 'Year 9',
+      v,
+    });
+    await inTransaction(db, (tx) =>
+      submitSchoolData(
+        tx,
+        schoolActor,
+        {
+          items: [
+            row(1, 'Ada', [
+              ['Maths', '9'],
+              ['Art', ''],
+            ]),
+            row(2, 'Grace', [['Maths', 'grace-secret']]),
+          ],
+        },
+        { introduction: ['Your grades.'], publishAt: new Date(), submittedByName: 'Head', dateSubmitted: null },
+        { via: 'test' },
+      ),
+    );
+    await inTransaction(db, (tx) =>
+      submitSchoolData(
+        tx,
+        other,
+        { items: [row(1, 'Elsewhere', [['Maths', 'other-school-secret']])] },
+        { introduction: [], publishAt: new Date(), submittedByName: 'Head', dateSubmitted: null },
+        { via: 'test' },
+      ),
+    );
+    ada = (await findLearnerByUpn(db, schoolActor.organisation.id, testUpn(1)))?.id ?? '';
+    grace = (await findLearnerByUpn(db, schoolActor.organisation.id, testUpn(2)))?.id ?? '';
+    elsewhere = (await findLearnerByUpn(db, other.organisation.id, testUpn(1)))?.id ?? '';
+    admin = await signedIn(t.app, 'school@example.com');
+    staff = await signedIn(t.app, 'teacher@school.test');
+  });
+  after(() => t.close());
+
+  const teacherId = async () =>
+    (
+      await t.database.db
+        .selectFrom('users')
+        .select('id')
+        .where('email', '=', 'teacher@school.test')
+        .executeTakeFirstOrThrow()
+    ).id;
+
+  it('refuses staff without permission on every learner route, and lets them in once an admin allows it', async () => {
+    for (const url of ['/learners', '/learners?q=ada', `/learners/${ada}`]) {
+      assert.equal((await staff.get(url)).statusCode, 404, url);
+      assert.equal((await admin.get(url)).statusCode, 404, `${url}: admins too need the permission`);
+    }
+    assert.equal((await staff.get('/organisation/learner-data')).statusCode, 404, 'only admins manage it');
+    const access = await admin.get('/organisation/learner-data');
+    assert.equal(access.statusCode, 200);
+    assert.match(access.body, /Tess Teacher/);
+    const granted = await admin.post('/organisation/learner-data', { userId: await teacherId(), allowed: 'true' });
+    assert.equal(granted.statusCode, 303);
+    const search = await staff.get('/learners?q=lovelace');
+    assert.equal(search.statusCode, 200);
+    assert.match(search.body, /Ada Lovelace/);
+    assert.match(search.body, /Grace Lovelace/);
+    assert.doesNotMatch(search.body, /Elsewhere/, 'only the school’s own learners');
+    const page = await staff.get(`/learners/${ada}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Your grades\./);
+    assert.match(page.body, /Maths[\s\S]*9/);
+    assert.doesNotMatch(page.body, /Art/, 'blanks are left out');
+    assert.equal((await staff.get(`/learners/${elsewhere}`)).statusCode, 404, 'another school’s learner');
+    assert.equal((await staff.get('/learners/not-an-id')).statusCode, 404);
+  });
+
+  it('lists every staff view for the admin, and removing the permission shuts the door again', async () => {
+    const views = await admin.get('/organisation/learner-data/views');
+    assert.equal(views.statusCode, 200);
+    assert.match(views.body, /Tess Teacher[\s\S]*Ada Lovelace/);
+    await admin.post('/organisation/learner-data', { userId: await teacherId(), allowed: 'false' });
+    assert.equal((await staff.get(`/learners/${ada}`)).statusCode, 404);
+    const events = await t.database.db
+      .selectFrom('events')
+      .select('action')
+      .where('subject_type', '=', 'membership')
+      .where('action', 'like', 'learner data access%')
+      .execute();
+    assert.equal(events.length, 2);
+  });
+
+  it('lets a learner use the newest letter’s code once, set a password, and see only their own data', async () => {
+    const first = await admin.post('/organisation/learner-data/letters', { learnerId: ada });
+    assert.equal(first.statusCode, 200);
+    const oldCode = /[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}/.exec(first.body)?.[0] ?? '';
+    const letters = await admin.post('/organisation/learner-data/letters', { yearGroup: 'Year 9' });
+    assert.equal(letters.statusCode, 200);
+    assert.match(letters.body, /Sign-in letters for 2 learners/);
+    const adaLetter = /Dear Ada Lovelace[\s\S]*?<\/section>/.exec(letters.body)?.[0] ?? '';
+    const code = /[A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4}/.exec(adaLetter)?.[0] ?? '';
+    const username = /Your username[\s\S]*?<dd[^>]*>\s*([a-z.0-9]+)/.exec(adaLetter)?.[1] ?? '';
+    assert.ok(code && oldCode && code !== oldCode && username);
+
+    const learner = new Agent(t.app, '192.0.2.77');
+    await learner.get('/learner/code');
+    const voided = await learner.post('/learner/code', {
+      code: oldCode,
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
+    assert.equal(voided.statusCode, 400, 'printing a new letter voids the old code');
+    assert.match(voided.body, /That code does not work/);
+    const used = await learner.post('/learner/code', {
+      code: code.toLowerCase().replace(/-/g, ' '),
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
+    assert.equal(used.statusCode, 303);
+    const mine = await learner.get(String(used.headers.location));
+    assert.equal(mine.statusCode, 200);
+    assert.match(mine.body, new RegExp(`your username, ${username.replace('.', '\\.')}`));
+    assert.match(mine.body, /Ada Lovelace, Year 9/);
+    assert.match(mine.body, /Maths[\s\S]*9/);
+    assert.doesNotMatch(mine.body, /grace-secret|other-school-secret|Art/);
+    assert.doesNotMatch(mine.body, /Find a learner|Uploads|Your organisation/, 'a learner sees only their page');
+    // The learner's session opens no staff page, and no other learner's page.
+    for (const url of [`/learners/${grace}`, `/learners/${ada}`, '/organisation', '/uploads']) {
+      const response = await learner.get(url);
+      assert.notEqual(response.statusCode, 200, url);
+      assert.doesNotMatch(response.body, /grace-secret/);
+    }
+    const another = new Agent(t.app, '192.0.2.78');
+    await another.get('/learner/code');
+    const reused = await another.post('/learner/code', {
+      code,
+      password: PASSWORD,
+      confirmPassword: PASSWORD,
+    });
+    assert.equal(reused.statusCode, 400, 'a code works once');
+
+    await learner.post('/learner/sign-out');
+    assert.equal((await learner.get('/your-school-data')).statusCode, 303);
+    const again = new Agent(t.app, '192.0.2.79');
+    await again.get('/learner/sign-in');
+    const wrong = await again.post('/learner/sign-in', { username, password: 'not-the-password' });
+    assert.equal(wrong.statusCode, 400);
+    const right = await again.post('/learner/sign-in', { username: username.toUpperCase(), password: PASSWORD });
+    assert.equal(right.headers.location, '/your-school-data');
+    assert.match((await again.get('/your-school-data')).body, /Ada Lovelace/);
+  });
+});
