@@ -135,6 +135,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     baseUrl: config.baseUrl,
     uploads: services.uploads,
     uploadsInFlight,
+    jobs: services.jobs,
   });
   await app.register(apiDocsRoutes, { baseUrl: config.baseUrl });
   // Placements: schools register search, trainees' placements, schools' offers, sign-off.

@@ -28,6 +28,11 @@ declare module 'fastify' {
 const TAGS = [
   { name: 'Templates', description: 'The sheet to fill in, prefilled with your records.' },
   { name: 'Uploads', description: 'Upload a filled sheet, see how it was checked, submit or cancel it.' },
+  {
+    name: 'Trainees',
+    description: 'Your trainees, for a student record system: list, read, register, change, defer, withdraw.',
+  },
+  { name: 'Reference data', description: 'The allowed values of trainees’ coded fields.' },
   { name: 'Schools', description: 'The register of schools, to find a school’s URN.' },
   { name: 'About the API', description: 'This document.' },
 ];

@@ -7,6 +7,7 @@ import type { Database } from '../db/database.ts';
 import type { UploadState } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { type ApiActor, findActorByToken } from '../domain/organisations/api-tokens.ts';
+import type { Services } from '../services.ts';
 import { allKinds } from '../uploads/kinds/index.ts';
 import type { UploadKind } from '../uploads/kinds/kind.ts';
 import { kindFor, MAX_FILE_BYTES, UPLOADS_PAGE_SIZE } from '../uploads/pipeline.ts';
@@ -31,6 +32,7 @@ import {
   uploadStates,
 } from './schemas.ts';
 import { apiSchoolRoutes } from './schools.ts';
+import { apiTraineeRoutes, traineeApiSchemas } from './trainees.ts';
 import { uploadJson } from './upload-json.ts';
 
 export interface RateLimit {
@@ -50,6 +52,8 @@ export interface ApiOptions {
   uploads: Uploads;
   /** Counts uploads in progress; without it, none are counted. */
   uploadsInFlight?: UploadsInFlight;
+  /** Background work: TRN requests after a trainee is registered. */
+  jobs?: Services['jobs'];
 }
 
 declare module 'fastify' {
@@ -121,7 +125,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler(apiNotFound);
   app.decorateRequest('apiActor', null);
-  for (const schema of apiSchemas()) app.addSchema(schema);
+  for (const schema of [...apiSchemas(), ...traineeApiSchemas()]) app.addSchema(schema);
   // Before any route: the document is made of the routes registered after this.
   await registerOpenApi(app, options.baseUrl);
 
@@ -167,6 +171,10 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
         'x-ratelimit-limit': counted.max,
         'x-ratelimit-remaining': counted.remaining,
         'x-ratelimit-reset': counted.ttlInSeconds,
+        // The same, by the IETF draft's names (RateLimit-Limit, -Remaining, -Reset).
+        'ratelimit-limit': counted.max,
+        'ratelimit-remaining': counted.remaining,
+        'ratelimit-reset': counted.ttlInSeconds,
       });
       if (counted.isExceeded) {
         throw new ApiProblem(
@@ -207,6 +215,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   );
   // Child plugins share this one's token check, rate limit, JSON errors and document.
   await app.register(apiSchoolRoutes, { database });
+  await app.register(apiTraineeRoutes, { database, jobs: options.jobs });
 
   app.get<{ Params: { kind: string }; Querystring: TemplateQuery }>(
     '/templates/:kind',

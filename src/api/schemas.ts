@@ -29,7 +29,10 @@ const errorsProperty = {
   items: {
     type: 'object',
     required: ['message'],
-    properties: { message: { type: 'string' } },
+    properties: {
+      message: { type: 'string' },
+      field: { type: 'string', description: 'The field the message is about, when it is about one (records API).' },
+    },
   },
 };
 
@@ -208,6 +211,9 @@ export const COMMON_ANSWERS = {
       'X-RateLimit-Limit': { type: 'integer' },
       'X-RateLimit-Remaining': { type: 'integer' },
       'X-RateLimit-Reset': { type: 'integer' },
+      'RateLimit-Limit': { type: 'integer' },
+      'RateLimit-Remaining': { type: 'integer' },
+      'RateLimit-Reset': { type: 'integer' },
     },
   ),
   default: problem('Any other error, such as 500 (a problem in Rollbook: the message has a reference for support).'),

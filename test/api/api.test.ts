@@ -412,8 +412,13 @@ describe('API v1', () => {
     });
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
       '/openapi.json',
+      '/reference/{list}',
       '/schools',
       '/templates/{kind}',
+      '/trainees',
+      '/trainees/{id}',
+      '/trainees/{id}/defer',
+      '/trainees/{id}/withdraw',
       '/uploads',
       '/uploads/{id}',
       '/uploads/{id}/report',
