@@ -2,39 +2,14 @@
 // not be shown again, and with JavaScript has a button that copies the token (what the clipboard
 // then holds is checked); without JavaScript there is no button, and the token is still there to copy.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
+import { JOURNEY_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
-
-const TEST_TIMEOUT_MS = 120_000;
-const ACTION_TIMEOUT_MS = 15_000;
 
 describe('API tokens in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function newPage(javaScript: boolean): Promise<Page> {
-    const options = { baseURL: server.baseUrl };
-    const context = javaScript
-      ? await browser.newContext({ ...options, permissions: ['clipboard-read', 'clipboard-write'] })
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const browser = useBrowser();
 
   /** Signs in as the SCITT's admin and creates a token called `name`, up to its one-time page. */
   async function createToken(page: Page, name: string) {
@@ -56,8 +31,10 @@ describe('API tokens in the browser', () => {
     return token;
   }
 
-  it('with JavaScript: copies the new token with one button, and says so', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage(true);
+  it('with JavaScript: copies the new token with one button, and says so', {
+    timeout: JOURNEY_TIMEOUT_MS,
+  }, async () => {
+    const page = await browser.newPage({ javaScript: true, permissions: ['clipboard-read', 'clipboard-write'] });
     const token = await createToken(page, 'Student record system');
     const copy = page.getByRole('button', { name: 'Copy the token' });
     assert.equal(await copy.count(), 1);
@@ -70,9 +47,9 @@ describe('API tokens in the browser', () => {
   });
 
   it('without JavaScript: no button, and the token is there to select and copy', {
-    timeout: TEST_TIMEOUT_MS,
+    timeout: JOURNEY_TIMEOUT_MS,
   }, async () => {
-    const page = await newPage(false);
+    const page = await browser.newPage({ javaScript: false });
     await createToken(page, 'Finance system');
     assert.equal(await page.getByRole('button', { name: 'Copy the token' }).count(), 0);
   });

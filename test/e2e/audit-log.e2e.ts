@@ -3,47 +3,24 @@
 // link, filters by who and by a date (a wrong date is an error on the form), and the Back link of the
 // trainee's page. Without JavaScript, support reads every organisation's log and one organisation's.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
+import { useBrowser } from './support/browser.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
 
 const TEST_TIMEOUT_MS = 150_000;
-const ACTION_TIMEOUT_MS = 15_000;
 const LOG = '/organisation/audit-log';
 
 describe('the audit log in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function newPage(javaScript: boolean): Promise<Page> {
-    const options = { baseURL: server.baseUrl };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const browser = useBrowser();
 
   const newest = (page: Page) => textOf(page.locator('.rollbook-audit-log__entry').first());
 
   it('an admin reads their organisation’s changes as sentences, follows a record and filters', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    const page = await newPage(true);
+    const page = await browser.newPage({ javaScript: true });
     await page.goto('/sign-in');
     await signIn(page, 'provider@example.com');
     await expectPage(page, { path: '/', heading: DEMO.scitt.name });
@@ -109,7 +86,7 @@ describe('the audit log in the browser', () => {
   it('without JavaScript, support reads every organisation’s log and one organisation’s', {
     timeout: TEST_TIMEOUT_MS,
   }, async () => {
-    const page = await newPage(false);
+    const page = await browser.newPage({ javaScript: false });
     await page.goto('/sign-in');
     await signIn(page, 'support@example.com');
     await expectPage(page, { path: '/', heading: DEMO.support.name });

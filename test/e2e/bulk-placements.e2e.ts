@@ -7,20 +7,16 @@
 // how many placements go → the placements gone and the upload "Undone". Once with JavaScript, once
 // without.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
-import { chooseFile, download, expectPage, pathOf, signIn, textOf } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
-import { Sheet } from './support/sheet.ts';
+import { JOURNEY_TIMEOUT_MS, useBrowser } from './support/browser.ts';
+import { PLACEMENTS } from './support/kinds.ts';
+import { expectPage, pathOf, signIn, textOf } from './support/pages.ts';
+import type { Sheet } from './support/sheet.ts';
+import { UploadPages } from './support/upload.ts';
 
-const TEST_TIMEOUT_MS = 120_000;
-const ACTION_TIMEOUT_MS = 15_000;
-
-const START = '/bulk/placements';
-const KIND_TITLE = 'Add placements for your trainees';
 const RECORDED = 'Placements recorded';
-const UPLOAD = /^\/uploads\/([0-9a-f-]{36})$/;
 /** A trainee's page, reached from the list (whose filters its Back link keeps, in ?back=). */
 const TRAINEE = /^\/trainees\/[0-9a-f-]{36}(\?back=[^&]*)?$/;
 const SHEET_NAME = 'rollbook-demo-scitt-placements-fewer-than-2';
@@ -37,32 +33,7 @@ const UNKNOWN_URN = '999999';
 /** A school without a URN, given by name and postcode (as typed: the postcode is tidied). */
 const NURSERY = { name: 'Little Acorns Nursery', typedPostcode: 'ls1 4ab', postcode: 'LS1 4AB' };
 
-/** The id of the upload whose page is showing. */
-function uploadIdOf(page: Page): string {
-  const id = UPLOAD.exec(pathOf(page))?.[1];
-  assert.ok(id, `${pathOf(page)} is an upload's page`);
-  return id;
-}
-
 const escapeRegExp = (text: string) => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
-
-/** The text of the row for an upload in the list of uploads. */
-const rowOf = (page: Page, fileName: string) =>
-  textOf(page.getByRole('row').filter({ has: page.getByRole('link', { name: fileName, exact: true }) }));
-
-/** The summary's three counts. */
-async function expectCounts(page: Page, { change, skip, error }: { change: number; skip: number; error: number }) {
-  const result = await textOf(page.locator('main'));
-  for (const sentence of [
-    `${plural(change, 'trainee', 'trainees')} will get new placements`,
-    `${plural(skip, 'row has', 'rows have')} nothing to add`,
-    `${plural(error, 'row', 'rows')} cannot be added because of errors`,
-  ]) {
-    assert.ok(result.includes(sentence), `the summary says “${sentence}”:\n${result}`);
-  }
-}
 
 /** The rows the journey fills in, and what it expects of each. */
 interface Filled {
@@ -103,49 +74,23 @@ function fillIn(sheet: Sheet): Filled {
 }
 
 describe('adding placements in bulk in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const consoleErrors: string[] = [];
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function newPage({ javaScript }: { javaScript: boolean }): Promise<Page> {
-    const options = { baseURL: server.baseUrl, acceptDownloads: true };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    const page = await context.newPage();
-    // A script or style refused by the Content-Security-Policy, or a script failing, would show here.
-    page.on('console', (message) => {
-      if (message.type() === 'error') consoleErrors.push(`${page.url()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
-    return page;
-  }
+  const browser = useBrowser();
 
   /** Signs in as the SCITT's user and follows the home page's card to the start page. */
-  async function startPage(page: Page) {
+  async function startPage(page: Page): Promise<UploadPages> {
+    const uploads = new UploadPages(page, PLACEMENTS);
     await page.goto('/');
     await expectPage(page, { path: '/sign-in?returnTo=%2F', heading: 'Sign in to Rollbook' });
     await signIn(page, 'provider@example.com');
     await expectPage(page, { path: '/', heading: DEMO.scitt.name });
     await page.getByRole('link', { name: 'Add placements in bulk' }).click();
-    await expectPage(page, { path: START, heading: KIND_TITLE });
+    await uploads.expectStartPage();
+    return uploads;
   }
 
   /** Downloads the sheet of trainees with fewer than 2 placements (the start page's default choice). */
-  async function downloadSheet(page: Page): Promise<Sheet> {
+  async function downloadSheet(uploads: UploadPages): Promise<Sheet> {
+    const page = uploads.page;
     const fewer = page.getByRole('radio', { name: 'Trainees with fewer than 2 placements' });
     assert.equal(await fewer.isChecked(), true, 'the sheet lists trainees with fewer than 2 placements unless told');
     const listed = Number(
@@ -154,9 +99,8 @@ describe('adding placements in bulk in the browser', () => {
         .replace(/,/g, ''),
     );
     assert.ok(listed > 0, 'the start page says how many trainees have fewer than 2 placements');
-    const file = await download(page, page.getByRole('button', { name: 'Download the sheet as CSV' }));
-    assert.equal(file.fileName, `${SHEET_NAME}.csv`);
-    const sheet = Sheet.read(file);
+    const sheet = await uploads.downloadTemplate();
+    assert.equal(sheet.fileName, `${SHEET_NAME}.csv`);
     assert.equal(sheet.rows.length, listed, 'the sheet lists every trainee the start page counts');
     assert.deepEqual(sheet.headers.slice(-25, -20), [
       'Placement 1 URN',
@@ -179,24 +123,6 @@ describe('adding placements in bulk in the browser', () => {
     return sheet;
   }
 
-  /** Chooses the file in the form labelled so, and submits it: the summary of the new upload shows. */
-  async function upload(page: Page, label: string, file: ReturnType<Sheet['toFile']>) {
-    await chooseFile(page, label, file);
-    await page.getByRole('button', { name: 'Upload and check the file' }).click();
-    await expectPage(page, { path: UPLOAD, heading: 'Your file has been checked' });
-    assert.match(await textOf(page.locator('.govuk-summary-list')), new RegExp(`File ${escapeRegExp(file.name)}`));
-    return uploadIdOf(page);
-  }
-
-  /** Downloads the error report from the summary, with its two added columns. */
-  async function errorReport(page: Page, uploadName: string): Promise<Sheet> {
-    const file = await download(page, page.getByRole('link', { name: 'Download the error report' }));
-    assert.equal(file.fileName, uploadName.replace(/\.csv$/, '-checked.csv'));
-    const report = Sheet.read(file);
-    assert.deepEqual(report.headers.slice(-2), ['Validation result', 'Errors']);
-    return report;
-  }
-
   /** From a page with the "See your trainees" link to the trainee's record, through the list's search. */
   async function traineePage(page: Page, sheet: Sheet, row: string[]) {
     const trn = sheet.cell(row, 'TRN');
@@ -217,49 +143,40 @@ describe('adding placements in bulk in the browser', () => {
   /** The placement cards on the trainee's page. */
   const placementCards = (page: Page) => page.locator('#placements ~ .govuk-summary-card');
 
-  /** The list of uploads, from the navigation, with the row of one upload. */
-  async function uploadsRow(page: Page, fileName: string) {
-    await page.getByRole('navigation').getByRole('link', { name: 'Uploads' }).click();
-    await expectPage(page, { path: '/uploads', heading: 'Uploads' });
-    return rowOf(page, fileName);
-  }
-
   /** The whole journey; with JavaScript it also reads the guidance. */
-  async function journey(page: Page, { javaScript }: { javaScript: boolean }) {
-    await startPage(page);
+  async function journey({ javaScript }: { javaScript: boolean }) {
+    const page = await browser.newPage({ javaScript });
+    const uploads = await startPage(page);
 
     if (javaScript) {
       // The guidance, and the sheet as an Excel workbook as well as CSV.
       await page.getByRole('link', { name: 'what goes in each column' }).click();
-      await expectPage(page, { path: `${START}/guidance`, heading: 'What goes in the sheet' });
+      await expectPage(page, { path: `${PLACEMENTS.start}/guidance`, heading: 'What goes in the sheet' });
       assert.match(await textOf(page.getByRole('table')), /Placement 1 URN/);
       await page.getByRole('link', { name: 'Back to add placements for your trainees' }).click();
-      await expectPage(page, { path: START, heading: KIND_TITLE });
+      await uploads.expectStartPage();
     }
-    const workbook = await download(
-      page,
-      page.getByRole('button', { name: 'Download the sheet as an Excel workbook (XLSX)' }),
-    );
+    const workbook = await uploads.downloadWorkbook();
     assert.equal(workbook.fileName, `${SHEET_NAME}.xlsx`);
-    assert.equal(workbook.bytes.subarray(0, 2).toString(), 'PK', 'a zip, as an XLSX file is');
 
-    const sheet = await downloadSheet(page);
+    const sheet = await downloadSheet(uploads);
     const filled = fillIn(sheet);
     const skipped = sheet.rows.length - 4;
 
     const fileName = `placements ${javaScript ? 'with' : 'without'} JavaScript.csv`;
-    const first = await upload(page, 'Upload a file', sheet.toFile(fileName));
-    await expectCounts(page, { change: 3, skip: skipped, error: 1 });
+    const first = await uploads.upload(sheet.toFile(fileName));
+    await uploads.expectCounts({ change: 3, skip: skipped, error: 1 });
     // One error: listed on the page as well as in the report.
-    const errors = page.getByRole('table', { name: `Errors in ‘${fileName}’` });
-    assert.deepEqual(await errors.getByRole('row').nth(1).getByRole('cell').allTextContents(), [
-      String(sheet.rows.indexOf(filled.broken) + 2),
-      'Placement 1 URN',
-      UNKNOWN_URN,
-      `Placement 1 URN: there is no school with URN ${UNKNOWN_URN} in the register. Check the URN, or for a school without one leave it empty and give the school’s name and postcode`,
+    assert.deepEqual(await uploads.errorsListed(), [
+      [
+        String(sheet.rows.indexOf(filled.broken) + 2),
+        'Placement 1 URN',
+        UNKNOWN_URN,
+        `Placement 1 URN: there is no school with URN ${UNKNOWN_URN} in the register. Check the URN, or for a school without one leave it empty and give the school’s name and postcode`,
+      ],
     ]);
 
-    const report = await errorReport(page, fileName);
+    const report = await uploads.downloadErrorReport(fileName);
     assert.equal(report.rows.length, sheet.rows.length, 'every row, in its order');
     const brokenTrn = sheet.cell(filled.broken, 'TRN');
     const reported = report.find(brokenTrn);
@@ -279,12 +196,10 @@ describe('adding placements in bulk in the browser', () => {
     // Fix the URN in the report itself and upload it as it is, added columns and all.
     report.set(reported, 'Placement 1 URN', SCHOOLS.moorside.urn);
     const fixedName = fileName.replace(/\.csv$/, '-checked.csv');
-    const second = await upload(page, 'Upload a fixed file', report.toFile(fixedName));
-    assert.notEqual(second, first, 'the fixed file is a new upload');
-    await expectCounts(page, { change: 4, skip: skipped, error: 0 });
+    const second = await uploads.reupload(report.toFile(fixedName));
+    await uploads.expectCounts({ change: 4, skip: skipped, error: 0 });
 
-    await page.getByRole('button', { name: 'Continue', exact: true }).click();
-    await expectPage(page, { path: `/uploads/${second}/review`, heading: 'Check the placements you’ll add' });
+    await uploads.continueToReview();
     const review = await textOf(page.locator('main'));
     assert.match(review, new RegExp(`From ‘${escapeRegExp(fixedName)}’: 4 trainees will get new placements`));
     const line = (row: string[]) =>
@@ -306,8 +221,7 @@ describe('adding placements in bulk in the browser', () => {
       'four trainees, no more',
     );
 
-    await page.getByRole('button', { name: 'Add placements for 4 trainees' }).click();
-    await expectPage(page, { path: `/uploads/${second}/done`, heading: 'Placements added for 4 trainees' });
+    await uploads.submit('Add placements for 4 trainees', 'Placements added for 4 trainees');
     assert.match(await textOf(page.locator('.govuk-panel')), new RegExp(`From ‘${escapeRegExp(fixedName)}’`));
     assert.equal(await page.getByRole('link', { name: 'undo it' }).getAttribute('href'), `/uploads/${second}/undo`);
 
@@ -325,11 +239,11 @@ describe('adding placements in bulk in the browser', () => {
     );
     const traineePath = pathOf(page);
 
-    const submitted = await uploadsRow(page, fixedName);
+    const submitted = await uploads.uploadsRow(fixedName);
     assert.match(submitted, /Submitted/);
     assert.match(submitted, /Trainees updated: 4/);
     // The upload the fixed file replaced says so, and links to the upload that replaced it.
-    const replaced = await rowOf(page, fileName);
+    const replaced = await uploads.rowOf(fileName);
     assert.match(replaced, new RegExp(`Replaced by ${escapeRegExp(fixedName)}`));
     assert.doesNotMatch(replaced, /Cancelled/);
     await page.getByRole('link', { name: fileName, exact: true }).click();
@@ -338,21 +252,12 @@ describe('adding placements in bulk in the browser', () => {
     // Undo, after a confirmation, from the page of the upload that replaced it.
     await page.getByRole('link', { name: `Replaced by ${fixedName}`, exact: true }).click();
     await expectPage(page, { path: `/uploads/${second}`, heading: 'Upload submitted' });
-    await page.getByRole('button', { name: 'Undo this upload' }).click();
-    await expectPage(page, {
-      path: `/uploads/${second}/undo`,
-      heading: 'Are you sure you want to undo this upload?',
-    });
+    const undone = await uploads.undo();
     assert.match(
-      await textOf(page.locator('main')),
+      undone.confirmation,
       new RegExp(`Everything ‘${escapeRegExp(fixedName)}’ added on .* will be removed: 5 placements of 4 trainees\\.`),
     );
-    await page.getByRole('button', { name: 'Yes, undo the upload' }).click();
-    await expectPage(page, { path: `/uploads/${second}`, heading: 'Upload undone' });
-    assert.match(
-      await textOf(page.locator('.govuk-notification-banner--success')),
-      new RegExp(`You undid the upload of ‘${escapeRegExp(fixedName)}’`),
-    );
+    assert.match(undone.banner, new RegExp(`You undid the upload of ‘${escapeRegExp(fixedName)}’`));
     assert.match(await textOf(page.locator('.govuk-summary-list')), /Status Undone/);
     assert.equal(await page.getByRole('button', { name: 'Undo this upload' }).count(), 0);
 
@@ -361,27 +266,27 @@ describe('adding placements in bulk in the browser', () => {
     assert.equal(pathOf(page), traineePath);
     assert.equal(await placementCards(page).count(), 0);
     assert.match(await textOf(page.locator('main')), /has no placements/);
-    assert.match(await uploadsRow(page, fixedName), /Trainees updated: 4.*Undone|Undone.*Trainees updated: 4/);
+    assert.match(await uploads.uploadsRow(fixedName), /Trainees updated: 4.*Undone|Undone.*Trainees updated: 4/);
 
     // The same trainees are in a new sheet of trainees with fewer than 2 placements, with none recorded.
-    await page.getByRole('link', { name: KIND_TITLE }).click();
-    await expectPage(page, { path: START, heading: KIND_TITLE });
-    const again = await downloadSheet(page);
+    await page.getByRole('link', { name: PLACEMENTS.title }).click();
+    await uploads.expectStartPage();
+    const again = await downloadSheet(uploads);
     for (const row of [filled.two, filled.one, filled.nursery, filled.broken]) {
       assert.equal(again.cell(again.find(sheet.cell(row, 'TRN')), RECORDED), '');
     }
-    assert.deepEqual(consoleErrors, []);
+    browser.expectNoConsoleErrors();
   }
 
   it('with JavaScript: adds placements from a sheet fixed through its error report, then undoes them', {
-    timeout: TEST_TIMEOUT_MS,
+    timeout: JOURNEY_TIMEOUT_MS,
   }, async () => {
-    await journey(await newPage({ javaScript: true }), { javaScript: true });
+    await journey({ javaScript: true });
   });
 
   it('without JavaScript: adds placements from a sheet fixed through its error report, then undoes them', {
-    timeout: TEST_TIMEOUT_MS,
+    timeout: JOURNEY_TIMEOUT_MS,
   }, async () => {
-    await journey(await newPage({ javaScript: false }), { javaScript: false });
+    await journey({ javaScript: false });
   });
 });

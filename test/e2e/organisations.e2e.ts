@@ -2,14 +2,12 @@
 // organisation search and audit log, signing out, and resetting a forgotten password: in Chromium,
 // with axe run on every page.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO, DEMO_PASSWORD } from '../../src/demo/index.ts';
+import { JOURNEY_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
 
-const TEST_TIMEOUT_MS = 120_000;
-const ACTION_TIMEOUT_MS = 15_000;
 const SCREENSHOT = '/tmp/rollbook-e2e-home.png';
 
 async function signOut(page: Page) {
@@ -18,34 +16,12 @@ async function signOut(page: Page) {
 }
 
 describe('organisations in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function newPage({ javaScript = true } = {}): Promise<Page> {
-    const options = { baseURL: server.baseUrl };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const browser = useBrowser();
 
   it('signs in a user of two providers, who chooses one, changes to the other and signs out', {
-    timeout: TEST_TIMEOUT_MS,
+    timeout: JOURNEY_TIMEOUT_MS,
   }, async () => {
-    const page = await newPage();
+    const page = await browser.newPage({ javaScript: true });
 
     await page.goto('/');
     await expectPage(page, { path: '/sign-in?returnTo=%2F', heading: 'Sign in to Rollbook' });
@@ -84,8 +60,8 @@ describe('organisations in the browser', () => {
     await expectPage(page, { path: '/sign-in?returnTo=%2F', heading: 'Sign in to Rollbook' });
   });
 
-  it('needs no JavaScript: sign in, home, your organisation, sign out', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage({ javaScript: false });
+  it('needs no JavaScript: sign in, home, your organisation, sign out', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    const page = await browser.newPage({ javaScript: false });
 
     await page.goto('/');
     await expectPage(page, { path: '/sign-in?returnTo=%2F', heading: 'Sign in to Rollbook' });
@@ -103,8 +79,8 @@ describe('organisations in the browser', () => {
     await expectPage(page, { path: '/sign-in?returnTo=%2F', heading: 'Sign in to Rollbook' });
   });
 
-  it('lets a support user find an organisation and read its audit log', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage();
+  it('lets a support user find an organisation and read its audit log', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    const page = await browser.newPage({ javaScript: true });
 
     await page.goto('/');
     await expectPage(page, { path: '/sign-in?returnTo=%2F', heading: 'Sign in to Rollbook' });
@@ -147,10 +123,10 @@ describe('organisations in the browser', () => {
   });
 
   it('resets a forgotten password from the sign-in page, with and without JavaScript; an admin resends an invitation', {
-    timeout: TEST_TIMEOUT_MS * 2,
+    timeout: JOURNEY_TIMEOUT_MS * 2,
   }, async () => {
     // The reset emails are read where support reads them: the outbox.
-    const support = await newPage();
+    const support = await browser.newPage({ javaScript: true });
     await support.goto('/sign-in');
     await signIn(support, 'support@example.com');
     await expectPage(support, { path: '/', heading: DEMO.support.name });
@@ -161,7 +137,7 @@ describe('organisations in the browser', () => {
     ];
     for (const { email, organisation, javaScript } of people) {
       const newPassword = `a new passphrase for ${email}`;
-      const page = await newPage({ javaScript });
+      const page = await browser.newPage({ javaScript });
       await page.goto('/sign-in');
       await expectPage(page, { path: '/sign-in', heading: 'Sign in to Rollbook' });
       await page.getByRole('link', { name: 'Forgotten your password?' }).click();

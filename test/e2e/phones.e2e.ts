@@ -3,15 +3,17 @@
 // with the page. Through the trainee list, uploads, sign-off and the audit log (and the pages on the
 // way), with JavaScript and without, each checked with axe.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
-import { chooseFile, expectPage, signIn } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
+import { useBrowser } from './support/browser.ts';
+import { PLACEMENTS } from './support/kinds.ts';
+import { expectPage, signIn } from './support/pages.ts';
+import { UploadPages } from './support/upload.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
-const ACTION_TIMEOUT_MS = 15_000;
-const PHONE = { width: 390, height: 844 };
+/** A phone's screen, as the browser context gives it. */
+const PHONE_CONTEXT = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 /** How much wider than the screen the page is (0 when it fits), and what sticks out. */
 async function overflow(page: Page): Promise<{ by: number; widest: string[] }> {
@@ -36,29 +38,7 @@ async function leftEdges(page: Page): Promise<number[]> {
 }
 
 describe('pages on a phone', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function newPage(javaScript: boolean): Promise<Page> {
-    const options = { baseURL: server.baseUrl, viewport: PHONE, isMobile: true, hasTouch: true };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const browser = useBrowser();
 
   /** The page fits the screen, its header, content and footer line up, and any wide table scrolls in its own region. */
   async function expectFits(page: Page, where: string) {
@@ -107,7 +87,7 @@ describe('pages on a phone', () => {
     it(`${javaScript ? 'with' : 'without'} JavaScript: a provider’s pages fit a 390-pixel screen`, {
       timeout: TEST_TIMEOUT_MS,
     }, async () => {
-      const page = await newPage(javaScript);
+      const page = await browser.newPage({ javaScript, ...PHONE_CONTEXT });
       await page.goto('/sign-in');
       await expectFits(page, '/sign-in');
       await signIn(page, 'provider@example.com');
@@ -122,14 +102,14 @@ describe('pages on a phone', () => {
       await visit(page, href, /.+/);
 
       // An upload, so that the list of uploads has a row.
-      await visit(page, '/bulk/placements', /.+/);
-      await chooseFile(page, 'Upload a file', {
+      const uploads = new UploadPages(page, PLACEMENTS);
+      await uploads.openStartPage();
+      await expectFits(page, PLACEMENTS.start);
+      await uploads.upload({
         name: `phone-${javaScript ? 'js' : 'no-js'}.csv`,
         mimeType: 'text/csv',
         buffer: Buffer.from('TRN,Placement 1 URN\r\n9999999,100002\r\n'),
       });
-      await page.getByRole('button', { name: 'Upload and check the file' }).click();
-      await page.waitForLoadState('load');
       await expectFits(page, 'the upload’s summary');
       await visit(page, '/uploads', 'Uploads');
       if (javaScript) await expectScrollingTable(page, 'Your organisation’s uploads');
@@ -145,7 +125,7 @@ describe('pages on a phone', () => {
   }
 
   it('support’s lists fit a 390-pixel screen too', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage(true);
+    const page = await browser.newPage({ javaScript: true, ...PHONE_CONTEXT });
     await page.goto('/sign-in');
     await signIn(page, 'support@example.com');
     await expectPage(page, { path: '/', heading: DEMO.support.name });

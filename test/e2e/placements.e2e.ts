@@ -3,55 +3,16 @@
 // search → the details → the trainee's page with the placement. With JavaScript the search box
 // suggests schools as you type (accessible-autocomplete); without it, a results page lists them.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { JOURNEY_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { expectPage, pathOf, signIn, textOf } from './support/pages.ts';
-import {
-  expectNoAxeViolations,
-  launchBrowser,
-  newContextWithoutJavaScript,
-  type RunningServer,
-  startServer,
-} from './support/server.ts';
+import { expectNoAxeViolations } from './support/server.ts';
 
-const TEST_TIMEOUT_MS = 120_000;
-const ACTION_TIMEOUT_MS = 15_000;
 const TRAINEE = /^\/trainees\/([0-9a-f-]{36})(?:\?back=[^#]*)?$/;
 
 describe('adding a trainee’s placement in the browser', () => {
-  let server: RunningServer;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  const consoleErrors: string[] = [];
-
-  before(async () => {
-    [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    await server?.stop();
-  });
-
-  async function newPage({ javaScript }: { javaScript: boolean }): Promise<Page> {
-    const options = { baseURL: server.baseUrl };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    const page = await context.newPage();
-    // A script or style refused by the Content-Security-Policy, or a script failing, would show
-    // here (a 400 answer to a form with errors is expected).
-    page.on('console', (message) => {
-      if (message.type() === 'error' && !/status of 400/.test(message.text())) {
-        consoleErrors.push(`${page.url()}: ${message.text()}`);
-      }
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
-    return page;
-  }
+  const browser = useBrowser();
 
   /** Signs in, filters the trainees to those with fewer than 2 placements, and opens the `nth`. */
   async function traineeWithFewerPlacements(page: Page, nth: number): Promise<{ name: string; path: string }> {
@@ -89,8 +50,8 @@ describe('adding a trainee’s placement in the browser', () => {
     assert.match(await textOf(card), /URN\s*100002.*NR21 1DX.*8 September 2025/);
   }
 
-  it('with JavaScript: the search box suggests schools as you type', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage({ javaScript: true });
+  it('with JavaScript: the search box suggests schools as you type', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    const page = await browser.newPage({ javaScript: true });
     const trainee = await traineeWithFewerPlacements(page, 0);
     await page.getByRole('link', { name: 'Add a placement' }).click();
     await expectPage(page, {
@@ -106,11 +67,13 @@ describe('adding a trainee’s placement in the browser', () => {
     assert.equal(await box.inputValue(), 'Thornbury Church of England Primary School');
     await page.getByRole('button', { name: 'Continue' }).click();
     await fillDetailsAndAdd(page, trainee, `${trainee.path}/placements/new?urn=100002`);
-    assert.deepEqual(consoleErrors, []);
+    browser.expectNoConsoleErrors();
   });
 
-  it('without JavaScript: a results page lists the schools to choose from', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage({ javaScript: false });
+  it('without JavaScript: a results page lists the schools to choose from', {
+    timeout: JOURNEY_TIMEOUT_MS,
+  }, async () => {
+    const page = await browser.newPage({ javaScript: false });
     const trainee = await traineeWithFewerPlacements(page, 1);
     await page.getByRole('link', { name: 'Add a placement' }).click();
     const search = `${trainee.path}/placements/new/school`;
@@ -130,6 +93,6 @@ describe('adding a trainee’s placement in the browser', () => {
     await page.getByLabel('Thornbury Church of England Primary School').check();
     await page.getByRole('button', { name: 'Continue' }).click();
     await fillDetailsAndAdd(page, trainee, `${trainee.path}/placements/new?q=nr21+1dx&urn=100002`);
-    assert.deepEqual(consoleErrors, []);
+    browser.expectNoConsoleErrors();
   });
 });

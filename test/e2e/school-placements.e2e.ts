@@ -6,41 +6,20 @@
 // Once with JavaScript, once without, each on a server of its own (the first journey leaves the
 // school with a contact).
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
 import { academicYearName } from '../../src/domain/dates.ts';
 import { offeredAcademicYears } from '../../src/domain/placements/offered-placements.ts';
+import { useBrowser } from './support/browser.ts';
 import { expectPage, signIn, textOf } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, startServer } from './support/server.ts';
 
 const TEST_TIMEOUT_MS = 180_000;
-const ACTION_TIMEOUT_MS = 15_000;
 const PLACEMENT = /^\/school\/placements\/([0-9a-f-]{36})$/;
 const CONTACT_EMAIL = 'placements@demo-primary.example';
 
 describe('a school offering placements in the browser', () => {
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-
-  before(async () => {
-    browser = await launchBrowser();
-  });
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-  });
-
-  async function newPage(baseURL: string, javaScript: boolean): Promise<Page> {
-    const options = { baseURL };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    return context.newPage();
-  }
+  const browser = useBrowser({ server: 'own' });
 
   async function signOut(page: Page) {
     await page.getByRole('navigation').getByRole('button', { name: 'Sign out' }).click();
@@ -51,9 +30,9 @@ describe('a school offering placements in the browser', () => {
     it(`${javaScript ? 'with' : 'without'} JavaScript: adds a contact, offers a placement, assigns the SCITT, who sees it`, {
       timeout: TEST_TIMEOUT_MS,
     }, async () => {
-      const server = await startServer();
+      const server = await browser.newServer();
       try {
-        const page = await newPage(server.baseUrl, javaScript);
+        const page = await browser.newPage({ javaScript, server });
         const next = academicYearName(offeredAcademicYears()[1]);
 
         // The school has no placement contact yet: placements are refused, with the reason.

@@ -5,48 +5,19 @@
 // SCITT signed off and sends the others a reminder (an error, a preview, a change, then send).
 // Each run has a server of its own, since a year is signed off once.
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
-import Papa from 'papaparse';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
 import { academicYearName, today } from '../../src/domain/dates.ts';
 import { signOffYear } from '../../src/domain/placements/sign-off.ts';
+import { JOURNEY_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { download, expectPage, signIn, textOf } from './support/pages.ts';
-import { launchBrowser, newContextWithoutJavaScript, type RunningServer, startServer } from './support/server.ts';
-import { BOM } from './support/sheet.ts';
-
-const TEST_TIMEOUT_MS = 120_000;
-const ACTION_TIMEOUT_MS = 15_000;
+import { BOM, Sheet } from './support/sheet.ts';
 
 describe('performance profile sign-off in the browser', () => {
   const year = signOffYear(today());
   const yearName = academicYearName(year);
-  const servers: RunningServer[] = [];
-  const contexts: BrowserContext[] = [];
-  let browser: Browser | undefined;
-
-  after(async () => {
-    await Promise.all(contexts.map((context) => context.close()));
-    await browser?.close();
-    for (const server of servers) await server.stop();
-  });
-
-  async function newPage(server: RunningServer, { javaScript }: { javaScript: boolean }): Promise<Page> {
-    browser ??= await launchBrowser();
-    const options = { baseURL: server.baseUrl, acceptDownloads: true };
-    const context = javaScript
-      ? await browser.newContext(options)
-      : await newContextWithoutJavaScript(browser, options);
-    context.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    contexts.push(context);
-    return context.newPage();
-  }
-
-  async function newServer() {
-    const server = await startServer();
-    servers.push(server);
-    return server;
-  }
+  const browser = useBrowser({ server: 'own' });
 
   /** As the SCITT: check, export and sign off. */
   async function signOffAsTheScitt(page: Page) {
@@ -78,11 +49,10 @@ describe('performance profile sign-off in the browser', () => {
     // 2. The export, as CSV and as an Excel workbook.
     const csv = await download(page, page.getByRole('link', { name: 'Download the trainee data as CSV' }));
     assert.equal(csv.fileName, `rollbook-demo-scitt-performance-profile-${year}-to-${year + 1}.csv`);
-    const text = csv.bytes.toString('utf8');
-    assert.ok(text.startsWith(BOM));
-    const [headers, ...rows] = Papa.parse<string[]>(text.slice(1), { skipEmptyLines: true }).data;
-    assert.equal(rows.length, total, 'a row for each trainee with a course outcome');
-    assert.ok(headers.includes('Number of placements'));
+    assert.ok(csv.bytes.toString('utf8').startsWith(BOM));
+    const exported = Sheet.read(csv);
+    assert.equal(exported.rows.length, total, 'a row for each trainee with a course outcome');
+    assert.ok(exported.headers.includes('Number of placements'));
     const xlsx = await download(
       page,
       page.getByRole('link', { name: 'Download the trainee data as an Excel workbook (XLSX)' }),
@@ -117,18 +87,18 @@ describe('performance profile sign-off in the browser', () => {
     assert.equal(await page.getByRole('button', { name: `Sign off the ${yearName} data` }).count(), 0);
   }
 
-  it('with JavaScript: the SCITT checks, exports and signs off', { timeout: TEST_TIMEOUT_MS }, async () => {
-    const page = await newPage(await newServer(), { javaScript: true });
+  it('with JavaScript: the SCITT checks, exports and signs off', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
+    const page = await browser.newPage({ javaScript: true, server: await browser.newServer() });
     await signOffAsTheScitt(page);
   });
 
   it('without JavaScript: the SCITT signs off, then support reminds the providers that have not', {
-    timeout: TEST_TIMEOUT_MS,
+    timeout: JOURNEY_TIMEOUT_MS,
   }, async () => {
-    const server = await newServer();
-    await signOffAsTheScitt(await newPage(server, { javaScript: false }));
+    const server = await browser.newServer();
+    await signOffAsTheScitt(await browser.newPage({ javaScript: false, server }));
 
-    const page = await newPage(server, { javaScript: false });
+    const page = await browser.newPage({ javaScript: false, server });
     await page.goto('/sign-in');
     await expectPage(page, { path: '/sign-in', heading: 'Sign in to Rollbook' });
     await signIn(page, 'support@example.com');

@@ -1,7 +1,7 @@
 // A CSV sheet in a browser journey, as the user sees it in a spreadsheet: a heading row and rows of
 // cells, read from a download and written back as a file to upload (keeping a byte order mark).
 import assert from 'node:assert/strict';
-import Papa from 'papaparse';
+import { csvFile, readCsv } from '../../support/csv.ts';
 import type { DownloadedFile } from './pages.ts';
 
 export const BOM = '\uFEFF';
@@ -9,19 +9,21 @@ export const BOM = '\uFEFF';
 export class Sheet {
   readonly headers: string[];
   readonly rows: string[][];
+  /** The name the browser saved it under, when it was downloaded. */
+  readonly fileName: string | undefined;
   private readonly bom: boolean;
 
-  constructor(headers: string[], rows: string[][], bom: boolean) {
+  constructor(headers: string[], rows: string[][], bom: boolean, fileName?: string) {
     this.headers = headers;
     this.rows = rows;
     this.bom = bom;
+    this.fileName = fileName;
   }
 
   static read(file: DownloadedFile): Sheet {
-    const text = file.bytes.toString('utf8');
-    const bom = text.startsWith(BOM);
-    const [headers, ...rows] = Papa.parse<string[]>(bom ? text.slice(1) : text, { skipEmptyLines: true }).data;
-    return new Sheet(headers, rows, bom);
+    const bom = file.bytes.toString('utf8', 0, 3) === BOM;
+    const [headers, ...rows] = readCsv(file.bytes);
+    return new Sheet(headers, rows, bom, file.fileName);
   }
 
   column(header: string): number {
@@ -46,7 +48,7 @@ export class Sheet {
   }
 
   toFile(name: string) {
-    const text = Papa.unparse([this.headers, ...this.rows]);
-    return { name, mimeType: 'text/csv', buffer: Buffer.from(`${this.bom ? BOM : ''}${text}`, 'utf8') };
+    const text = csvFile([this.headers, ...this.rows]);
+    return { name, mimeType: 'text/csv', buffer: Buffer.concat([Buffer.from(this.bom ? BOM : ''), text]) };
   }
 }
