@@ -128,7 +128,7 @@ describe('adding placements in bulk in the browser', () => {
     const trn = sheet.cell(row, 'TRN');
     await page.getByRole('link', { name: 'See your trainees' }).click();
     await expectPage(page, { path: '/trainees', heading: 'Trainees' });
-    await page.getByLabel('Name, TRN or trainee ID').fill(trn);
+    await page.getByLabel('Name, TRN, trainee ID or HESA ID').fill(trn);
     await page.getByRole('button', { name: 'Apply filters' }).click();
     await expectPage(page, { path: new RegExp(`^/trainees\\?q=${trn}(&|$)`), heading: 'Trainees' });
     const lastName = sheet.cell(row, 'Last name');
