@@ -124,7 +124,7 @@ describe('undoing an upload', () => {
       .selectFrom('placements')
       .innerJoin('trainees', 'trainees.id', 'placements.trainee_id')
       .select(['placements.id', 'trainees.first_names', 'trainees.last_name'])
-      .where('added_by_upload', '=', id)
+      .where('placements.added_by_upload', '=', id)
       .where('school_urn', '=', '100004')
       .executeTakeFirstOrThrow();
     await sql`update placements set start_date = '2025-09-01', version = version + 1, updated_at = now() + interval '1 second' where id = ${changed.id}`.execute(
