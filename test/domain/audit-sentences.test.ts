@@ -595,6 +595,22 @@ const CASES: [string, EventToDescribe, string][] = [
     'Priya Shah deleted Ada Lovelace’s induction period with North Hub from 1 September 2025, because: Claimed in error',
   ],
   [
+    'teacher/induction claim undone',
+    event('teacher', 'induction claim undone', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { from: 'North Hub' },
+    }),
+    'Priya Shah undid the claim of Ada Lovelace’s induction by North Hub',
+  ],
+  [
+    'teacher/induction outcome undone',
+    event('teacher', 'induction outcome undone', {
+      teacher: { to: 'Ada Lovelace' },
+      outcome: { from: 'pass', to: null },
+    }),
+    'Priya Shah undid the pass of Ada Lovelace, reopening their induction period',
+  ],
+  [
     'teacher/ect registered',
     event('teacher', 'ect registered', {
       teacher: { to: 'Ada Lovelace' },

@@ -670,6 +670,12 @@ export const WORDINGS: readonly Wording[] = [
   w('teacher', 'induction period deleted', 'induction-period-deleted', 'Induction period deleted', (c) => [
     `deleted ${ect(c)}’s induction period with ${text(value(c.changes, 'appropriate_body', 'from'))} from ${formatIsoDate(text(value(c.changes, 'started_on', 'from')))}${reason(c)}`,
   ]),
+  w('teacher', 'induction claim undone', 'induction-claim-undone', 'Induction claim undone', (c) => [
+    `undid the claim of ${ect(c)}’s induction by ${text(value(c.changes, 'appropriate_body', 'from'))}`,
+  ]),
+  w('teacher', 'induction outcome undone', 'induction-outcome-undone', 'Induction outcome undone', (c) => [
+    `undid the ${value(c.changes, 'outcome', 'from') === 'pass' ? 'pass' : 'release'} of ${ect(c)}, reopening their induction period`,
+  ]),
   w('teacher', 'ect registered', 'ect-registered', 'ECT registered by a school', (c) => [
     `registered ${ect(c)} as an early-career teacher with ${text(value(c.changes, 'appropriate_body', 'to'))}, starting ${formatIsoDate(text(value(c.changes, 'started_on', 'to')))}${programme(value(c.changes, 'training_programme', 'to'))}`,
   ]),

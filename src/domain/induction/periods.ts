@@ -593,3 +593,129 @@ export async function deleteInductionPeriod(
 }
 
 export const programmeName = (programme: TrainingProgramme) => PROGRAMME_NAMES[programme];
+
+// --- Undoing a bulk upload ------------------------------------------------------------------------
+
+/**
+ * Removes the periods an upload's claims opened, unless something has happened to them since (an
+ * end date, a correction, an extension, a later period): then returns why, one line per teacher,
+ * and changes nothing. Teachers left with no period go back to "required to complete" in the
+ * teaching record.
+ */
+export async function undoUploadedClaims(
+  db: Kysely<DB>,
+  actor: Actor,
+  uploadId: string,
+  { via }: Pick<ChangeOptions, 'via'>,
+): Promise<string[]> {
+  requireBody(actor);
+  return inTransaction(db, async (tx) => {
+    const { rows } = await sql<{
+      id: string;
+      teacher_id: string;
+      first_name: string;
+      last_name: string;
+      changed: boolean;
+      others: number;
+    }>`
+      select p.id, p.teacher_id, t.first_name, t.last_name,
+        (p.finished_on is not null or p.version > 1
+          or exists (select 1 from induction_extensions e where e.teacher_id = p.teacher_id and e.created_at > p.created_at))
+          as changed,
+        (select count(*) from induction_periods o where o.teacher_id = p.teacher_id and o.id <> p.id)::int as others
+      from induction_periods p join teachers t on t.id = p.teacher_id
+      where p.claimed_by_upload = ${uploadId}::uuid and p.appropriate_body_id = ${actor.organisation.id}
+      for update of p
+    `.execute(tx);
+    const changed = rows.filter((r) => r.changed);
+    if (changed.length) {
+      return changed.map(
+        (r) => `${teacherName(r)}’s induction period has changed since it was claimed: change it on their page instead`,
+      );
+    }
+    await sql`delete from induction_periods where id = any(${rows.map((r) => r.id)}::uuid[])`.execute(tx);
+    await queueInductionStatus(
+      tx,
+      rows.filter((r) => r.others === 0).map((r) => r.teacher_id),
+      'RequiredToComplete',
+    );
+    await recordEvents(
+      tx,
+      actor,
+      via,
+      rows.map((r) => ({
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: r.teacher_id,
+        action: 'induction claim undone',
+        changes: { teacher: { to: teacherName(r) }, appropriate_body: { from: actor.organisation.name } },
+      })),
+    );
+    return [];
+  });
+}
+
+/**
+ * Reopens the periods an upload's outcomes closed (passes and releases), unless something has
+ * happened to the teacher since (another period, a correction): then returns why and changes
+ * nothing. A reopened pass tells the teaching record the induction is in progress again.
+ */
+export async function undoUploadedOutcomes(
+  db: Kysely<DB>,
+  actor: Actor,
+  uploadId: string,
+  { via }: Pick<ChangeOptions, 'via'>,
+): Promise<string[]> {
+  requireBody(actor);
+  return inTransaction(db, async (tx) => {
+    const { rows } = await sql<{
+      id: string;
+      teacher_id: string;
+      first_name: string;
+      last_name: string;
+      outcome: 'pass' | null;
+      finished_on: string;
+      changed: boolean;
+    }>`
+      select p.id, p.teacher_id, t.first_name, t.last_name, p.outcome, p.finished_on::text as finished_on,
+        exists (select 1 from induction_periods later where later.teacher_id = p.teacher_id
+          and later.started_on > p.started_on) as changed
+      from induction_periods p join teachers t on t.id = p.teacher_id
+      where p.closed_by_upload = ${uploadId}::uuid and p.appropriate_body_id = ${actor.organisation.id}
+      for update of p
+    `.execute(tx);
+    const changed = rows.filter((r) => r.changed);
+    if (changed.length) {
+      return changed.map(
+        (r) => `${teacherName(r)} has a later induction period: change their record on their page instead`,
+      );
+    }
+    await sql`
+      update induction_periods set finished_on = null, number_of_terms = null, outcome = null, closed_by_upload = null,
+        version = version + 1, updated_at = now()
+      where id = any(${rows.map((r) => r.id)}::uuid[])
+    `.execute(tx);
+    await queueInductionStatus(
+      tx,
+      rows.filter((r) => r.outcome === 'pass').map((r) => r.teacher_id),
+      'InProgress',
+    );
+    await recordEvents(
+      tx,
+      actor,
+      via,
+      rows.map((r) => ({
+        organisationId: actor.organisation.id,
+        subjectType: 'teacher',
+        subjectId: r.teacher_id,
+        action: 'induction outcome undone',
+        changes: {
+          teacher: { to: teacherName(r) },
+          outcome: { from: r.outcome ?? 'release', to: null },
+          finished_on: { from: r.finished_on, to: null },
+        },
+      })),
+    );
+    return [];
+  });
+}

@@ -3,13 +3,18 @@
 // from here, so nothing else names a kind.
 import type { DB, OrganisationType } from '../../db/schema.ts';
 import { hesaPlacements } from './hesa-placements/kind.ts';
+import { inductionClaims } from './induction-claims/kind.ts';
+import { inductionOutcomes } from './induction-outcomes/kind.ts';
 import type { UploadKind } from './kind.ts';
 import { placements } from './placements/kind.ts';
 import { qtsRecommendations } from './qts-recommendations/kind.ts';
 import { schoolData } from './school-data/kind.ts';
 
 const KINDS = new Map<string, UploadKind>(
-  [qtsRecommendations, placements, hesaPlacements, schoolData].map((kind) => [kind.id, kind]),
+  [qtsRecommendations, placements, hesaPlacements, schoolData, inductionClaims, inductionOutcomes].map((kind) => [
+    kind.id,
+    kind,
+  ]),
 );
 
 export function findKind(id: string): UploadKind | undefined {

@@ -40,9 +40,11 @@ import { teacherFacts } from '../../domain/induction/teachers.ts';
 import type { RecordTeacher, TeachingRecord } from '../../domain/ports/teaching-record.ts';
 import { TeachingRecordUnavailable } from '../../domain/ports/teaching-record.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
+import { kindsWriting } from '../../uploads/kinds/index.ts';
 import { errorsFrom, type FormErrors, field, formErrors, pageNumber, pagination } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
 import { dateInputFromIso, dateInputItems, dateInputValues, parseDateInput } from '../placements/date-input.ts';
+import { kindLink } from '../uploads/kind-link.ts';
 
 const VIEW = 'induction/views';
 const VIA = 'induction pages';
@@ -146,6 +148,7 @@ export async function inductionRoutes(app: FastifyInstance, options: Options) {
       total,
       claimCount,
       releaseCount: releaseTasks.length,
+      bulkLinks: bulkLinks(actor),
       rows: ects.map((e) => [
         { html: `<a class="govuk-link" href="/induction/teachers/${e.teacher_id}">${escapeHtml(teacherName(e))}</a>` },
         { text: e.trn },
@@ -169,6 +172,7 @@ export async function inductionRoutes(app: FastifyInstance, options: Options) {
     return reply.view(`${VIEW}/tasks.njk`, {
       title: 'Tasks from schools',
       backLink: '/induction',
+      bulkLinks: bulkLinks(actor).slice(0, 1),
       claims: claims.map((t) => ({
         ...t,
         name: teacherName(t),
@@ -703,6 +707,15 @@ export async function inductionRoutes(app: FastifyInstance, options: Options) {
     await reply.setFlash({ success: 'Induction period changed' });
     return reply.redirect(`/induction/teachers/${view.id}`, 303);
   });
+}
+
+/** The bulk upload kinds that write induction periods, for links (claims first, then outcomes). */
+function bulkLinks(actor: ReturnType<typeof actorOf>) {
+  return kindsWriting('induction_periods', actor.organisation.type).map((kind) => ({
+    href: kindLink(kind).href,
+    text: kind.card?.title ?? kind.title,
+    lowerText: kindLink(kind).text,
+  }));
 }
 
 function escapeHtml(text: string): string {
