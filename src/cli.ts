@@ -263,11 +263,13 @@ Examples:
 
 const createTokenCommand: Command = {
   summary: 'Create an API token for an organisation, printing only the token',
-  usage: `Usage: ${CLI} create-token --org REF --name LABEL
+  usage: `Usage: ${CLI} create-token --org REF --name LABEL [--allow learner-data]
 
   --org REF                the organisation: its UKPRN, URN, provider code, exact name or id (required)
   --name LABEL             what the token is for, to tell it apart on the API tokens page, like
                            "Student record system" (required; ${MAX_TOKEN_NAME_LENGTH} characters or fewer)
+  --allow learner-data     a school's token only: it may also read learners' school data
+                           (GET /api/v1/learners/{upn}/school-data)
 
 Prints the new token and nothing else on standard output, so that a script can keep it
 (npm's --silent stops npm printing its own lines first). The token is shown only this once:
@@ -282,14 +284,19 @@ Examples:
     const { values, positionals } = parse(args, {
       org: { type: 'string' },
       name: { type: 'string' },
+      allow: { type: 'string' },
     });
     if (values.help) return help(context.io, command);
     noPositionals(positionals);
     const reference = required(values, 'org');
     const name = required(values, 'name');
+    const allow =
+      typeof values.allow === 'string' ? oneOf('allow', values.allow, ['learner-data'] as const) : undefined;
     const db = await context.db();
     const organisation = await findOrganisationByReference(db, reference);
-    const { token } = await createApiToken(db, SYSTEM, organisation.id, name, VIA);
+    const { token } = await createApiToken(db, SYSTEM, organisation.id, name, VIA, {
+      allowLearnerData: allow === 'learner-data',
+    });
     context.io.out(token);
     return 0;
   },

@@ -742,6 +742,15 @@ describe('the operator command line', () => {
       assert.equal(help.code, 0);
       assert.match(help.out, /Prints the new token and nothing else/);
     });
+
+    it('allows a token to read learners’ data only when asked, and only for a school', async () => {
+      const provider = await cli('create-token', '--org', '10000101', '--name', 'Learners', '--allow', 'learner-data');
+      assert.equal(provider.code, 1);
+      assert.match(provider.err, /Only a school’s token can read learners’ data/);
+      const other = await cli('create-token', '--org', '10000101', '--name', 'Learners', '--allow', 'everything');
+      assert.equal(other.code, 2);
+      assert.match(other.err, /--allow must be one of learner-data/);
+    });
   });
 });
 

@@ -34,6 +34,7 @@ const TAGS = [
   },
   { name: 'Reference data', description: 'The allowed values of trainees’ coded fields.' },
   { name: 'Schools', description: 'The register of schools, to find a school’s URN.' },
+  { name: 'Learners', description: 'A school’s learners’ school data, for tokens allowed to read it.' },
   { name: 'About the API', description: 'This document.' },
 ];
 

@@ -17,6 +17,7 @@ import { UndoBlocked } from '../uploads/undo.ts';
 import { MALFORMED_MULTIPART_API_MESSAGE } from '../web/request-body.ts';
 import type { UploadsInFlight } from '../web/uploads-in-flight.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
+import { apiLearnerRoutes } from './learners.ts';
 import { registerOpenApi } from './openapi.ts';
 import {
   apiSchemas,
@@ -216,6 +217,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
   // Child plugins share this one's token check, rate limit, JSON errors and document.
   await app.register(apiSchoolRoutes, { database });
   await app.register(apiTraineeRoutes, { database, jobs: options.jobs });
+  await app.register(apiLearnerRoutes, { database });
 
   app.get<{ Params: { kind: string }; Querystring: TemplateQuery }>(
     '/templates/:kind',
@@ -343,12 +345,18 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       }
       let kindId: string | undefined;
       let file: { name: string; bytes: Uint8Array } | undefined;
-      for await (const part of request.parts({ limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } })) {
+      // Other fields: a kind's header block values (like "School name"), for a file without them.
+      const headerBlock: Record<string, string> = {};
+      for await (const part of request.parts({
+        limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 2048 },
+      })) {
         if (part.type === 'file') {
           const bytes = await part.toBuffer();
           if (part.fieldname === 'file') file = { name: part.filename ?? '', bytes };
         } else if (part.fieldname === 'kind') {
           kindId = String(part.value).trim();
+        } else {
+          headerBlock[part.fieldname] = String(part.value);
         }
       }
       if (!kindId) {
@@ -356,7 +364,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       }
       const kind = kindOf(actor, kindId);
       if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');
-      const upload = await uploads.receive(actor, kind.id, file, { via: apiVia(actor) });
+      const upload = await uploads.receive(actor, kind.id, file, { via: apiVia(actor), headerBlock });
       return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send(uploadJson(upload));
     },
   );

@@ -52,10 +52,16 @@ export function createUploads({
     template: (actor: Actor, kindId: string, format: SheetFormat, given: Record<string, unknown> = {}) =>
       templateFile(db, actor, kindId, format, today(), given),
     /** Takes a file: refused (nothing stored), or recorded and checked, here or in the background. */
-    receive: (actor: Actor, kindId: string, file: ReceivedFile, { via }: { via?: string } = {}) =>
+    receive: (
+      actor: Actor,
+      kindId: string,
+      file: ReceivedFile,
+      { via, headerBlock }: { via?: string; headerBlock?: Record<string, string> } = {},
+    ) =>
       receiveUpload(database, actor, kindId, file, today(), {
         checkLater: jobs ? (id) => jobs.checkUpload(id) : undefined,
         via,
+        headerBlock,
       }),
     /** Checks a received upload (what the background job does). */
     check: (actor: Actor, id: string, { heartbeatEveryMs }: { heartbeatEveryMs?: number } = {}) =>

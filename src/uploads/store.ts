@@ -7,7 +7,7 @@ import { recordEvents } from '../domain/audit/events.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { checkUpload, headerBlockValues } from './check.ts';
 import { readUploadFile } from './read-file.ts';
-import { FileRefusal } from './sheets/sheet.ts';
+import { FileRefusal, normaliseHeader } from './sheets/sheet.ts';
 
 import { kindFor } from './states.ts';
 import { storeUploadFile } from './stored-files.ts';
@@ -46,11 +46,30 @@ export async function receiveUpload(
   kindId: string,
   file: ReceivedFile,
   today: string,
-  { checkLater, via = 'page' }: { checkLater?: (uploadId: string) => Promise<void>; via?: string } = {},
+  {
+    checkLater,
+    via = 'page',
+    headerBlock: given,
+  }: {
+    checkLater?: (uploadId: string) => Promise<void>;
+    via?: string;
+    /** Values of the kind's header block given beside the file, by label (any case or punctuation). */
+    headerBlock?: Record<string, string>;
+  } = {},
 ): Promise<Upload> {
   const kind = kindFor(actor, kindId);
   const read = await readUploadFile(kind, file.bytes);
   const { sheet, match } = read;
+  // Header block values given beside the file (a form's fields) fill what the file leaves blank,
+  // as rows after its own, so the check, the report and the submit read them as the file's.
+  if (kind.headerBlock && given && Object.keys(given).length) {
+    const inFile = headerBlockValues(kind.headerBlock, sheet.preamble ?? []);
+    const byName = new Map(Object.entries(given).map(([name, value]) => [normaliseHeader(name), value.trim()]));
+    const extra = kind.headerBlock.labels
+      .filter((label) => !inFile.values[label] && byName.get(normaliseHeader(label)))
+      .map((label) => [label, byName.get(normaliseHeader(label)) ?? '']);
+    if (extra.length) sheet.preamble = [...(sheet.preamble ?? []), ...extra];
+  }
   if (kind.headerBlock && kind.checkHeaderBlock) {
     const refusal = await kind.checkHeaderBlock(headerBlockValues(kind.headerBlock, sheet.preamble ?? []), {
       db: database.db,

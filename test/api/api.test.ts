@@ -411,6 +411,7 @@ describe('API v1', () => {
       description: openapi.components.securitySchemes.bearerAuth.description,
     });
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
+      '/learners/{upn}/school-data',
       '/openapi.json',
       '/reference/{list}',
       '/schools',

@@ -28,6 +28,13 @@ export function canManageTokens(actor: ActorOrSystem, organisationId: string): b
 export interface ApiActor extends Actor {
   tokenId: string;
   tokenName: string;
+  /** The token may read learners' school data (a school's token, made so by an admin or operator). */
+  allowLearnerData: boolean;
+}
+
+/** What a token may do beyond the upload round trip: only a school's token may read learners' data. */
+export interface TokenPermissions {
+  allowLearnerData?: boolean;
 }
 
 export interface ApiTokenSummary {
@@ -58,11 +65,15 @@ export async function createApiToken(
   organisationId: string,
   name: string,
   via = 'page',
+  { allowLearnerData = false }: TokenPermissions = {},
 ): Promise<{ token: string; record: ApiToken }> {
   if (!canManageTokens(actor, organisationId)) throw new NotFoundError('Page');
   const label = checkName(name);
   const organisation = await findOrganisation(db, organisationId);
   if (!organisation) throw new NotFoundError('Organisation');
+  if (allowLearnerData && organisation.type !== 'school') {
+    throw new DomainError('Only a school’s token can read learners’ data', 'allowLearnerData');
+  }
   return inTransaction(db, async (tx) => {
     const clash = await tx
       .selectFrom('api_tokens')
@@ -83,6 +94,7 @@ export async function createApiToken(
         name: label,
         token_hash: hashToken(token),
         created_by: actorIds(actor).actorUserId,
+        allow_learner_data: allowLearnerData,
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -92,7 +104,7 @@ export async function createApiToken(
         subjectType: 'api_token',
         subjectId: record.id,
         action: 'created',
-        changes: { name: { to: label } },
+        changes: { name: { to: label }, ...(allowLearnerData ? { allow_learner_data: { to: true } } : {}) },
       },
     ]);
     return { token, record };
@@ -190,6 +202,7 @@ export async function findActorByToken(db: Kysely<DB>, token: string): Promise<A
       'api_tokens.id',
       'api_tokens.name',
       'api_tokens.last_used_at',
+      'api_tokens.allow_learner_data',
       'users.id as userId',
       'users.email',
       'users.first_name',
@@ -221,5 +234,6 @@ export async function findActorByToken(db: Kysely<DB>, token: string): Promise<A
     }),
     tokenId: row.id,
     tokenName: row.name,
+    allowLearnerData: row.allow_learner_data && row.type === 'school',
   };
 }

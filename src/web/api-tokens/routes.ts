@@ -52,9 +52,11 @@ export async function apiTokenRoutes(app: FastifyInstance, { db }: { db: Kysely<
 
   app.post('/new', async (request, reply) => {
     const actor = manager(request);
-    const values = { name: field(request.body, 'name') };
+    const values = { name: field(request.body, 'name'), allowLearnerData: field(request.body, 'allowLearnerData') };
     try {
-      const { token, record } = await createApiToken(db, actor, actor.organisation.id, values.name);
+      const { token, record } = await createApiToken(db, actor, actor.organisation.id, values.name, 'page', {
+        allowLearnerData: values.allowLearnerData === 'yes',
+      });
       // Shown once, on this answer to the form; never cached, never in a redirect or the session.
       return reply
         .header('cache-control', 'no-store')

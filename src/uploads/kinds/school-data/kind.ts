@@ -461,8 +461,8 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
     },
     apiProperties: {
       publishAt: {
+        // Checked by the kind (not by format), so that a wrong value gets a message saying how to write it.
         type: 'string',
-        format: 'date-time',
         description:
           'When learners first see this data, with its offset (like 2026-12-07T09:00:00Z), within 12 months. Leave it out to publish at once; until then learners keep seeing their previous data.',
       },
