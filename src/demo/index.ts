@@ -16,6 +16,7 @@ import { loadSignOffDemo } from './sign-off.ts';
 import { loadDemoTrainees } from './trainees.ts';
 
 export type { DemoArea, DemoContext } from './area.ts';
+export { DEMO_INDUCTION, demoInductionTeacher } from './induction.ts';
 export { DEMO, DEMO_PASSWORD, type DemoUser, demoUsersToSignInAs } from './organisations.ts';
 
 /** The areas' demo data, in the order it is loaded (later areas may build on earlier ones). */

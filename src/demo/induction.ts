@@ -29,6 +29,25 @@ export const DEMO_INDUCTION = {
   reported: 48,
 } as const;
 
+/**
+ * The demo teacher at this index (TRN 4000001 is index 0): TRN, date of birth and names, the same
+ * every time (guides and browser journeys rely on them). The first 48 are reported by the demo
+ * school; 48 to 59 are not (find and claim them, or register them as the school).
+ */
+export function demoInductionTeacher(i: number, qtsDate: string | null = null): RecordTeacher {
+  return {
+    trn: String(DEMO_INDUCTION.firstTrn + i),
+    dateOfBirth: `${1990 + (i % 10)}-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}`,
+    firstName: FIRST[i % FIRST.length],
+    lastName: LAST[(i * 7) % LAST.length] + (i >= FIRST.length ? `-${FIRST[(i * 5) % FIRST.length]}` : ''),
+    qtsDate,
+    inductionStatus: 'RequiredToComplete',
+    inductionStartDate: null,
+    inductionCompletedDate: null,
+    prohibited: false,
+  };
+}
+
 /** The academic year's first day on or before today (1 September). */
 function academicYearStart(today: string): string {
   const [year, month] = today.split('-').map(Number);
@@ -53,21 +72,10 @@ export async function loadDemoInduction(db: Kysely<DB>, { organisations, via, to
   const start = academicYearStart(today);
   const lastYear = shift(start, -1);
   let n = 0;
-  const teacher = (overrides: Partial<RecordTeacher> = {}): RecordTeacher => {
-    const i = n++;
-    return {
-      trn: String(DEMO_INDUCTION.firstTrn + i),
-      dateOfBirth: `${1990 + (i % 10)}-${String((i % 12) + 1).padStart(2, '0')}-${String((i % 27) + 1).padStart(2, '0')}`,
-      firstName: FIRST[i % FIRST.length],
-      lastName: LAST[(i * 7) % LAST.length] + (i >= FIRST.length ? `-${FIRST[(i * 5) % FIRST.length]}` : ''),
-      qtsDate: `${Number(lastYear.slice(0, 4))}-07-20`,
-      inductionStatus: 'RequiredToComplete',
-      inductionStartDate: null,
-      inductionCompletedDate: null,
-      prohibited: false,
-      ...overrides,
-    };
-  };
+  const teacher = (overrides: Partial<RecordTeacher> = {}): RecordTeacher => ({
+    ...demoInductionTeacher(n++, `${Number(lastYear.slice(0, 4))}-07-20`),
+    ...overrides,
+  });
   const required = Array.from({ length: 60 }, () => teacher());
   const current = Array.from({ length: 10 }, () => teacher());
   const elsewhere = Array.from({ length: 5 }, () => teacher());
