@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import Fastify from 'fastify';
-import Papa from 'papaparse';
 import { apiRoutes } from '../../src/api/routes.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
@@ -12,6 +11,8 @@ import { findOrganisationByReference } from '../../src/domain/organisations/orga
 import { createUploads } from '../../src/uploads/service.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
+import { uploadFixture } from '../support/fixtures.ts';
 import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
 const KIND = 'qts-recommendations';
@@ -41,10 +42,6 @@ const typed = (iso: string) => {
   const [y, m, d] = iso.split('-').map(Number);
   return `${d}/${m}/${y}`;
 };
-
-function parseCsv(body: string): string[][] {
-  return Papa.parse<string[]>(body.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
-}
 
 describe('API v1', () => {
   let context: TestContext;
@@ -91,7 +88,7 @@ describe('API v1', () => {
   async function filledTemplate(n: number, token = scittToken) {
     const response = await api('GET', `/api/v1/templates/${KIND}?format=csv`, { token });
     assert.equal(response.statusCode, 200, response.body);
-    const [headers, ...rows] = parseCsv(response.body);
+    const [headers, ...rows] = readCsv(response.body);
     const dateIndex = headers.indexOf(DATE_COLUMN);
     const startIndex = headers.indexOf('ITT start date');
     for (const row of rows.slice(0, n)) {
@@ -99,7 +96,7 @@ describe('API v1', () => {
       const start = `${y}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
       row[dateIndex] = typed(start < today ? today : start);
     }
-    return { headers, rows, csv: Buffer.from(Papa.unparse([headers, ...rows]), 'utf8') };
+    return { headers, rows, csv: csvFile([headers, ...rows]) };
   }
 
   const uploadCount = async () =>
@@ -146,7 +143,7 @@ describe('API v1', () => {
     assert.equal(report.statusCode, 200);
     assert.equal(report.headers['content-type'], 'text/csv; charset=utf-8');
     assert.match(String(report.headers['content-disposition']), /filename="recommendations-checked\.csv"/);
-    const [reportHeaders, ...reportRows] = parseCsv(report.body);
+    const [reportHeaders, ...reportRows] = readCsv(report.body);
     assert.deepEqual(reportHeaders.slice(-2), ['Validation result', 'Errors']);
     assert.equal(reportRows[0].at(-2), 'Passed');
     assert.equal(reportRows[5].at(-2), 'Not recommended: no date');
@@ -198,13 +195,13 @@ describe('API v1', () => {
     rows[1][0] = 'not-a-trn';
     const created = await upload({
       name: 'with-errors.csv',
-      bytes: Buffer.from(Papa.unparse([headers, ...rows.slice(0, 10)]), 'utf8'),
+      bytes: csvFile([headers, ...rows.slice(0, 10)]),
     });
     assert.equal(created.statusCode, 201, created.body);
     const { id, counts } = created.json();
     assert.deepEqual(counts, { rows: 10, changes: 6, skipped: 2, errors: 2 });
 
-    const report = parseCsv((await api('GET', `/api/v1/uploads/${id}/report`)).body);
+    const report = readCsv((await api('GET', `/api/v1/uploads/${id}/report`)).body);
     assert.equal(report[1].at(-2), '1 error');
     assert.match(report[2].at(-1) ?? '', /"not-a-trn" is not a TRN/);
 
@@ -228,7 +225,7 @@ describe('API v1', () => {
     const { headers, rows } = await filledTemplate(3);
     const created = await upload({
       name: 'stale.csv',
-      bytes: Buffer.from(Papa.unparse([headers, ...rows.slice(0, 3)]), 'utf8'),
+      bytes: csvFile([headers, ...rows.slice(0, 3)]),
     });
     const { id } = created.json();
     await context.database.db
@@ -256,7 +253,7 @@ describe('API v1', () => {
     const { headers, rows } = await filledTemplate(1);
     const created = await upload({
       name: 'cancel-me.csv',
-      bytes: Buffer.from(Papa.unparse([headers, ...rows.slice(0, 2)]), 'utf8'),
+      bytes: csvFile([headers, ...rows.slice(0, 2)]),
     });
     const { id } = created.json();
     const cancelled = await api('DELETE', `/api/v1/uploads/${id}`);
@@ -336,12 +333,11 @@ describe('API v1', () => {
     assert.equal(empty.json().errors.length, 1);
     assert.match(empty.json().errors[0].message, /empty/i);
 
-    const { headers } = await filledTemplate(0);
-    const headersOnly = await upload({ name: 'headers.csv', bytes: Buffer.from(`${headers.join(',')}\n`) });
+    const headersOnly = await upload(uploadFixture(KIND, 'headers-only'));
     assert.equal(headersOnly.statusCode, 422);
     assert.match(headersOnly.json().errors[0].message, /no rows/);
 
-    const noDate = await upload({ name: 'no-date.csv', bytes: Buffer.from('TRN,Last name\n2000001,Smith\n') });
+    const noDate = await upload(uploadFixture(KIND, 'no-date-column'));
     assert.equal(noDate.statusCode, 422);
     assert.match(noDate.json().errors[0].message, /no "Date QTS or EYTS standards met" column/);
 

@@ -3,10 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
 import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
 async function multipart(fields: Record<string, string | { name: string; bytes: Uint8Array }>) {
@@ -21,8 +21,6 @@ async function multipart(fields: Record<string, string | { name: string; bytes: 
     headers: { 'content-type': response.headers.get('content-type') ?? '' },
   };
 }
-
-const parseCsv = (body: string) => Papa.parse<string[]>(body.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
 
 describe('API v1: placements and HESA placements', () => {
   let context: TestContext;
@@ -57,7 +55,7 @@ describe('API v1: placements and HESA placements', () => {
   }
 
   async function uploadAndSubmit(token: string, kind: string, rows: string[][]) {
-    const bytes = Buffer.from(Papa.unparse(rows), 'utf8');
+    const bytes = csvFile(rows);
     const created = await api(
       'POST',
       '/api/v1/uploads',
@@ -81,7 +79,7 @@ describe('API v1: placements and HESA placements', () => {
     const fewer = await api('GET', '/api/v1/templates/placements?format=csv', scittToken);
     assert.equal(fewer.statusCode, 200);
     assert.match(String(fewer.headers['content-disposition']), /placements-fewer-than-2\.csv/);
-    const [headers, ...rows] = parseCsv(fewer.body);
+    const [headers, ...rows] = readCsv(fewer.body);
     const years = await api('GET', '/api/v1/templates/placements?trainees=year&year=1990', scittToken);
     assert.equal(years.statusCode, 422);
     assert.match(years.json().errors[0].message, /year must be one of/);
@@ -130,7 +128,7 @@ describe('API v1: placements and HESA placements', () => {
       .where('trainees.hesa_id', 'is not', null)
       .limit(2)
       .execute();
-    const rows = [parseCsv(template.body)[0], ...husids.map((t) => [t.hesa_id ?? '', '100004', ''])];
+    const rows = [readCsv(template.body)[0], ...husids.map((t) => [t.hesa_id ?? '', '100004', ''])];
     const { upload, submitted } = await uploadAndSubmit(universityToken, 'hesa-placements', rows);
     assert.deepEqual(submitted, { state: 'submitted', submitted: 2 });
 

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
 import { DEMO } from '../../src/demo/index.ts';
+import { uploadFixtureFile } from '../support/fixtures.ts';
 import { useBrowser } from './support/browser.ts';
 import { PLACEMENTS } from './support/kinds.ts';
 import { expectPage, signIn } from './support/pages.ts';
@@ -106,9 +107,8 @@ describe('pages on a phone', () => {
       await uploads.openStartPage();
       await expectFits(page, PLACEMENTS.start);
       await uploads.upload({
+        ...uploadFixtureFile('placements', 'unknown-trn'),
         name: `phone-${javaScript ? 'js' : 'no-js'}.csv`,
-        mimeType: 'text/csv',
-        buffer: Buffer.from('TRN,Placement 1 URN\r\n9999999,100002\r\n'),
       });
       await expectFits(page, 'the upload’s summary');
       await visit(page, '/uploads', 'Uploads');

@@ -2,13 +2,12 @@
 // the provider's own template with a date in its first two rows, padded with rows that identify
 // nobody (skipped).
 import type { Kysely } from 'kysely';
-import Papa from 'papaparse';
 import type { DB } from '../../src/db/schema.ts';
 import { today } from '../../src/domain/dates.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { CHECK_IN_REQUEST_MAX_ROWS } from '../../src/uploads/pipeline.ts';
 import { templateFile } from '../../src/uploads/template.ts';
-import { readCsv } from './csv.ts';
+import { csvFile, readCsv } from './csv.ts';
 
 export async function largeRecommendationsFile(
   db: Kysely<DB>,
@@ -23,7 +22,7 @@ export async function largeRecommendationsFile(
   const padding = Array.from({ length: CHECK_IN_REQUEST_MAX_ROWS + 1 }, () => headers.map(() => ''));
   for (const row of padding) row[1] = 'nobody';
   return {
-    bytes: Buffer.from(Papa.unparse([headers, ...rows, ...padding])),
+    bytes: csvFile([headers, ...rows, ...padding]),
     recommended: rows.slice(0, 2),
     rowCount: rows.length + padding.length,
   };

@@ -2,7 +2,6 @@
 // interleave there). A second connection holds a row lock to fix the order of events.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import pg from 'pg';
 import type { Database } from '../../src/db/database.ts';
 import { loadDemoData } from '../../src/demo/index.ts';
@@ -13,7 +12,7 @@ import { receiveUpload, submitUpload } from '../../src/uploads/pipeline.ts';
 import { templateFile } from '../../src/uploads/template.ts';
 import { undoUpload } from '../../src/uploads/undo.ts';
 import { actorFor } from '../support/actors.ts';
-import { readCsv } from '../support/csv.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
 import { testDatabase, testDatabaseUrl } from '../support/database.ts';
 
 describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only on PostgreSQL' }, () => {
@@ -36,7 +35,7 @@ describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only
 
   async function uploadRows(picked: string[][], urn: string) {
     const filled = picked.map((row) => row.map((cell, i) => (i === col('Placement 1 URN') ? urn : cell)));
-    const bytes = Buffer.from(Papa.unparse([headers, ...filled]));
+    const bytes = csvFile([headers, ...filled]);
     return receiveUpload(database, scitt, 'placements', { name: 'placements.csv', bytes }, today);
   }
 

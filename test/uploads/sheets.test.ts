@@ -4,13 +4,13 @@ import { describe, it } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import Papa from 'papaparse';
 import { readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
 import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
 import { readSheetInWorker } from '../../src/uploads/sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type ReadLimits, SheetRows } from '../../src/uploads/sheets/sheet.ts';
 import { isDateFormat, readXlsx, streamXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
 import { MAX_ZIP_ENTRIES, readZipDirectory } from '../../src/uploads/sheets/zip.ts';
+import { csvText } from '../support/csv.ts';
 
 const LIMITS: ReadLimits = { maxRows: 100, sheetName: 'Recommendations' };
 
@@ -885,7 +885,7 @@ describe('reading and writing CSV, streaming', () => {
     ['Zoë', 'D’Souza', "O'Brien", 'Siân', 'Müller; Sons'][i % 5],
     i % 100 === 0 ? `line one\nline "two", with a comma ${'é'.repeat(i % 7)}` : `note ${i} ${'’'.repeat(i % 5)}`,
   ]);
-  const text = `${Papa.unparse([headers, ...rows], { newline: '\r\n' })}\r\n`;
+  const text = csvText([headers, ...rows], { finalNewline: true });
 
   for (const [name, bytes] of [
     ['UTF-8', Buffer.from(text, 'utf8')],

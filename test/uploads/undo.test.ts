@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import type { Database } from '../../src/db/database.ts';
 import { loadDemoData } from '../../src/demo/index.ts';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
@@ -14,7 +13,7 @@ import { receiveUpload, submitUpload, UploadConflict } from '../../src/uploads/p
 import { templateFile } from '../../src/uploads/template.ts';
 import { UndoBlocked, undoUpload } from '../../src/uploads/undo.ts';
 import { actorFor } from '../support/actors.ts';
-import { readCsv } from '../support/csv.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
 import { testDatabase } from '../support/database.ts';
 
 const DAY_MS = 86_400_000;
@@ -49,7 +48,7 @@ describe('undoing an upload', () => {
       return copy;
     });
     next += n;
-    const bytes = Buffer.from(Papa.unparse([headers, ...rows]), 'utf8');
+    const bytes = csvFile([headers, ...rows]);
     const upload = await receiveUpload(database, scitt, 'placements', { name: 'p.csv', bytes }, today);
     assert.deepEqual(await submitUpload(database, scitt, upload.id, { skipErrors: false, today }), {
       state: 'submitted',
@@ -185,7 +184,7 @@ describe('undoing an upload', () => {
       database,
       scitt,
       'placements',
-      { name: 'p.csv', bytes: Buffer.from(Papa.unparse([headers, row]), 'utf8') },
+      { name: 'p.csv', bytes: csvFile([headers, row]) },
       today,
     );
     await assert.rejects(
@@ -194,13 +193,13 @@ describe('undoing an upload', () => {
     );
 
     const qts = await templateFile(database.db, scitt, 'qts-recommendations', 'csv', today);
-    const [qtsHeaders, first] = Papa.parse<string[]>(qts.body.toString('utf8').replace(/^\uFEFF/, '')).data;
+    const [qtsHeaders, first] = readCsv(qts.body);
     first[qtsHeaders.indexOf('Date QTS or EYTS standards met')] = today.split('-').reverse().join('/');
     const recommended = await receiveUpload(
       database,
       scitt,
       'qts-recommendations',
-      { name: 'q.csv', bytes: Buffer.from(Papa.unparse([qtsHeaders, first]), 'utf8') },
+      { name: 'q.csv', bytes: csvFile([qtsHeaders, first]) },
       today,
     );
     await submitUpload(database, scitt, recommended.id, { skipErrors: true, today });

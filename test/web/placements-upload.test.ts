@@ -3,12 +3,11 @@
 // the HESA start page, isolation (another provider gets 404 and nothing changes), and a sheet
 // saved by Excel: its warnings and few errors listed on the summary.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
-import { readCsv } from '../support/csv.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
+import { uploadFixture } from '../support/fixtures.ts';
 
 const START = '/bulk/placements';
 
@@ -34,7 +33,7 @@ describe('bulk placements pages', () => {
     const picked = rows.filter((row) => row[recorded] === '').slice(0, n);
     for (const row of picked) row[headers.indexOf('Placement 1 URN')] = urn;
     await agent.get(START);
-    const posted = await agent.postFile(START, { name: 'placements.csv', content: Papa.unparse([headers, ...picked]) });
+    const posted = await agent.postFile(START, { name: 'placements.csv', content: csvFile([headers, ...picked]) });
     assert.equal(posted.statusCode, 303, posted.body);
     const id = uploadIdFrom(posted.headers.location);
     const summary = await agent.get(`/uploads/${id}`);
@@ -147,9 +146,9 @@ describe('bulk placements pages', () => {
 
   it('lists the warnings and the few errors of a sheet saved by Excel on its summary', async () => {
     const agent = await signedIn(t.app, 'university@example.com');
-    const content = await readFile(new URL('../../src/uploads/kinds/placements/excel-saved.csv', import.meta.url));
+    const { name, bytes } = uploadFixture('placements', 'excel-saved');
     await agent.get(START);
-    const posted = await agent.postFile(START, { name: 'excel-saved.csv', content });
+    const posted = await agent.postFile(START, { name, content: bytes });
     assert.equal(posted.statusCode, 303, posted.body);
     const summary = await agent.get(String(posted.headers.location));
     assert.match(summary.body, /<h2 class="govuk-heading-m">Rows with warnings<\/h2>/);

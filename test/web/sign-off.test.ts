@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
-import Papa from 'papaparse';
 import { DEMO_PASSWORD } from '../../src/demo/index.ts';
 import { addMonths, today, traineeAcademicYearDates } from '../../src/domain/dates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
@@ -10,13 +9,9 @@ import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';
 import { signOffYear } from '../../src/domain/placements/sign-off.ts';
 import { insertTrainees, type NewTrainee } from '../../src/domain/trainees/trainees.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { readCsv } from '../support/csv.ts';
 
-const BOM = '\uFEFF';
 const FORMULA_NAME = '=HYPERLINK("http://example.com","Open me")';
-
-function readCsv(body: string): string[][] {
-  return Papa.parse<string[]>(body.startsWith(BOM) ? body.slice(1) : body, { skipEmptyLines: true }).data;
-}
 
 describe('performance profile sign-off', () => {
   let t: TestContext;

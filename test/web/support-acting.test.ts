@@ -3,10 +3,10 @@
 // who may act for whom; and a session that loses its support membership loses its actor.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
 import { findUserByEmail } from '../../src/domain/organisations/users.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
+import { csvFile } from '../support/csv.ts';
 
 const UNIVERSITY = 'Rollbook Demo University';
 
@@ -75,7 +75,7 @@ describe('support acting for a provider', () => {
     const start = await agent.get('/bulk/hesa-placements');
     assert.equal(start.statusCode, 200);
     assert.match(start.body, /You are acting for Rollbook Demo University/);
-    const csv = Papa.unparse([
+    const csv = csvFile([
       ['HUSID', 'PLMNTSCH', 'PLMNTSTDATE'],
       [trainees[0].hesa_id ?? '', '100003', '2025-09-08'],
       [trainees[1].hesa_id ?? '', '100004', ''],

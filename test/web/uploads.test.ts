@@ -4,16 +4,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
-import Papa from 'papaparse';
 import { today as todayInEngland } from '../../src/domain/dates.ts';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
 import { reviewChanges } from '../../src/uploads/review.ts';
 import { actorFor } from '../support/actors.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
-import { readCsv } from '../support/csv.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
+import { uploadFixture } from '../support/fixtures.ts';
 
 const START = '/bulk/qts-recommendations';
 const DATE_COLUMN = 'Date QTS or EYTS standards met';
+/** A named upload file of this kind, as the form posts it. */
+const fixture = (name: string) => {
+  const file = uploadFixture('qts-recommendations', name);
+  return { name: file.name, content: file.bytes };
+};
 
 /** yyyy-mm-dd → d/m/yyyy as a person would type it. */
 const typed = (iso: string) => {
@@ -21,7 +26,7 @@ const typed = (iso: string) => {
   return `${d}/${m}/${y}`;
 };
 
-const csv = (rows: string[][]) => Papa.unparse(rows);
+const csv = (rows: string[][]) => csvFile(rows);
 
 /** The upload id a page or redirect points at. */
 function uploadIdFrom(location: unknown): string {
@@ -63,7 +68,7 @@ describe('upload pages', () => {
     return { headers, rows: done, dateIndex };
   }
 
-  async function upload(agent: Agent, name: string, content: string, fields: Record<string, string> = {}) {
+  async function upload(agent: Agent, name: string, content: string | Uint8Array, fields: Record<string, string> = {}) {
     await agent.get(START);
     const response = await agent.postFile(START, { name, content, type: 'text/csv' }, fields);
     assert.equal(response.statusCode, 303, response.body);
@@ -458,7 +463,7 @@ describe('upload pages', () => {
     const old = await agent.postFile(START, { name: 'old.xls', content: xls });
     assert.match(old.body, /Excel 97-2003 workbook/);
 
-    const headersOnly = await agent.postFile(START, { name: 'headers.csv', content: `TRN,${DATE_COLUMN}\n` });
+    const headersOnly = await agent.postFile(START, fixture('headers-only'));
     assert.match(headersOnly.body, /no rows/);
 
     const big = await agent.postFile(START, { name: 'big.csv', content: Buffer.alloc(51 * 1024 * 1024, 'a,') });
@@ -466,7 +471,7 @@ describe('upload pages', () => {
     assert.match(big.body, /The file is larger than 50 MB/);
     assert.match(big.body, /You chose ‘big\.csv’/);
 
-    const missing = await agent.postFile(START, { name: 'missing.csv', content: 'TRN,Name\n1234567,x\n' });
+    const missing = await agent.postFile(START, fixture('no-date-column'));
     assert.match(missing.body, /has no &quot;Date QTS or EYTS standards met&quot; column/);
 
     assert.equal(await uploadCount(), before, 'nothing stored');

@@ -3,10 +3,8 @@
 // the file's own free columns, typed cells with one message per type, and an outside lookup that
 // fails twice (the upload waits, then is tried again) before it answers.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import type { Database } from '../../../src/db/database.ts';
 import type { Upload } from '../../../src/db/schema.ts';
 import { today } from '../../../src/domain/dates.ts';
@@ -21,9 +19,11 @@ import { sweepStalledChecks } from '../../../src/uploads/stalled-checks.ts';
 import { templateFile } from '../../../src/uploads/template.ts';
 import { actorFor } from '../../support/actors.ts';
 import { signedIn, startTestApp, type TestContext } from '../../support/app.ts';
+import { readCsv } from '../../support/csv.ts';
+import { uploadFixture } from '../../support/fixtures.ts';
 import { DEMO_KIND_ID, type DemoRegister, demoKind } from './kind.ts';
 
-const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+const fixture = (name: string) => uploadFixture(DEMO_KIND_ID, name).bytes;
 const KNOWN = ['B801200005001', 'Q801200005002', 'E801200005003', 'M80120000500A'];
 
 /** A register that refuses the connection `failures` times, then answers. */
@@ -38,8 +38,7 @@ function flakyRegister(failures: number): DemoRegister & { calls: number } {
   };
 }
 
-const parseCsv = (bytes: Buffer) =>
-  Papa.parse<string[]>(bytes.toString('utf8').replace(/^\uFEFF/, ''), { skipEmptyLines: false }).data;
+const parseCsv = (bytes: Buffer) => readCsv(bytes, { keepBlankLines: true });
 
 describe('a kind with a header block, free columns, typed cells and an outside lookup', () => {
   let t: TestContext;
@@ -85,7 +84,7 @@ describe('a kind with a header block, free columns, typed cells and an outside l
 
   it('waits while the outside system does not answer, says so, and checks once it does', async () => {
     const register = flakyRegister(2);
-    const upload = await receive(fixture('scores.csv'));
+    const upload = await receive(fixture('scores'));
 
     const first = await check(upload, register);
     assert.equal(first.state, 'waiting');
@@ -173,7 +172,7 @@ describe('a kind with a header block, free columns, typed cells and an outside l
     assert.deepEqual(read.preamble?.slice(0, 2), [['School name', 'Rollbook Demo Primary School'], ['Submitted by']]);
     assert.equal(read.headers[0], 'UPN');
 
-    const lines = parseCsv(fixture('scores.csv')).filter((line) => line.length > 0);
+    const lines = parseCsv(fixture('scores')).filter((line) => line.length > 0);
     const workbook = await writeXlsx(
       'Scores',
       lines[4],

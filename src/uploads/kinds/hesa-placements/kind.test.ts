@@ -1,13 +1,13 @@
 // Placements from the HESA student collection (upload kind hesa-placements): trainees matched by
 // HESA ID within the provider, unknown HUSIDs and URNs named, duplicates skipped (recorded, or
 // repeated in the file), split sites kept, HESA's own headings and aliases, submission and undo; a
-// HUSID Excel rounded (excel-saved.csv).
+// HUSID Excel rounded (test/fixtures/uploads/hesa-placements/excel-saved.csv).
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
+import { csvFile, readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
+import { uploadFixture } from '../../../../test/support/fixtures.ts';
 import type { Database } from '../../../db/database.ts';
 import { loadDemoData } from '../../../demo/index.ts';
 import { today as todayInEngland } from '../../../domain/dates.ts';
@@ -18,7 +18,7 @@ import { templateFile } from '../../../uploads/template.ts';
 import { undoUpload } from '../../../uploads/undo.ts';
 
 const KIND = 'hesa-placements';
-const csv = (rows: string[][]) => Buffer.from(Papa.unparse(rows), 'utf8');
+const csv = (rows: string[][]) => csvFile(rows);
 
 describe('HESA placements upload', () => {
   let database: Database;
@@ -96,10 +96,7 @@ describe('HESA placements upload', () => {
     assert.equal(upload.skip_count, 2);
     assert.equal(upload.error_count, 5);
 
-    const report = Papa.parse<string[]>(
-      (await errorReport(database.db, university, upload.id)).body.toString('utf8').replace(/^\uFEFF/, ''),
-      { skipEmptyLines: true },
-    ).data;
+    const report = readCsv((await errorReport(database.db, university, upload.id)).body);
     const result = (row: number) => report[row].slice(-2).join(' | ');
     assert.match(result(3), /The same placement as in row 2/);
     assert.match(result(6), /Already recorded/);
@@ -166,7 +163,7 @@ describe('HESA placements upload', () => {
 
   it('refuses a file without a HUSID or URN column', async () => {
     await assert.rejects(
-      receiveUpload(database, university, KIND, { name: 'x.csv', bytes: csv([['HUSID'], [husid(0)]]) }, today),
+      receiveUpload(database, university, KIND, uploadFixture(KIND, 'no-school-column'), today),
       /"PLMNTSCH"/,
     );
   });
@@ -197,13 +194,9 @@ describe('HESA placements upload', () => {
 
   it('refuses a HUSID Excel rounded into scientific notation, saying what happened and what to do', async () => {
     // Saved by Excel as "CSV UTF-8": the first HUSID was shown, then saved, as 3.0001E+12.
-    const bytes = await readFile(new URL('./excel-saved.csv', import.meta.url));
-    const checked = await receiveUpload(database, university, KIND, { name: 'excel-saved.csv', bytes }, today);
+    const checked = await receiveUpload(database, university, KIND, uploadFixture(KIND, 'excel-saved'), today);
     assert.deepEqual([checked.change_count, checked.error_count, checked.warning_count], [1, 1, 0]);
-    const report = Papa.parse<string[]>(
-      (await errorReport(database.db, university, checked.id)).body.toString('utf8').replace(/^\uFEFF/, ''),
-      { skipEmptyLines: true },
-    ).data;
+    const report = readCsv((await errorReport(database.db, university, checked.id)).body);
     assert.deepEqual(report[1].slice(-2), [
       '1 error',
       'HUSID: "3.0001E+12" was changed by the spreadsheet into a rounded number, and its other digits are lost. Copy the HUSIDs again from your HESA return, and to keep long identifiers whole, format the column as Text in your spreadsheet before you type or paste the identifiers, or use the Excel workbook (.xlsx) template',

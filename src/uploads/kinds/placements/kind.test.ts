@@ -1,15 +1,14 @@
 // Bulk placements (upload kind placements), below the pages: the template and its choices, every
 // row rule, the counts, the set-based submission with its audit events, and a recheck at submission; a
-// sheet saved by Excel (excel-saved.csv), with rounded HESA IDs and placement dates.
+// sheet saved by Excel (test/fixtures/uploads/placements/excel-saved.csv), with rounded HESA IDs and placement dates.
 
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
-import { readCsv } from '../../../../test/support/csv.ts';
+import { csvFile, readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
+import { uploadFixture } from '../../../../test/support/fixtures.ts';
 import type { Database } from '../../../db/database.ts';
 import { inTransaction } from '../../../db/transaction.ts';
 import { loadDemoData } from '../../../demo/index.ts';
@@ -29,7 +28,7 @@ function parse(body: Buffer): string[][] {
   return readCsv(body);
 }
 
-const csv = (rows: string[][]) => Buffer.from(Papa.unparse(rows), 'utf8');
+const csv = (rows: string[][]) => csvFile(rows);
 
 describe('bulk placements upload', () => {
   let database: Database;
@@ -420,8 +419,7 @@ describe('bulk placements upload', () => {
   it('reads a sheet saved by Excel: rounded HESA IDs are warnings when the TRN or ID finds the trainee, dates are checked and stored', async () => {
     // Saved by Excel as "CSV UTF-8": a byte order mark, CRLF, dates as dd/mm/yyyy, and each 13-digit
     // HESA ID shown, then saved, as 3.0001E+12.
-    const bytes = await readFile(new URL('./excel-saved.csv', import.meta.url));
-    const checked = await receiveUpload(database, university, KIND, { name: 'excel-saved.csv', bytes }, today);
+    const checked = await receiveUpload(database, university, KIND, uploadFixture(KIND, 'excel-saved'), today);
     assert.equal(checked.state, 'checked');
     assert.deepEqual(
       [checked.change_count, checked.skip_count, checked.error_count, checked.warning_count],

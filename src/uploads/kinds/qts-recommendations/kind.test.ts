@@ -4,10 +4,10 @@ import { after, before, describe, it } from 'node:test';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import { actorFor } from '../../../../test/support/actors.ts';
-import { readCsv } from '../../../../test/support/csv.ts';
+import { csvFile, csvText, readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
+import { uploadFixture } from '../../../../test/support/fixtures.ts';
 import type { Database } from '../../../db/database.ts';
 import { loadDemoData } from '../../../demo/index.ts';
 import { today as todayInEngland } from '../../../domain/dates.ts';
@@ -52,7 +52,7 @@ describe('QTS or EYTS recommendations upload', () => {
   }
 
   function csv(rows: string[][], delimiter = ','): Uint8Array {
-    return Buffer.from(Papa.unparse(rows, { delimiter }), 'utf8');
+    return csvFile(rows, { delimiter });
   }
 
   /** The template with a standards date filled in for the first n trainees (a date after their ITT start). */
@@ -195,7 +195,7 @@ describe('QTS or EYTS recommendations upload', () => {
 
   it('reads a Windows-1252, semicolon-separated Excel CSV and writes the report back the same way', async () => {
     const { headers, rows } = await filled(3, university);
-    const text = Papa.unparse([headers, ...rows], { delimiter: ';' });
+    const text = csvText([headers, ...rows], { delimiter: ';' });
     const bytes = iconv.encode(text, 'win1252');
     assert.ok(!Buffer.from(text).equals(bytes), 'the file really is not UTF-8');
     const upload = await receiveUpload(database, university, KIND, { name: 'excel.csv', bytes }, today);
@@ -210,7 +210,7 @@ describe('QTS or EYTS recommendations upload', () => {
 
   it('reads a UTF-16 file with a BOM, tab-separated, as Excel’s "Unicode text" saves it', async () => {
     const { headers, rows } = await filled(2, university);
-    const text = Papa.unparse([headers, ...rows], { delimiter: '\t' });
+    const text = csvText([headers, ...rows], { delimiter: '\t' });
     const bytes = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
     const upload = await receiveUpload(database, university, KIND, { name: 'unicode.txt', bytes }, today);
     assert.equal(upload.encoding, 'utf-16le');
@@ -246,20 +246,12 @@ describe('QTS or EYTS recommendations upload', () => {
       .selectFrom('uploads')
       .select((eb) => eb.fn.countAll<string>().as('n'))
       .executeTakeFirstOrThrow();
-    const [headers] = await template();
     const refusals: [string, Uint8Array, RegExp][] = [
       ['empty', new Uint8Array(), /The file is empty/],
       ['blank lines', Buffer.from('\n\n  \n'), /The file is empty/],
-      ['headers only', csv([headers]), /column headings but no rows/],
-      ['no date column', csv([headers.slice(0, -1), ['1234567']]), /no "Date QTS or EYTS standards met" column/],
-      [
-        'no identifier',
-        csv([
-          [DATE_COLUMN, 'Last name'],
-          ['1/1/2025', 'Smith'],
-        ]),
-        /needs a "TRN" or "Provider trainee ID" column/,
-      ],
+      ['headers only', uploadFixture(KIND, 'headers-only').bytes, /column headings but no rows/],
+      ['no date column', uploadFixture(KIND, 'no-date-column').bytes, /no "Date QTS or EYTS standards met" column/],
+      ['no identifier', uploadFixture(KIND, 'no-identifier').bytes, /needs a "TRN" or "Provider trainee ID" column/],
       [
         'binary',
         Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]),

@@ -4,9 +4,8 @@
 // review's preview of one learner's page, publish now and publish at, undo, and isolation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../../../../test/support/app.ts';
-import { readCsv } from '../../../../test/support/csv.ts';
+import { csvText, readCsv } from '../../../../test/support/csv.ts';
 import { testUpn } from '../../../../test/support/factories.ts';
 import { findLearnerByUpn } from '../../../domain/school-data/learners.ts';
 import { learnerDataPage } from '../../../domain/school-data/school-data.ts';
@@ -42,7 +41,7 @@ function sheet(
   rows: string[][],
   { block = [] as string[][], delimiter = ',' }: { block?: string[][]; delimiter?: string } = {},
 ) {
-  return Papa.unparse([...block, headers, ...rows], { delimiter });
+  return csvText([...block, headers, ...rows], { delimiter });
 }
 
 const BLOCK = (paragraphs: string[] = ['These are your predicted grades.']) => [
