@@ -5,7 +5,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import Papa from 'papaparse';
 import { DEMO } from '../../src/demo/index.ts';
 import { today } from '../../src/domain/dates.ts';
 import { sendAllInductionStatusUpdates } from '../../src/domain/induction/status-updates.ts';
@@ -19,6 +18,7 @@ import { checkUpload, receiveUpload } from '../../src/uploads/pipeline.ts';
 import { sweepStalledChecks } from '../../src/uploads/stalled-checks.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { csvFile, readCsv } from '../support/csv.ts';
 
 async function multipart(fields: Record<string, string | { name: string; bytes: Uint8Array }>) {
   const form = new FormData();
@@ -33,7 +33,7 @@ async function multipart(fields: Record<string, string | { name: string; bytes: 
   };
 }
 
-const parseCsv = (body: string) => Papa.parse<string[]>(body.replace(/^\uFEFF/, ''), { skipEmptyLines: true }).data;
+const parseCsv = (body: string) => readCsv(body);
 const dmy = (iso: string) => iso.split('-').reverse().join('/');
 
 describe('API v1: induction claims and outcomes', () => {
@@ -94,7 +94,7 @@ describe('API v1: induction claims and outcomes', () => {
       'POST',
       '/api/v1/uploads',
       bearer,
-      await multipart({ kind, file: { name: `${kind}.csv`, bytes: Buffer.from(Papa.unparse(rows), 'utf8') } }),
+      await multipart({ kind, file: { name: `${kind}.csv`, bytes: csvFile(rows) } }),
     );
     assert.equal(created.statusCode, 201, created.body);
     const shown = await api('GET', `/api/v1/uploads/${created.json().id}`, bearer);
@@ -239,7 +239,7 @@ describe('API v1: induction claims and outcomes', () => {
       context.database,
       actor,
       'induction-claims',
-      { name: 'claims.csv', bytes: Buffer.from(Papa.unparse(rows), 'utf8') },
+      { name: 'claims.csv', bytes: csvFile(rows) },
       today(),
       { checkLater: async () => {} },
     );
