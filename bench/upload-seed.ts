@@ -7,11 +7,18 @@ import { type Database, migrateToLatest, openDatabase } from '../src/db/database
 import { today as todayInEngland } from '../src/domain/dates.ts';
 import type { Actor } from '../src/domain/organisations/actor.ts';
 
-type SeedBench = (database: Database, rows: number, today: string) => Promise<{ actor: Actor; csv: string }>;
+type SeedBench = (
+  database: Database,
+  rows: number,
+  today: string,
+  options: { fields?: number },
+) => Promise<{ actor: Actor; csv: string }>;
 
-const { kind, rows, databaseUrl, dataDir, file } = JSON.parse(process.argv[2] ?? '{}') as {
+const { kind, rows, fields, databaseUrl, dataDir, file } = JSON.parse(process.argv[2] ?? '{}') as {
   kind: string;
   rows: number;
+  /** For a kind whose files name their own columns: how many the file has. */
+  fields?: number;
   databaseUrl?: string;
   dataDir?: string;
   file: string;
@@ -19,7 +26,7 @@ const { kind, rows, databaseUrl, dataDir, file } = JSON.parse(process.argv[2] ??
 const { seedBench } = (await import(new URL(`./kinds/${kind}.ts`, import.meta.url).href)) as { seedBench: SeedBench };
 const database = await openDatabase({ databaseUrl, dataDir });
 await migrateToLatest(database.db);
-const { actor, csv } = await seedBench(database, rows, todayInEngland());
+const { actor, csv } = await seedBench(database, rows, todayInEngland(), { fields });
 writeFileSync(file, csv);
 await database.close();
 console.log(JSON.stringify({ actor }));

@@ -4,7 +4,8 @@
 // with this process's peak memory; and, in the same run, the floor for the same file: PapaParse
 // parsing alone, COPY of the same rows into a scratch table, and the records the submission must write,
 // done directly from that table in set-based SQL by the kind's floorWrites (in bench/kinds/<kind>.ts).
-//   npm run bench:upload -- [--kind qts-recommendations] [--rows 100000] [--database pglite|postgres]
+//   npm run bench:upload -- [--kind qts-recommendations] [--rows 100000] [--fields 20] [--database pglite|postgres]
+// (--fields: for a kind whose files name their own columns, like school-data, how many the file has.)
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +44,7 @@ export interface FloorWrite {
 }
 
 const USAGE =
-  'Usage: npm run bench:upload -- [--kind qts-recommendations] [--rows 100000] [--database pglite|postgres]';
+  'Usage: npm run bench:upload -- [--kind qts-recommendations] [--rows 100000] [--fields 20] [--database pglite|postgres]';
 
 /** The kinds with a benchmark set-up: one bench/kinds/<kind id>.ts each. */
 const hasBenchSetUp = (kind: string) =>
@@ -135,6 +136,7 @@ async function main() {
     options: {
       kind: { type: 'string', default: 'qts-recommendations' },
       rows: { type: 'string', default: '100000' },
+      fields: { type: 'string' },
       database: { type: 'string', default: 'pglite' },
       // Internal: this script run as the floor's own process.
       floor: { type: 'string' },
@@ -143,12 +145,14 @@ async function main() {
   if (values.floor) return floor(JSON.parse(values.floor) as FloorJob);
   const uploadKind = values.kind;
   const rows = Number(values.rows);
+  const fields = values.fields === undefined ? undefined : Number(values.fields);
   const databaseKind = values.database;
   if (
     !hasBenchSetUp(uploadKind) ||
     !Number.isInteger(rows) ||
     rows < 1 ||
     rows > 100_000 ||
+    (fields !== undefined && (!Number.isInteger(fields) || fields < 0 || fields > 200)) ||
     (databaseKind !== 'pglite' && databaseKind !== 'postgres')
   ) {
     console.error(USAGE);
@@ -163,7 +167,7 @@ async function main() {
     // Set-up (not timed) in a child process: its memory is not the pipeline's. Then the floor, in
     // another, for the same file and records.
     const { actor } = runChild('./upload-seed.ts', [
-      JSON.stringify({ kind: uploadKind, rows, file, ...target.options }),
+      JSON.stringify({ kind: uploadKind, rows, fields, file, ...target.options }),
     ]) as { actor: Actor };
     const floorParts = runChild('./upload.ts', [
       '--floor',
@@ -212,6 +216,7 @@ async function main() {
     const figures = {
       kind: uploadKind,
       rows,
+      ...(fields !== undefined ? { fields } : {}),
       database: databaseKind,
       checkSeconds,
       reportSeconds,
