@@ -12,6 +12,7 @@ import type { DemoArea } from './area.ts';
 import { loadDemoInduction } from './induction.ts';
 import { loadDemoOrganisations, loadDemoUsers } from './organisations.ts';
 import { loadDemoPlacements } from './placements.ts';
+import { loadDemoSchoolData } from './school-data.ts';
 import { loadSignOffDemo } from './sign-off.ts';
 import { loadDemoTrainees } from './trainees.ts';
 
@@ -20,7 +21,13 @@ export { DEMO_INDUCTION, demoInductionTeacher } from './induction.ts';
 export { DEMO, DEMO_PASSWORD, type DemoUser, demoUsersToSignInAs } from './organisations.ts';
 
 /** The areas' demo data, in the order it is loaded (later areas may build on earlier ones). */
-const AREAS: DemoArea[] = [loadDemoTrainees, loadDemoPlacements, loadSignOffDemo, loadDemoInduction];
+const AREAS: DemoArea[] = [
+  loadDemoTrainees,
+  loadDemoPlacements,
+  loadSignOffDemo,
+  loadDemoInduction,
+  loadDemoSchoolData,
+];
 
 const DEMO_SCHOOLS_FILE = new URL('../../data/demo-schools.csv', import.meta.url);
 const VIA = 'demo data';

@@ -260,16 +260,20 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
   },
 
   async templateFreeHeaders({ db, actor }) {
-    // The school's own fields from its latest data set, so the next upload starts from them.
-    const latest = await db
-      .selectFrom('learner_school_data as d')
-      .innerJoin('school_data_sets as s', 's.id', 'd.data_set_id')
-      .select('d.fields')
-      .where('s.school_id', '=', actor.organisation.id)
-      .orderBy('s.seq', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    return Array.isArray(latest?.fields) ? (latest.fields as [string, string][]).map(([name]) => name) : [];
+    // The school's own fields from its latest data set (in column order, as far as its learners'
+    // rows show it), so the next upload starts from them.
+    const { rows } = await sql<{ name: string }>`
+      select e.value->>0 as name, min(e.position) as position
+      from learner_school_data d
+      cross join lateral jsonb_array_elements(d.fields) with ordinality as e(value, position)
+      where d.data_set_id = (
+        select id from school_data_sets where school_id = ${actor.organisation.id} and undone_at is null
+        order by seq desc limit 1)
+      group by 1
+      order by 2, 1
+      limit ${SCHOOL_FIELDS_MAX}
+    `.execute(db);
+    return rows.map((row) => row.name);
   },
 
   async templateChoices({ db, actor }) {
