@@ -18,6 +18,7 @@ import * as uploadSubmitNames from './0013a-upload-submit-names.ts';
 import * as schoolData from './0014-school-data.ts';
 import * as learnerAccounts from './0014a-learner-accounts.ts';
 import * as induction from './0015-induction.ts';
+import * as inductionOverlapPerStatement from './0015a-induction-overlap-per-statement.ts';
 import * as traineeRecords from './0016-trainee-records.ts';
 
 export const migrations: Record<string, Migration> = {
@@ -38,5 +39,6 @@ export const migrations: Record<string, Migration> = {
   '0014-school-data': schoolData,
   '0014a-learner-accounts': learnerAccounts,
   '0015-induction': induction,
+  '0015a-induction-overlap-per-statement': inductionOverlapPerStatement,
   '0016-trainee-records': traineeRecords,
 };

@@ -56,8 +56,21 @@ export async function claimProblems(
   claims: ClaimInput[],
   today: string,
 ): Promise<Map<number, string>> {
+  return problemsOfClaims(actor, claims, today, await factsByTrn(db, claims));
+}
+
+/** What Rollbook knows of the claims' teachers, by TRN (one query). */
+async function factsByTrn(db: Kysely<DB>, claims: ClaimInput[]): Promise<Map<string, TeacherFacts>> {
   const known = await teacherFacts(db, { trns: claims.map((c) => c.record.trn) });
-  const byTrn = new Map([...known.values()].map((f) => [f.trn, f]));
+  return new Map([...known.values()].map((f) => [f.trn, f]));
+}
+
+function problemsOfClaims(
+  actor: Actor,
+  claims: ClaimInput[],
+  today: string,
+  byTrn: Map<string, TeacherFacts>,
+): Map<number, string> {
   const problems = new Map<number, string>();
   claims.forEach((claim, i) => {
     const { record } = claim;
@@ -100,15 +113,14 @@ export async function claimEcts(
   requireBody(actor);
   if (claims.length === 0) return { teacherIds: [] };
   return inTransaction(db, async (tx) => {
-    const problems = await claimProblems(tx, actor, claims, today);
-    const first = [...problems.entries()][0];
+    const known = await factsByTrn(tx, claims);
+    const first = [...problemsOfClaims(actor, claims, today, known).entries()][0];
     if (first) throw new DomainError(first[1], 'startedOn');
     const ids = await saveRecordTeachers(
       tx,
       claims.map((c) => c.record),
     );
     const teacherIds = claims.map((c) => ids.get(c.record.trn) ?? '');
-    const facts = await teacherFacts(tx, { ids: teacherIds });
     await sql`
       insert into induction_periods (teacher_id, appropriate_body_id, started_on, training_programme, claimed_by_upload)
       select c.teacher_id, ${actor.organisation.id}::uuid, c.started_on, c.programme, ${uploadId ?? null}::uuid
@@ -116,7 +128,7 @@ export async function claimEcts(
         ${claims.map((c) => c.programme)}::text[]) as c(teacher_id, started_on, programme)
     `.execute(tx);
     // The teaching record hears of the first period only; a later one changes nothing there.
-    const firstPeriods = teacherIds.filter((id) => (facts.get(id)?.period_count ?? 0) === 0);
+    const firstPeriods = teacherIds.filter((_, i) => (known.get(claims[i].record.trn)?.period_count ?? 0) === 0);
     await queueInductionStatus(tx, firstPeriods, 'InProgress');
     await recordEvents(
       tx,

@@ -73,7 +73,13 @@ export async function teacherFacts(
         max(p.outcome) as outcome, count(*) as period_count
       from induction_periods p where p.teacher_id = t.id
     ) s on true
-    where t.id = any(${ids}::uuid[]) or t.trn = any(${trns}::text[])
+    where ${
+      ids.length === 0
+        ? sql`t.trn = any(${trns}::text[])`
+        : trns.length === 0
+          ? sql`t.id = any(${ids}::uuid[])`
+          : sql`(t.id = any(${ids}::uuid[]) or t.trn = any(${trns}::text[]))`
+    }
   `.execute(db);
   return new Map(rows.map((row) => [row.id, row]));
 }
