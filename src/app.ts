@@ -16,6 +16,7 @@ import { healthRoutes } from './web/health.ts';
 import { homeRoutes } from './web/home/routes.ts';
 import { inductionRoutes } from './web/induction/routes.ts';
 import { schoolEctRoutes } from './web/induction/school-routes.ts';
+import { supportInductionRoutes } from './web/induction/support-routes.ts';
 import { registerInputCleaning } from './web/input.ts';
 import { registerLocals } from './web/locals.ts';
 import { organisationRoutes } from './web/organisation/routes.ts';
@@ -153,6 +154,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   };
   await app.register(inductionRoutes, inductionOptions);
   await app.register(schoolEctRoutes, inductionOptions);
+  await app.register(supportInductionRoutes, inductionOptions);
 
   return app;
 }

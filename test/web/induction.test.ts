@@ -248,4 +248,54 @@ describe('induction pages', () => {
     assert.equal(leaving.statusCode, 303);
     assert.equal((await ab.get('/school/ects')).statusCode, 404, 'a body has no school pages');
   });
+
+  it('lets support reopen an outcome and delete a period, only with a reason; nobody else reaches those pages', async () => {
+    const support = await signedIn(t.app, 'support@example.com');
+    assert.equal((await ab.get('/support/teachers')).statusCode, 404);
+    assert.equal((await school.get('/support/teachers')).statusCode, 404);
+    const passed = await t.database.db
+      .selectFrom('induction_periods')
+      .innerJoin('teachers', 'teachers.id', 'induction_periods.teacher_id')
+      .select(['teachers.id', 'teachers.trn'])
+      .where('induction_periods.outcome', '=', 'pass')
+      .executeTakeFirstOrThrow();
+    const unknown = await support.get('/support/teachers?trn=0000001');
+    assert.match(unknown.body, /No teacher with TRN 0000001 is known to Rollbook/);
+    const found = await support.get(`/support/teachers?trn=${passed.trn}`);
+    assert.equal(found.statusCode, 303);
+    const page = await support.get(found.headers.location as string);
+    assert.match(page.body, /Reopen induction/);
+    const noReason = await support.post(`/support/teachers/${passed.id}`, { action: 'reopen', reason: ' ' });
+    assert.equal(noReason.statusCode, 400);
+    assert.match(noReason.body, /Enter the reason for this correction/);
+    const reopened = await support.post(`/support/teachers/${passed.id}`, {
+      action: 'reopen',
+      reason: 'Ticket 123456: pass recorded for the wrong teacher',
+    });
+    assert.equal(reopened.statusCode, 303);
+    const period = await t.database.db
+      .selectFrom('induction_periods')
+      .select(['id', 'outcome', 'finished_on'])
+      .where('teacher_id', '=', passed.id)
+      .orderBy('started_on', 'desc')
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([period.outcome, period.finished_on], [null, null]);
+    const deleted = await support.post(`/support/teachers/${passed.id}`, {
+      action: 'delete',
+      periodId: period.id,
+      reason: 'Claimed in error',
+    });
+    assert.equal(deleted.statusCode, 303);
+    const events = await t.database.db
+      .selectFrom('events')
+      .select('action')
+      .where('subject_id', '=', passed.id)
+      .orderBy('id', 'desc')
+      .limit(2)
+      .execute();
+    assert.deepEqual(
+      events.map((e) => e.action),
+      ['induction period deleted', 'induction reopened'],
+    );
+  });
 });

@@ -31,6 +31,7 @@ const BY_TYPE: Record<OrganisationType, NavigationItem[]> = {
     { href: '/', text: 'Home' },
     { href: '/support/organisations', text: 'Organisations' },
     { href: '/support/sign-offs', text: 'Sign-off' },
+    { href: '/support/teachers', text: 'Induction' },
     { href: '/support/audit-log', text: 'Audit log' },
     { href: '/support/outbox', text: 'Emails sent' },
     { href: '/organisation', text: 'Your organisation' },
