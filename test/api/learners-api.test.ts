@@ -4,7 +4,6 @@
 // the header block sent as form fields and publishAt on the submit.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
 import { inTransaction } from '../../src/db/transaction.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
@@ -12,6 +11,7 @@ import { findLearnerByUpn } from '../../src/domain/school-data/learners.ts';
 import { learnerDataPage, submitSchoolData } from '../../src/domain/school-data/school-data.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { csvFile } from '../support/csv.ts';
 import { createSchoolOrganisation, testUpn } from '../support/factories.ts';
 import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
@@ -134,7 +134,7 @@ describe('API v1: learners’ school data', () => {
       kind: 'school-data',
       'Introductory text paragraph 1': 'Sent through the API.',
       'Import spreadsheet submitted by': 'MIS export',
-      file: { name: 'data.csv', bytes: Buffer.from(Papa.unparse(rows)) },
+      file: { name: 'data.csv', bytes: csvFile(rows) },
     });
     const created = await context.app.inject({
       method: 'POST',
