@@ -56,7 +56,7 @@ describe('uploads racing other writers', { skip: testDatabaseUrl ? false : 'only
       .orderBy('row_number')
       .execute();
     // After the check, the first trainee gets the same placement on their page: that row is stale.
-    await addPlacement(database.db, scitt, (staged[0].change as { t: string }).t, { urn: '100003' });
+    await addPlacement(database.db, scitt, (staged[0].change as { traineeId: string }).traineeId, { urn: '100003' });
     const other = await otherConnection();
     await other.query('select 1 from uploads where id = $1 for update', [upload.id]);
     const submit = () =>

@@ -20,6 +20,7 @@ import * as learnerAccounts from './0014a-learner-accounts.ts';
 import * as induction from './0015-induction.ts';
 import * as inductionOverlapPerStatement from './0015a-induction-overlap-per-statement.ts';
 import * as traineeRecords from './0016-trainee-records.ts';
+import * as stagedPlacementNames from './0017-staged-placement-names.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '0015-induction': induction,
   '0015a-induction-overlap-per-statement': inductionOverlapPerStatement,
   '0016-trainee-records': traineeRecords,
+  '0017-staged-placement-names': stagedPlacementNames,
 };

@@ -25,38 +25,38 @@ export interface NewPlacement extends PlacementDetails {
 }
 
 /**
- * One placement as an upload stages it, in upload_rows.change. Short keys, and none for an empty
- * detail: a large file stages 200,000 of these, and the submission reads them back in SQL.
+ * One placement as an upload stages it, in upload_rows.change, read back in SQL by the submission
+ * (stagedPlacementsOf). No key for an empty detail: a large file stages 200,000 of these.
  */
 export interface StagedPlacement {
   /** The register's URN; none for a school without one. */
-  u?: string;
+  urn?: string;
   /** For a school without a URN: its name and postcode, as stored. */
-  s?: string;
-  c?: string;
+  schoolName?: string;
+  postcode?: string;
   /** The start date, yyyy-mm-dd, when given. */
-  d?: string;
+  startDate?: string;
   /** The end date, yyyy-mm-dd, when given. */
-  e?: string;
+  endDate?: string;
   /** How the review page, messages and the audit log name the school (placementLabel). */
-  l: string;
+  label: string;
 }
 
-/** What an upload stages for a row: the trainee (t: id; n: name, for messages) and the placements to add. */
+/** What an upload stages for a row: the trainee (their id, and name for messages) and the placements to add. */
 export interface StagedPlacements {
-  t: string;
-  n: string;
-  p: StagedPlacement[];
+  traineeId: string;
+  traineeName: string;
+  placements: StagedPlacement[];
 }
 
 /** A placement as staged: only the details it has. */
 export function stagePlacement(details: PlacementDetails, label: string): StagedPlacement {
-  const staged: StagedPlacement = { l: label };
-  if (details.urn) staged.u = details.urn;
-  if (details.schoolName) staged.s = details.schoolName;
-  if (details.postcode) staged.c = details.postcode;
-  if (details.startDate) staged.d = details.startDate;
-  if (details.endDate) staged.e = details.endDate;
+  const staged: StagedPlacement = { label };
+  if (details.urn) staged.urn = details.urn;
+  if (details.schoolName) staged.schoolName = details.schoolName;
+  if (details.postcode) staged.postcode = details.postcode;
+  if (details.startDate) staged.startDate = details.startDate;
+  if (details.endDate) staged.endDate = details.endDate;
   return staged;
 }
 
@@ -64,51 +64,58 @@ export function stagePlacement(details: PlacementDetails, label: string): Staged
 export type PlacementSource = { items: NewPlacement[] } | { uploadId: string };
 
 /**
- * The given placements as a relation n(id, trainee_id, provider_id, row_number, position, u, s, c,
- * d, e, l, name), read where they already are. Each item is a row of its own, numbered from 1; an
- * upload's row may give several placements (position), and has no ids yet.
+ * The given placements as a relation given(id, trainee_id, provider_id, row_number, position, urn,
+ * school_name, postcode, start_date, end_date, label, trainee_name), read where they already are.
+ * Each item is a row of its own, numbered from 1; an upload's row may give several placements
+ * (position), and has no ids yet; only an upload's have a label and the trainee's name.
  */
 function givenPlacements(source: PlacementSource, providerId: string | null): RawBuilder<unknown> {
   if ('items' in source) {
     const items = source.items;
     const column = <K extends keyof NewPlacement>(key: K) => items.map((item) => item[key] ?? null);
     return sql`(
-      select i.id, i.trainee_id, i.provider_id, i.row_number::int as row_number, 1 as position, i.u, i.s, i.c, i.d,
-        i.e, null::text as l, null::text as name
+      select item.id, item.trainee_id, item.provider_id, item.row_number::int as row_number, 1 as position,
+        item.urn, item.school_name, item.postcode, item.start_date, item.end_date, null::text as label,
+        null::text as trainee_name
       from unnest(
         ${column('id')}::uuid[], ${column('traineeId')}::uuid[], ${column('providerId')}::uuid[], ${column('urn')}::text[],
         ${column('schoolName')}::text[], ${column('postcode')}::text[], ${column('startDate')}::date[],
         ${column('endDate')}::date[]
-      ) with ordinality as i(id, trainee_id, provider_id, u, s, c, d, e, row_number)
-    ) as n`;
+      ) with ordinality as item(id, trainee_id, provider_id, urn, school_name, postcode, start_date, end_date, row_number)
+    ) as given`;
   }
   return sql`(
-    select null::uuid as id, (u.change->>'t')::uuid as trainee_id, ${providerId}::uuid as provider_id, u.row_number,
-      p.position, p.u, p.s, p.c, p.d, p.e, p.l, u.change->>'n' as name
+    select null::uuid as id, (staged.change->>'traineeId')::uuid as trainee_id, ${providerId}::uuid as provider_id,
+      staged.row_number, placement.position, placement.urn, placement.school_name, placement.postcode,
+      placement.start_date, placement.end_date, placement.label, staged.change->>'traineeName' as trainee_name
     from ${stagedRows(source.uploadId)}
-    cross join lateral ${stagedPlacementsOf('u')}
-  ) as n`;
+    cross join lateral ${stagedPlacementsOf('staged')}
+  ) as given`;
 }
 
-/** An upload's staged rows that make a change, as `u`. */
+/** An upload's staged rows that make a change, as `staged`. */
 function stagedRows(uploadId: string): RawBuilder<unknown> {
-  return sql`(select row_number, change from upload_rows where upload_id = ${uploadId} and outcome = 'change') as u`;
+  return sql`(select row_number, change from upload_rows where upload_id = ${uploadId} and outcome = 'change') as staged`;
 }
 
-/** A staged row's placements as a relation p(u, s, c, d, e, l, position), for a lateral join. */
+/**
+ * A staged row's placements (StagedPlacement, its JSON keys as they are) as a relation
+ * placement(urn, school_name, postcode, start_date, end_date, label, position), for a lateral join.
+ */
 function stagedPlacementsOf(row: string): RawBuilder<unknown> {
-  return sql`rows from (jsonb_to_recordset(${sql.ref(row)}.change->'p') as (u text, s text, c text, d date, e date, l text))
-    with ordinality as p(u, s, c, d, e, l, position)`;
+  return sql`rows from (jsonb_to_recordset(${sql.ref(row)}.change->'placements') as ("urn" text, "schoolName" text,
+      "postcode" text, "startDate" date, "endDate" date, "label" text))
+    with ordinality as placement(urn, school_name, postcode, start_date, end_date, label, position)`;
 }
 
-/** The given placement n's details, as the identical rule compares them. */
+/** The given placement's details, as the identical rule compares them. */
 const GIVEN = {
-  traineeId: sql`n.trainee_id`,
-  urn: sql`n.u`,
-  schoolName: sql`n.s`,
-  postcode: sql`n.c`,
-  startDate: sql`n.d`,
-  endDate: sql`n.e`,
+  traineeId: sql`given.trainee_id`,
+  urn: sql`given.urn`,
+  schoolName: sql`given.school_name`,
+  postcode: sql`given.postcode`,
+  startDate: sql`given.start_date`,
+  endDate: sql`given.end_date`,
 };
 
 /** Why a given placement cannot be added (now). */
@@ -138,13 +145,14 @@ export async function recheckPlacements(
     -- The refusals found first, then grouped: grouping all 200,000 given placements sorted them
     -- (spilling to disk) before the filter left none.
     with refused as materialized (
-      select n.row_number, n.name, t.id is null as gone, n.l
+      select given.row_number, given.trainee_name, trainee.id is null as gone, given.label
       from ${givenPlacements(source, actor.organisation.id)}
-      left join trainees t on t.id = n.trainee_id and t.provider_id = ${actor.organisation.id}
-      where t.id is null or exists (
-        select from placements x where ${identicalPlacementSql('x', GIVEN)} and x.id is distinct from n.id)
+      left join trainees trainee on trainee.id = given.trainee_id and trainee.provider_id = ${actor.organisation.id}
+      where trainee.id is null or exists (
+        select from placements recorded
+        where ${identicalPlacementSql('recorded', GIVEN)} and recorded.id is distinct from given.id)
     )
-    select row_number, min(name) as name, gone, min(l) as label
+    select row_number, min(trainee_name) as name, gone, min(label) as label
     from refused
     group by row_number, gone
     order by row_number
@@ -226,13 +234,14 @@ export async function addPlacements(
       -- rule's index and the primary key are written in order rather than at 200,000 random places.
       -- A trainee's page lists placements in the order they were added: microseconds apart, they keep
       -- the order given (an upload's row, then column; a row has at most 5).
-      select coalesce(n.id, (run.prefix || lpad(to_hex(row_number() over (order by n.trainee_id, n.row_number, n.position)), 12, '0'))::uuid),
-        n.trainee_id, n.provider_id, n.u, n.s, n.c, n.d, n.e, ${uploadId}::uuid,
-        now() + (n.row_number * 10 + n.position) * interval '1 microsecond',
-        now() + (n.row_number * 10 + n.position) * interval '1 microsecond'
+      select coalesce(given.id, (run.prefix || lpad(to_hex(row_number() over (order by given.trainee_id, given.row_number, given.position)), 12, '0'))::uuid),
+        given.trainee_id, given.provider_id, given.urn, given.school_name, given.postcode, given.start_date,
+        given.end_date, ${uploadId}::uuid,
+        now() + (given.row_number * 10 + given.position) * interval '1 microsecond',
+        now() + (given.row_number * 10 + given.position) * interval '1 microsecond'
       from ${givenPlacements('items' in source ? { items } : source, providerId)}
       cross join (select substr(gen_random_uuid()::text, 1, 24) as prefix) run
-      order by n.trainee_id, n.row_number, n.position
+      order by given.trainee_id, given.row_number, given.position
     `.execute(tx);
     added = Number(result.numAffectedRows ?? 0);
   } catch (error) {
@@ -253,20 +262,20 @@ export async function addPlacements(
   await sql`
     insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
     select ${actorIds(actor).actorUserId}::uuid, ${actorIds(actor).actorOrganisationId}::uuid, ${providerId}::uuid, 'trainee',
-      r.trainee_id, 'placements added',
-      jsonb_build_object('placements', jsonb_build_object('to', string_agg(r.placements, '; ' order by r.row_number))),
+      per_row.trainee_id, 'placements added',
+      jsonb_build_object('placements', jsonb_build_object('to', string_agg(per_row.placements, '; ' order by per_row.row_number))),
       ${via}
     from (
-      select u.change->>'t' as trainee_id, u.row_number, (
-        select string_agg(p.l || coalesce(', starting ' || to_char(p.d, 'YYYY-MM-DD'), '')
-          || coalesce(', ending ' || to_char(p.e, 'YYYY-MM-DD'), ''), '; ' order by p.position)
-        from ${stagedPlacementsOf('u')}
+      select staged.change->>'traineeId' as trainee_id, staged.row_number, (
+        select string_agg(placement.label || coalesce(', starting ' || to_char(placement.start_date, 'YYYY-MM-DD'), '')
+          || coalesce(', ending ' || to_char(placement.end_date, 'YYYY-MM-DD'), ''), '; ' order by placement.position)
+        from ${stagedPlacementsOf('staged')}
       ) as placements
       from ${stagedRows(uploadId)}
-    ) r
+    ) per_row
     -- One event per trainee, even when a file gives them in several rows; written in trainee order.
-    group by r.trainee_id
-    order by r.trainee_id
+    group by per_row.trainee_id
+    order by per_row.trainee_id
   `.execute(tx);
   return added;
 }
@@ -280,7 +289,7 @@ const REASONS_LISTED = 20;
  */
 async function removedSince(tx: Transaction<DB>, uploadId: string, remaining: number): Promise<string[]> {
   const { rows } = await sql<{ added: number }>`
-    select coalesce(sum(jsonb_array_length(change->'p')), 0)::int as added
+    select coalesce(sum(jsonb_array_length(change->'placements')), 0)::int as added
     from upload_rows where upload_id = ${uploadId} and outcome = 'change'
   `.execute(tx);
   const removed = (rows[0]?.added ?? 0) - remaining;

@@ -20,7 +20,8 @@ import type { ReviewLine, SubmitContext } from './kind.ts';
 /** The staged change of a row: the domain's (trainee and placements) with the TRN and route code, for the review page. */
 export interface PlacementsChange extends StagedPlacements {
   trn?: string;
-  r: string;
+  /** The trainee's training route (its code), which groups the review page. */
+  route: string;
 }
 
 /** The change a row stages: the placements it adds to this trainee. */
@@ -29,16 +30,16 @@ export function placementsChange(
   placements: StagedPlacement[],
 ): PlacementsChange {
   return {
-    t: trainee.id,
-    n: `${trainee.first_names} ${trainee.last_name}`,
+    traineeId: trainee.id,
+    traineeName: `${trainee.first_names} ${trainee.last_name}`,
     ...(trainee.trn ? { trn: trainee.trn } : {}),
-    r: trainee.route,
-    p: placements,
+    route: trainee.route,
+    placements,
   };
 }
 
 /** A staged placement's dates, as the review page gives them after the school. */
-function placementDates({ d: start, e: end }: StagedPlacement): string {
+function placementDates({ startDate: start, endDate: end }: StagedPlacement): string {
   if (start && end) return `, ${formatIsoDate(start)} to ${formatIsoDate(end)}`;
   if (start) return `, starting ${formatIsoDate(start)}`;
   if (end) return `, ending ${formatIsoDate(end)}`;
@@ -47,11 +48,11 @@ function placementDates({ d: start, e: end }: StagedPlacement): string {
 
 export function describePlacements(change: PlacementsChange): ReviewLine {
   return {
-    group: trainingRoute(change.r).name,
-    title: change.n,
+    group: trainingRoute(change.route).name,
+    title: change.traineeName,
     details: [
       ...(change.trn ? [`TRN ${change.trn}`] : []),
-      ...change.p.map((p) => `Placement at ${p.l}${placementDates(p)}`),
+      ...change.placements.map((placement) => `Placement at ${placement.label}${placementDates(placement)}`),
     ],
   };
 }
