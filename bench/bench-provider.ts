@@ -9,7 +9,12 @@ import { addUserToOrganisation } from '../src/domain/organisations/users.ts';
 import { insertTrainees } from '../src/domain/trainees/trainees.ts';
 import { templateFile } from '../src/uploads/template.ts';
 
-export async function seedProviderWithTrainees(database: Database, rows: number, today: string): Promise<Actor> {
+export async function seedProviderWithTrainees(
+  database: Database,
+  rows: number,
+  today: string,
+  routes = ['provider_led_postgrad', 'early_years_postgrad', 'school_direct_salaried'],
+): Promise<Actor> {
   const provider = await createOrganisation(database.db, SYSTEM, {
     type: 'provider',
     providerType: 'hei',
@@ -31,7 +36,7 @@ export async function seedProviderWithTrainees(database: Database, rows: number,
       eligible: rows,
       firstTrn: 5000000,
       idPrefix: 'B',
-      routes: ['provider_led_postgrad', 'early_years_postgrad', 'school_direct_salaried'],
+      routes,
       withHesaIds: true,
       today,
     }),

@@ -4,7 +4,7 @@
 // document. Every write is the domain operation the pages and the bulk upload use.
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { type Kysely, sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { DB, Trainee } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { today } from '../domain/dates.ts';
@@ -22,13 +22,15 @@ import {
   TraineeLockedError,
   withdrawTrainee,
 } from '../domain/trainees/trainee-records.ts';
-import { findTrainee } from '../domain/trainees/trainees.ts';
+import { findTrainee, listTraineesByChange } from '../domain/trainees/trainees.ts';
 import { trainingRoute } from '../domain/trainees/training-routes.ts';
 import type { Services } from '../services.ts';
 import { ApiProblem } from './errors.ts';
 import { COMMON_ANSWERS, json, problem, ref } from './schemas.ts';
 
 export const TRAINEES_PAGE_LIMIT = 500;
+/** The list's address, for links.next. */
+const LIST_PATH = '/api/v1/trainees';
 const DEFAULT_LIMIT = 100;
 
 type Json = Record<string, unknown>;
@@ -327,28 +329,14 @@ interface ListQuery {
 async function listForApi(db: Kysely<DB>, actor: ApiActor, query: ListQuery) {
   if (actor.organisation.type !== 'provider') throw new ApiProblem(404, 'Only providers have trainees');
   const limit = query.limit ?? DEFAULT_LIMIT;
-  let select = db
-    .selectFrom('trainees')
-    .selectAll()
-    // Microseconds kept, so the cursor falls exactly between two records.
-    .select(sql<string>`to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('cursor_time'))
-    .where('provider_id', '=', actor.organisation.id);
-  if (query.updatedSince) select = select.where('updated_at', '>=', new Date(query.updatedSince));
-  if (query.state) select = select.where('state', '=', query.state as Trainee['state']);
-  if (query.academicYear) {
-    select = select
-      .where('itt_start_date', '>=', `${query.academicYear}-08-01`)
-      .where('itt_start_date', '<=', `${query.academicYear + 1}-07-31`);
-  }
-  if (query.cursor) {
-    const cursor = decodeCursor(query.cursor);
-    select = select.where(sql<boolean>`(updated_at, id) > (${cursor.updatedAt}::timestamptz, ${cursor.id}::uuid)`);
-  }
-  const rows = await select
-    .orderBy('updated_at')
-    .orderBy('id')
-    .limit(limit + 1)
-    .execute();
+  const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
+  const rows = await listTraineesByChange(db, actor, {
+    updatedSince: query.updatedSince ? new Date(query.updatedSince) : undefined,
+    state: query.state as Trainee['state'] | undefined,
+    academicYear: query.academicYear,
+    after: cursor && { changedAt: cursor.updatedAt, id: cursor.id },
+    limit: limit + 1,
+  });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   let next: string | null = null;
@@ -358,8 +346,8 @@ async function listForApi(db: Kysely<DB>, actor: ApiActor, query: ListQuery) {
     if (query.state) params.set('state', query.state);
     if (query.academicYear) params.set('academicYear', String(query.academicYear));
     if (query.limit) params.set('limit', String(query.limit));
-    params.set('cursor', encodeCursor({ updatedAt: last.cursor_time, id: last.id }));
-    next = `/api/v1/trainees?${params}`;
+    params.set('cursor', encodeCursor({ updatedAt: last.changed_at, id: last.id }));
+    next = `${LIST_PATH}?${params}`;
   }
   return { data: page.map(traineeJson), links: { next } };
 }

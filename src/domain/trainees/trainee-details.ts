@@ -491,6 +491,18 @@ export function columnsOf(details: TraineeDetails) {
   };
 }
 
+/** A value as JSON with its object keys in order (a degree read back from jsonb has them in another). */
+function canonical(value: unknown): string {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    const object = value as Record<string, unknown>;
+    return `{${Object.keys(object)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
 /** Field by field, what differs between two sets of details: { field: { from, to } }. */
 export function differences(
   before: TraineeDetails,
@@ -498,8 +510,7 @@ export function differences(
 ): Record<string, { from: unknown; to: unknown }> {
   const changed: Record<string, { from: unknown; to: unknown }> = {};
   for (const key of Object.keys(after) as (keyof TraineeDetails)[]) {
-    if (JSON.stringify(before[key]) !== JSON.stringify(after[key]))
-      changed[key] = { from: before[key], to: after[key] };
+    if (canonical(before[key]) !== canonical(after[key])) changed[key] = { from: before[key], to: after[key] };
   }
   return changed;
 }

@@ -273,48 +273,121 @@ function refuseIfLocked(trainee: Trainee, what: string) {
   }
 }
 
+/** One trainee's change: the fields given (the rest stay as they are). */
+export interface DetailsChange {
+  traineeId: string;
+  input: TraineeInput;
+  /** The record's version when the change was checked: a newer one means it changed since. */
+  version?: number;
+}
+
+export interface ChangedTrainee {
+  trainee: Trainee;
+  changed: Record<string, { from: unknown; to: unknown }>;
+}
+
 /**
- * Changes the given details (only the fields in `changes`; the rest stay as they are), checked by
- * the same rules as registering, with the before and after of each field in the audit log. Refused
- * on a recommended, awarded or withdrawn trainee. `version`, when given, must still be the
- * record's: a newer one means it changed since the change was checked.
+ * Changes the given details of each trainee (only the fields given), checked by the same rules as
+ * registering, with the before and after of each field in the audit log; one statement for any
+ * number. Refused, and nothing changed, if any trainee is not the provider's, has been recommended,
+ * awarded or has withdrawn, changed since its `version`, or breaks a rule.
  */
+export async function changeTrainees(
+  tx: Transaction<DB>,
+  actor: Actor,
+  changes: DetailsChange[],
+  { via, today }: WriteOptions,
+): Promise<ChangedTrainee[]> {
+  const providerId = providerOf(actor);
+  if (changes.length === 0) return [];
+  const ids = changes.map((c) => c.traineeId);
+  if (!ids.every(isUuid)) throw new NotFoundError('Trainee');
+  const rows = await tx
+    .selectFrom('trainees')
+    .selectAll()
+    .where('id', 'in', ids)
+    .where('provider_id', '=', providerId)
+    .forUpdate()
+    .execute();
+  const byId = new Map(rows.map((row) => [row.id, row]));
+  const checked = changes.map((change) => {
+    const trainee = byId.get(change.traineeId);
+    if (!trainee) throw new NotFoundError('Trainee');
+    refuseIfLocked(trainee, 'change these details');
+    if (change.version !== undefined && trainee.version !== change.version) {
+      throw new DomainError(`${traineeName(trainee)}’s record has changed since: check the change again`);
+    }
+    const before = detailsOf(trainee);
+    const { details, errors } = checkTraineeInput({ ...inputOf(before), ...change.input }, today);
+    if (!details) throw new ValidationErrors(errors);
+    return { trainee, details, changed: differences(before, details) };
+  });
+  const inUse = await identifiersInUse(
+    tx,
+    providerId,
+    checked.map((c) => ({ details: c.details, exceptId: c.trainee.id })),
+  );
+  const [identifierErrors] = inUse.values();
+  if (identifierErrors) throw new ValidationErrors(identifierErrors);
+
+  const changing = checked.filter((c) => Object.keys(c.changed).length > 0);
+  const updated = new Map<string, Trainee>();
+  for (let start = 0; start < changing.length; start += INSERT_BATCH * 5) {
+    const batch = changing.slice(start, start + INSERT_BATCH * 5);
+    const columns = batch.map((c) => columnsOf(c.details));
+    const col = <K extends keyof (typeof columns)[number]>(key: K) => columns.map((c) => c[key]);
+    const { rows: written } = await sql<Trainee>`
+      update trainees t set
+        first_names = r.first_names, last_name = r.last_name, previous_last_name = r.previous_last_name,
+        date_of_birth = r.date_of_birth, sex = r.sex, email = r.email, provider_trainee_id = r.provider_trainee_id,
+        hesa_id = r.hesa_id, route = r.route, subject = r.subject, subject_2 = r.subject_2, subject_3 = r.subject_3,
+        age_range = r.age_range, study_mode = r.study_mode, itt_start_date = r.itt_start_date,
+        expected_end_date = r.expected_end_date, course_year = r.course_year, lead_school_urn = r.lead_school_urn,
+        employing_school_urn = r.employing_school_urn, degree = r.degree,
+        version = t.version + 1, updated_at = now()
+      from unnest(
+        ${batch.map((c) => c.trainee.id)}::uuid[], ${col('first_names')}::text[], ${col('last_name')}::text[],
+        ${col('previous_last_name')}::text[], ${col('date_of_birth')}::date[], ${col('sex')}::text[],
+        ${col('email')}::text[], ${col('provider_trainee_id')}::text[], ${col('hesa_id')}::text[],
+        ${col('route')}::text[], ${col('subject')}::text[], ${col('subject_2')}::text[], ${col('subject_3')}::text[],
+        ${col('age_range')}::text[], ${col('study_mode')}::text[], ${col('itt_start_date')}::date[],
+        ${col('expected_end_date')}::date[], ${col('course_year')}::int[], ${col('lead_school_urn')}::text[],
+        ${col('employing_school_urn')}::text[], ${col('degree')}::jsonb[]
+      ) as r(id, first_names, last_name, previous_last_name, date_of_birth, sex, email, provider_trainee_id,
+        hesa_id, route, subject, subject_2, subject_3, age_range, study_mode, itt_start_date, expected_end_date,
+        course_year, lead_school_urn, employing_school_urn, degree)
+      where t.id = r.id
+      returning t.*
+    `.execute(tx);
+    for (const row of written) updated.set(row.id, row);
+  }
+  await recordEvents(
+    tx,
+    actor,
+    via,
+    changing.map(
+      (c): NewEvent => ({
+        organisationId: providerId,
+        subjectType: 'trainee',
+        subjectId: c.trainee.id,
+        action: 'details changed',
+        changes: c.changed,
+      }),
+    ),
+  );
+  return checked.map((c) => ({ trainee: updated.get(c.trainee.id) ?? c.trainee, changed: c.changed }));
+}
+
+/** Changes one trainee's given details: changeTrainees for one, as the pages and the API use it. */
 export async function changeTraineeDetails(
   tx: Transaction<DB>,
   actor: Actor,
   id: string,
   changes: TraineeInput,
   { via, today, version }: WriteOptions & { version?: number },
-): Promise<{ trainee: Trainee; changed: Record<string, { from: unknown; to: unknown }> }> {
-  const trainee = await traineeForUpdate(tx, actor, id);
-  refuseIfLocked(trainee, 'change these details');
-  if (version !== undefined && trainee.version !== version) {
-    throw new DomainError(`${traineeName(trainee)}’s record has changed since: check the change again`);
-  }
-  const before = detailsOf(trainee);
-  const merged = { ...inputOf(before), ...changes };
-  const { details, errors } = checkTraineeInput(merged, today);
-  if (!details) throw new ValidationErrors(errors);
-  const inUse = (await identifiersInUse(tx, trainee.provider_id, [{ details, exceptId: trainee.id }])).get(0);
-  if (inUse) throw new ValidationErrors(inUse);
-  const changed = differences(before, details);
-  if (Object.keys(changed).length === 0) return { trainee, changed };
-  const updated = await tx
-    .updateTable('trainees')
-    .set((eb) => ({ ...columnsOf(details), version: eb('version', '+', 1), updated_at: new Date() }))
-    .where('id', '=', trainee.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await recordEvents(tx, actor, via, [
-    {
-      organisationId: trainee.provider_id,
-      subjectType: 'trainee',
-      subjectId: trainee.id,
-      action: 'details changed',
-      changes: changed,
-    },
-  ]);
-  return { trainee: updated, changed };
+): Promise<ChangedTrainee> {
+  const [changed] = await changeTrainees(tx, actor, [{ traineeId: id, input: changes, version }], { via, today });
+  return changed;
 }
 
 function checkDate(

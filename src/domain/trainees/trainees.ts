@@ -197,3 +197,42 @@ export async function insertTrainees(db: Kysely<DB>, trainees: NewTrainee[]): Pr
   }
   if (trainees.length >= REFRESH_STATISTICS_FROM_ROWS) await refreshStatistics(db, ['trainees']);
 }
+
+export interface ChangedTraineesQuery {
+  /** Only trainees changed at or after this time. */
+  updatedSince?: Date;
+  state?: TraineeState;
+  /** The academic year the trainee started in, by its first year. */
+  academicYear?: number;
+  /** After this trainee in the order (a page's last), by its change time to the microsecond. */
+  after?: { changedAt: string; id: string };
+  limit: number;
+}
+
+/**
+ * The provider's trainees, the least recently changed first (then by id), for a system that keeps
+ * a copy in step page by page: each with its change time to the microsecond, so the next page can
+ * start exactly after it.
+ */
+export async function listTraineesByChange(
+  db: Kysely<DB>,
+  actor: Actor,
+  query: ChangedTraineesQuery,
+): Promise<(Trainee & { changed_at: string })[]> {
+  let select = db
+    .selectFrom('trainees')
+    .selectAll()
+    .select(sql<string>`to_char(updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('changed_at'))
+    .where('provider_id', '=', providerId(actor));
+  if (query.updatedSince) select = select.where('updated_at', '>=', query.updatedSince);
+  if (query.state) select = select.where('state', '=', query.state);
+  if (query.academicYear) {
+    const { from, to } = traineeAcademicYearDates(query.academicYear);
+    select = select.where('itt_start_date', '>=', from).where('itt_start_date', '<=', to);
+  }
+  if (query.after) {
+    const { changedAt, id } = query.after;
+    select = select.where(sql<boolean>`(updated_at, id) > (${changedAt}::timestamptz, ${id}::uuid)`);
+  }
+  return select.orderBy('updated_at').orderBy('id').limit(query.limit).execute();
+}

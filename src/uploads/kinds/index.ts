@@ -9,12 +9,12 @@ import type { UploadKind } from './kind.ts';
 import { placements } from './placements/kind.ts';
 import { qtsRecommendations } from './qts-recommendations/kind.ts';
 import { schoolData } from './school-data/kind.ts';
+import { trainees } from './trainees/kind.ts';
 
 const KINDS = new Map<string, UploadKind>(
-  [qtsRecommendations, placements, hesaPlacements, schoolData, inductionClaims, inductionOutcomes].map((kind) => [
-    kind.id,
-    kind,
-  ]),
+  [qtsRecommendations, placements, hesaPlacements, schoolData, inductionClaims, inductionOutcomes, trainees].map(
+    (kind) => [kind.id, kind],
+  ),
 );
 
 export function findKind(id: string): UploadKind | undefined {
