@@ -29,8 +29,6 @@ import { ApiProblem } from './errors.ts';
 import { COMMON_ANSWERS, json, problem, ref } from './schemas.ts';
 
 export const TRAINEES_PAGE_LIMIT = 500;
-/** The list's address, for links.next. */
-const LIST_PATH = '/api/v1/trainees';
 const DEFAULT_LIMIT = 100;
 
 type Json = Record<string, unknown>;
@@ -326,7 +324,7 @@ interface ListQuery {
 }
 
 /** A page of the provider's trainees, oldest change first, after the cursor. */
-async function listForApi(db: Kysely<DB>, actor: ApiActor, query: ListQuery) {
+async function listForApi(db: Kysely<DB>, actor: ApiActor, query: ListQuery, path: string) {
   if (actor.organisation.type !== 'provider') throw new ApiProblem(404, 'Only providers have trainees');
   const limit = query.limit ?? DEFAULT_LIMIT;
   const cursor = query.cursor ? decodeCursor(query.cursor) : undefined;
@@ -347,7 +345,7 @@ async function listForApi(db: Kysely<DB>, actor: ApiActor, query: ListQuery) {
     if (query.academicYear) params.set('academicYear', String(query.academicYear));
     if (query.limit) params.set('limit', String(query.limit));
     params.set('cursor', encodeCursor({ updatedAt: last.changed_at, id: last.id }));
-    next = `${LIST_PATH}?${params}`;
+    next = `${path}?${params}`;
   }
   return { data: page.map(traineeJson), links: { next } };
 }
@@ -407,7 +405,8 @@ export async function apiTraineeRoutes(
         },
       },
     },
-    async (request) => listForApi(db, actorOf(request), request.query),
+    // links.next is this list's own address, with the next cursor.
+    async (request) => listForApi(db, actorOf(request), request.query, request.url.split('?')[0]),
   );
 
   app.get<{ Params: { id: string } }>(
