@@ -123,13 +123,12 @@ export function floorWrites({ rows, cell, actor, via }: FloorContext): FloorWrit
       statement: sql`
         insert into learner_school_data (data_set_id, learner_id, school_id, fields, created_learner)
         select ${dataSet}::uuid, l.id, ${school}::uuid,
-          (select coalesce(jsonb_agg(jsonb_build_array(h.name, c.value) order by c.position), '[]'::jsonb)
+          (select coalesce(jsonb_agg(jsonb_build_array(h.cells[6 + c.position], c.value) order by c.position), '[]'::jsonb)
             from unnest(f.cells[7:]) with ordinality as c(value, position)
-            join (select name, position from bench_floor h0, unnest(h0.cells[7:]) with ordinality as x(name, position)
-              where h0.row_number = 1) h on h.position = c.position
             where c.value <> ''),
           false
         from ${rows}
+        cross join (select cells from bench_floor where row_number = 1) h
         join learners l on l.school_id = ${school} and l.upn = ${cell('UPN')}
         where f.row_number > 1`,
     },
