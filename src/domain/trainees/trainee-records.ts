@@ -305,7 +305,8 @@ export async function changeTrainees(
   const rows = await tx
     .selectFrom('trainees')
     .selectAll()
-    .where('id', 'in', ids)
+    // An array, not a list of parameters: a bulk upload may change 100,000 trainees.
+    .where(sql<boolean>`id = any(${ids}::uuid[])`)
     .where('provider_id', '=', providerId)
     .forUpdate()
     .execute();

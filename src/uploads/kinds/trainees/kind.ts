@@ -250,12 +250,8 @@ async function existingTrainees(
     .selectFrom('trainees')
     .selectAll()
     .where('provider_id', '=', providerId)
-    .where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['provider_trainee_id']), 'in', ids.length ? ids : ['']),
-        eb('hesa_id', 'in', hesaIds.length ? hesaIds : ['']),
-      ]),
-    )
+    // Arrays, not lists of parameters: a file may name 100,000 trainees.
+    .where(sql<boolean>`(lower(provider_trainee_id) = any(${ids}::text[]) or hesa_id = any(${hesaIds}::text[]))`)
     .execute();
   for (const t of rows) {
     const details = detailsOf(t);
@@ -512,11 +508,7 @@ export const trainees = defineKind<TraineesChange, Lookup>({
     if (removed.length) {
       await tx
         .deleteFrom('trn_requests')
-        .where(
-          'trainee_id',
-          'in',
-          removed.map((r) => r.id),
-        )
+        .where(sql<boolean>`trainee_id = any(${removed.map((r) => r.id)}::uuid[])`)
         .execute();
       await sql`
         insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
