@@ -56,6 +56,9 @@ export function recordHref(record: RecordRef, reader: Reader): string | undefine
       return record.id === reader.organisationId ? '/organisation' : undefined;
     case 'api-token':
       return own ? '/organisation/api-tokens' : undefined;
+    case 'learner':
+      // Opening it is itself a view, for staff with permission (others get 404 there).
+      return own && reader.organisationType === 'school' ? `/learners/${record.id}` : undefined;
     case 'sign-off':
       if (reader.support) return '/support/sign-offs';
       return own && reader.organisationType === 'provider' ? '/sign-off' : undefined;

@@ -335,7 +335,11 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
     if (!file) return refuse('Select a CSV or XLSX file');
     let upload: Upload;
     try {
-      upload = await uploads.receive(actor, kind.id, file, {});
+      // A kind's header block may be typed on the start page, for a file that has none at the top.
+      const headerBlock = Object.fromEntries(
+        (kind.headerBlock?.labels ?? []).map((label) => [label, field(request.body, label)]),
+      );
+      upload = await uploads.receive(actor, kind.id, file, { headerBlock });
     } catch (error) {
       if (error instanceof FileRefusal) return refuse(error.message, file);
       throw error;

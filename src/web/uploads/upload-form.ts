@@ -21,7 +21,8 @@ export async function registerUploadForm(app: FastifyInstance): Promise<void> {
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
     throwFileSizeLimit: false,
-    limits: { fileSize: READ_LIMIT, files: 1, fields: 10, fieldSize: 1024, parts: 11 },
+    // fieldSize: a header block's paragraph is up to 1,000 characters, some of them several bytes.
+    limits: { fileSize: READ_LIMIT, files: 1, fields: 10, fieldSize: 4096, parts: 11 },
     async onFile(part) {
       const file: ChosenFile = { name: part.filename ?? '', bytes: await part.toBuffer() };
       part.value = file;

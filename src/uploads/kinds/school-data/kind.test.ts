@@ -191,6 +191,30 @@ describe('school data uploads', () => {
     assert.deepEqual(page?.data?.introduction, []);
   });
 
+  it('takes the header block from the start page’s fields for a plain sheet, refusing another school’s', async () => {
+    await school.get(START);
+    const start = await school.get(START);
+    assert.match(start.body, /My file has no details at the top/);
+    assert.match(start.body, /name="Introductory text paragraph 1"/);
+    const posted = await school.postFile(
+      START,
+      { name: 'plain.csv', content: sheet([...HEADINGS, 'Art'], [[...learnerCells(6), 'Merit']]) },
+      { 'Introductory text paragraph 1': 'Typed on the page.', 'Import spreadsheet submitted by': 'Mr Typed' },
+    );
+    assert.equal(posted.statusCode, 303, posted.body.slice(0, 2000));
+    const id = uploadIdFrom(posted.headers.location);
+    await school.post(`/uploads/${id}/submit`, { skipErrors: 'false', publish: 'now' });
+    assert.deepEqual((await learnerPage(6))?.data?.introduction, ['Typed on the page.']);
+    await school.get(START);
+    const other = await school.postFile(
+      START,
+      { name: 'plain.csv', content: sheet([...HEADINGS], [learnerCells(7)]) },
+      { 'School name': 'Some Other Academy' },
+    );
+    assert.equal(other.statusCode, 422);
+    assert.match(other.body, /you are uploading for Rollbook Demo Primary School/);
+  });
+
   it('refuses 76 fields, naming the extra heading', async () => {
     const own = Array.from({ length: 76 }, (_, i) => `Field ${i + 1}`);
     const body = await refusal(sheet([...HEADINGS, ...own], [[...learnerCells(5), ...own.map(() => 'x')]]));

@@ -240,7 +240,7 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
     // Room to see a paragraph too many, or captions above the heading row.
     textRows: 6,
   },
-  maxRows: 1_000_000,
+  maxRows: 100_000,
   oneRowPerRecord: true,
   sheetName: 'School data',
   countLabels: {
