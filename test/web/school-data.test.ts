@@ -172,6 +172,19 @@ describe('school data pages', () => {
     }
     const another = new Agent(t.app, '192.0.2.78');
     await another.get('/learner/code');
+    // Crafted requests: another learner's id or UPN in the query, an upload's pages, the API.
+    const upload = await t.database.db.selectFrom('uploads').select('id').executeTakeFirst();
+    for (const url of [
+      `/your-school-data?learner=${grace}`,
+      `/your-school-data?upn=${testUpn(2)}`,
+      `/your-school-data/${grace}`,
+      ...(upload ? [`/uploads/${upload.id}`, `/uploads/${upload.id}/review`, `/uploads/${upload.id}/report`] : []),
+      `/api/v1/learners/${testUpn(2)}/school-data`,
+    ]) {
+      const response = await learner.get(url);
+      assert.doesNotMatch(response.body, /grace-secret|Grace/, url);
+      if (url.startsWith('/your-school-data?')) assert.match(response.body, /Ada Lovelace/, 'always their own page');
+    }
     const reused = await another.post('/learner/code', {
       code,
       password: PASSWORD,
