@@ -11,6 +11,8 @@ import { sql } from 'kysely';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { today as todayInEngland } from '../src/domain/dates.ts';
+import { SYSTEM } from '../src/domain/organisations/actor.ts';
+import { addUserToOrganisation } from '../src/domain/organisations/users.ts';
 import { createServices } from '../src/services.ts';
 import { seedProviderWithTrainees } from './bench-provider.ts';
 import { openBenchDatabase } from './scratch-database.ts';
@@ -104,6 +106,8 @@ async function main() {
   }
   const today = todayInEngland();
   const { database, drop } = await openBenchDatabase(databaseKind);
+  // Dropping the scratch database ends its connections: an idle one's error is expected then.
+  database.pool?.on('error', () => {});
   try {
     const actor = await seedProviderWithTrainees(database, trainees, today, [
       'provider_led_postgrad',
@@ -130,13 +134,21 @@ async function main() {
     const app = await buildApp(services);
     await app.ready();
 
-    const people = await Promise.all(
-      Array.from({ length: users }, async (_, i) => {
-        const user = new User(app, `198.51.100.${i + 1}`);
-        await user.signIn('bench@example.com', 'benchmark-password');
-        return user;
-      }),
-    );
+    // Each user their own account: sign-in is throttled per account.
+    const people: User[] = [];
+    for (let i = 0; i < users; i++) {
+      const email = `bench-user-${i + 1}@example.com`;
+      await addUserToOrganisation(database.db, SYSTEM, actor.organisation.id, {
+        email,
+        firstName: 'Bench',
+        lastName: `User ${i + 1}`,
+        role: 'member',
+        password: 'benchmark-password',
+      });
+      const user = new User(app, `198.51.100.${i + 1}`);
+      await user.signIn(email, 'benchmark-password');
+      people.push(user);
+    }
 
     const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
     /** The pages, by name: each a way to make its next address. */
