@@ -5,8 +5,8 @@
 // code, sets a password and sees their own data without blanks; the admin's view is in the list.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import Papa from 'papaparse';
 import type { Page } from 'playwright-core';
+import { csvText, readCsv } from '../support/csv.ts';
 import { JOURNEY_TIMEOUT_MS, useBrowser } from './support/browser.ts';
 import { download, expectPage, signIn, textOf } from './support/pages.ts';
 import { UploadPages } from './support/upload.ts';
@@ -42,7 +42,7 @@ function sheet(first: number): string {
       ...FIELDS.map((_, f) => (f % 3 === 2 ? '' : `${(n + f) % 9}`)),
     ];
   });
-  return Papa.unparse([
+  return csvText([
     ['School name', 'Rollbook Demo Primary School'],
     ['School postcode', ''],
     ['Import spreadsheet submitted by', ''],
@@ -58,13 +58,13 @@ const csv = (name: string, text: string) => ({ name, mimeType: 'text/csv', buffe
 
 /** The error report, fixed: the bad UPN and year group put right. */
 function fixReport(report: Buffer, first: number): string {
-  const rows = Papa.parse<string[]>(report.toString('utf8').replace(/^\uFEFF/, ''), { skipEmptyLines: false }).data;
+  const rows = readCsv(report, { keepBlankLines: true });
   const heading = rows.findIndex((row) => row[0] === 'First name');
   const upnColumn = rows[heading].indexOf('UPN');
   const yearColumn = rows[heading].indexOf('Year group');
   rows[heading + 1 + 5][upnColumn] = upn(first + 5);
   rows[heading + 1 + 9][yearColumn] = 'Y8';
-  return Papa.unparse(rows.filter((row) => row.length > 1 || row[0] !== ''));
+  return csvText(rows.filter((row) => row.length > 1 || row[0] !== ''));
 }
 
 describe('school data in the browser', () => {

@@ -4,8 +4,7 @@
 // counts, submission through the domain operations (then TRNs), and undo.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import Papa from 'papaparse';
-import { readCsv } from '../../../../test/support/csv.ts';
+import { csvFile, readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import { createProvider } from '../../../../test/support/factories.ts';
 import type { Database } from '../../../db/database.ts';
@@ -22,7 +21,7 @@ import { undoUpload } from '../../../uploads/undo.ts';
 const KIND = 'trainees';
 const today = todayInEngland();
 const startYear = Number(today.slice(0, 4)) - (Number(today.slice(5, 7)) >= 8 ? 0 : 1);
-const csv = (rows: string[][]) => Buffer.from(Papa.unparse(rows), 'utf8');
+const csv = (rows: string[][]) => csvFile(rows);
 
 const HEADERS = [
   'Provider trainee ID',
