@@ -63,13 +63,13 @@ export async function seedBench(
   };
   const year = Number(today.slice(0, 4));
   const learner = (n: number): StagedLearnerData => ({
-    u: upn(n),
-    a: `ADM${n}`,
-    f: `First${n}`,
-    s: `Surname${n % 5000}`,
-    d: `${year - 11 - (n % 7)}-0${1 + (n % 9)}-1${n % 9}`,
-    y: `Year ${6 + (n % 7)}`,
-    v: [['Earlier field', String(n % 9)]],
+    upn: upn(n),
+    admissionNumber: `ADM${n}`,
+    firstName: `First${n}`,
+    surname: `Surname${n % 5000}`,
+    dateOfBirth: `${year - 11 - (n % 7)}-0${1 + (n % 9)}-1${n % 9}`,
+    yearGroup: `Year ${6 + (n % 7)}`,
+    fields: [['Earlier field', String(n % 9)]],
   });
   // Half the file's learners are known already, with data of their own (in batches, through the domain).
   const known = Math.floor(rows / 2);
@@ -91,8 +91,16 @@ export async function seedBench(
   const headers = ['First name', 'Surname', 'UPN', 'Admission number', 'Date of birth', 'Year group', ...own];
   const data = Array.from({ length: rows }, (_, n) => {
     const l = learner(n);
-    const [y, m, d] = l.d.split('-');
-    return [l.f, l.s, l.u, l.a, `${d}/${m}/${y}`, l.y, ...own.map((_, i) => GRADES[(n + i) % GRADES.length])];
+    const [y, m, d] = l.dateOfBirth.split('-');
+    return [
+      l.firstName,
+      l.surname,
+      l.upn,
+      l.admissionNumber,
+      `${d}/${m}/${y}`,
+      l.yearGroup,
+      ...own.map((_, i) => GRADES[(n + i) % GRADES.length]),
+    ];
   });
   return { actor, csv: Papa.unparse([headers, ...data]) };
 }

@@ -49,13 +49,13 @@ export async function loadDemoSchoolData(db: Kysely<DB>, { organisations, today,
   const items: StagedLearnerData[] = Array.from({ length: 60 }, (_, i) => {
     const group = i % YEARS.length;
     return {
-      u: upn(i + 1),
-      a: String(2000 + i),
-      f: FIRST_NAMES[i % FIRST_NAMES.length],
-      s: SURNAMES[(i * 7) % SURNAMES.length],
-      d: `${year - 5 - group}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
-      y: YEARS[group],
-      v: [
+      upn: upn(i + 1),
+      admissionNumber: String(2000 + i),
+      firstName: FIRST_NAMES[i % FIRST_NAMES.length],
+      surname: SURNAMES[(i * 7) % SURNAMES.length],
+      dateOfBirth: `${year - 5 - group}-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + (i % 28)).padStart(2, '0')}`,
+      yearGroup: YEARS[group],
+      fields: [
         ['Reading', LEVELS[i % 3]],
         ['Writing', LEVELS[(i + 1) % 3]],
         ['Maths', LEVELS[(i + 2) % 3]],

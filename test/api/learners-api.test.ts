@@ -61,13 +61,13 @@ describe('API v1: learners’ school data', () => {
         {
           items: [
             {
-              u: testUpn(1),
-              a: 'A1',
-              f: 'Ada',
-              s: 'Lovelace',
-              d: '2012-01-01',
-              y: 'Year 9',
-              v: [
+              upn: testUpn(1),
+              admissionNumber: 'A1',
+              firstName: 'Ada',
+              surname: 'Lovelace',
+              dateOfBirth: '2012-01-01',
+              yearGroup: 'Year 9',
+              fields: [
                 ['Maths', '9'],
                 ['Art', ''],
                 ['English', '7'],

@@ -27,13 +27,13 @@ const DAY = 24 * HOUR;
 
 function learner(n: number, fields: [string, string][], overrides: Partial<StagedLearnerData> = {}): StagedLearnerData {
   return {
-    u: testUpn(n),
-    a: `A${n}`,
-    f: `First${n}`,
-    s: `Surname${n}`,
-    d: '2012-05-01',
-    y: 'Year 9',
-    v: fields,
+    upn: testUpn(n),
+    admissionNumber: `A${n}`,
+    firstName: `First${n}`,
+    surname: `Surname${n}`,
+    dateOfBirth: '2012-05-01',
+    yearGroup: 'Year 9',
+    fields: fields,
     ...overrides,
   };
 }
@@ -121,7 +121,9 @@ describe('school data', () => {
   });
 
   it('replaces only the learners in a new data set, and brings their details up to date', async () => {
-    await submit(school, [learner(1, [['Science', '6']], { y: 'Year 10', s: 'Newname' })], new Date(), ['Second.']);
+    await submit(school, [learner(1, [['Science', '6']], { yearGroup: 'Year 10', surname: 'Newname' })], new Date(), [
+      'Second.',
+    ]);
     const first = await page(school, 1);
     assert.deepEqual(first.data?.fields, [{ name: 'Science', value: '6' }], 'the old fields are not shown again');
     assert.deepEqual(first.data?.introduction, ['Second.']);
@@ -144,7 +146,7 @@ describe('school data', () => {
   it('undoes a data set, restoring exactly what it replaced and removing learners it created', async () => {
     const before = await page(school, 1);
     const { uploadId } = await submit(school, [
-      learner(1, [['History', '5']], { f: 'Changed', d: '2012-05-01' }),
+      learner(1, [['History', '5']], { firstName: 'Changed', dateOfBirth: '2012-05-01' }),
       learner(3, [['History', '4']]),
     ]);
     assert.deepEqual((await page(school, 1)).data?.fields, [{ name: 'History', value: '5' }]);
@@ -211,7 +213,7 @@ describe('school data', () => {
   });
 
   it('keeps schools apart: the same UPN at another school is another learner, and each finds only its own', async () => {
-    await submit(other, [learner(1, [['Other', 'secret']], { f: 'Elsewhere' })]);
+    await submit(other, [learner(1, [['Other', 'secret']], { firstName: 'Elsewhere' })]);
     const mine = await findLearnerByUpn(database.db, school.organisation.id, testUpn(1));
     const theirs = await findLearnerByUpn(database.db, other.organisation.id, testUpn(1));
     assert.ok(mine && theirs && mine.id !== theirs.id);

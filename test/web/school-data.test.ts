@@ -39,13 +39,13 @@ describe('school data pages', () => {
     });
     const other = await createSchoolOrganisation(db);
     const row = (n: number, first: string, v: [string, string][]) => ({
-      u: testUpn(n),
-      a: `A${n}`,
-      f: first,
-      s: 'Lovelace',
-      d: '2012-01-01',
-      y: 'Year 9',
-      v,
+      upn: testUpn(n),
+      admissionNumber: `A${n}`,
+      firstName: first,
+      surname: 'Lovelace',
+      dateOfBirth: '2012-01-01',
+      yearGroup: 'Year 9',
+      fields: v,
     });
     await inTransaction(db, (tx) =>
       submitSchoolData(

@@ -13,24 +13,24 @@ import type { Actor, ActorOrSystem } from '../organisations/actor.ts';
 import { actorIds } from '../organisations/actor.ts';
 
 /**
- * One learner's row as a data set holds it, in upload_rows.change: short keys, because a large
- * file stages a million of these and the submit reads them back in SQL.
+ * One learner's row as a data set holds it, in upload_rows.change (the submit reads these back
+ * in SQL, by these names).
  */
 export interface StagedLearnerData {
   /** UPN, upper case. */
-  u: string;
+  upn: string;
   /** Admission number. */
-  a: string;
+  admissionNumber: string;
   /** First name. */
-  f: string;
+  firstName: string;
   /** Surname. */
-  s: string;
+  surname: string;
   /** Date of birth, yyyy-mm-dd. */
-  d: string;
+  dateOfBirth: string;
   /** Year group (YEAR_GROUPS' value). */
-  y: string;
+  yearGroup: string;
   /** The school's own fields in the sheet's column order, blanks left out: [name, value]. */
-  v: [string, string][];
+  fields: [string, string][];
 }
 
 /** What a data set says besides its learners' rows. */
@@ -57,18 +57,20 @@ export const SCHOOL_FIELD_VALUE_MAX = 500;
 /** How long after its submission an upload of school data can be undone (the uploads' own rule). */
 export const UNDO_DAYS = 7;
 
-/** The given rows as a relation g(row_number, upn, a, f, s, d, y, v). */
+/** The given rows as a relation g(row_number, upn, admission_number, first_name, surname, date_of_birth, year_group, fields). */
 function givenRows(source: SchoolDataSource): RawBuilder<unknown> {
+  const columns = (row: string) =>
+    sql.raw(`${row}->>'upn' as upn, ${row}->>'admissionNumber' as admission_number,
+    ${row}->>'firstName' as first_name, ${row}->>'surname' as surname, (${row}->>'dateOfBirth')::date as date_of_birth,
+    ${row}->>'yearGroup' as year_group, ${row}->'fields' as fields`);
   if ('items' in source) {
     return sql`(
-      select i.row_number::int as row_number, i.c->>'u' as upn, i.c->>'a' as a, i.c->>'f' as f, i.c->>'s' as s,
-        (i.c->>'d')::date as d, i.c->>'y' as y, i.c->'v' as v
+      select i.row_number::int as row_number, ${columns('i.c')}
       from jsonb_array_elements(${JSON.stringify(source.items)}::jsonb) with ordinality as i(c, row_number)
     ) as g`;
   }
   return sql`(
-    select r.row_number, r.change->>'u' as upn, r.change->>'a' as a, r.change->>'f' as f, r.change->>'s' as s,
-      (r.change->>'d')::date as d, r.change->>'y' as y, r.change->'v' as v
+    select r.row_number, ${columns('r.change')}
     from upload_rows r where r.upload_id = ${source.uploadId} and r.outcome = 'change'
   ) as g`;
 }
@@ -81,11 +83,11 @@ const DETAILS_JSON = (alias: string) =>
 
 /** The audit log's from → to for each detail the data set changes. */
 const DETAIL_CHANGES = sql.raw(`jsonb_strip_nulls(jsonb_build_object(
-  'admission_number', case when l.admission_number is distinct from g.a then jsonb_build_object('from', l.admission_number, 'to', g.a) end,
-  'first_name', case when l.first_name is distinct from g.f then jsonb_build_object('from', l.first_name, 'to', g.f) end,
-  'surname', case when l.surname is distinct from g.s then jsonb_build_object('from', l.surname, 'to', g.s) end,
-  'date_of_birth', case when l.date_of_birth is distinct from g.d then jsonb_build_object('from', to_char(l.date_of_birth, 'YYYY-MM-DD'), 'to', to_char(g.d, 'YYYY-MM-DD')) end,
-  'year_group', case when l.year_group is distinct from g.y then jsonb_build_object('from', l.year_group, 'to', g.y) end))`);
+  'admission_number', case when l.admission_number is distinct from g.admission_number then jsonb_build_object('from', l.admission_number, 'to', g.admission_number) end,
+  'first_name', case when l.first_name is distinct from g.first_name then jsonb_build_object('from', l.first_name, 'to', g.first_name) end,
+  'surname', case when l.surname is distinct from g.surname then jsonb_build_object('from', l.surname, 'to', g.surname) end,
+  'date_of_birth', case when l.date_of_birth is distinct from g.date_of_birth then jsonb_build_object('from', to_char(l.date_of_birth, 'YYYY-MM-DD'), 'to', to_char(g.date_of_birth, 'YYYY-MM-DD')) end,
+  'year_group', case when l.year_group is distinct from g.year_group then jsonb_build_object('from', l.year_group, 'to', g.year_group) end))`);
 
 export interface SubmittedSchoolData {
   dataSetId: string;
@@ -132,30 +134,30 @@ export async function submitSchoolData(
       from given g join learners l on l.school_id = ${schoolId} and l.upn = g.upn
     ),
     changed as (
-      update learners l set admission_number = k.a, first_name = k.f, surname = k.s, date_of_birth = k.d,
-        year_group = k.y, version = l.version + 1, updated_at = now()
+      update learners l set admission_number = k.admission_number, first_name = k.first_name, surname = k.surname, date_of_birth = k.date_of_birth,
+        year_group = k.year_group, version = l.version + 1, updated_at = now()
       from known k where l.id = k.learner_id and k.changes <> '{}'::jsonb
       returning l.id
     ),
     created as (
       insert into learners (school_id, upn, admission_number, first_name, surname, date_of_birth, year_group)
-      select ${schoolId}::uuid, g.upn, g.a, g.f, g.s, g.d, g.y from given g
+      select ${schoolId}::uuid, g.upn, g.admission_number, g.first_name, g.surname, g.date_of_birth, g.year_group from given g
       where not exists (select from known k where k.upn = g.upn)
       order by g.upn
       returning id, upn, admission_number, first_name, surname, date_of_birth, year_group
     ),
     data_rows as (
       insert into learner_school_data (data_set_id, learner_id, school_id, fields, previous, created_learner)
-      select ${dataSet.id}::uuid, k.learner_id, ${schoolId}::uuid, k.v, k.previous, false from known k
+      select ${dataSet.id}::uuid, k.learner_id, ${schoolId}::uuid, k.fields, k.previous, false from known k
       union all
-      select ${dataSet.id}::uuid, c.id, ${schoolId}::uuid, g.v, null, true from created c join given g on g.upn = c.upn
+      select ${dataSet.id}::uuid, c.id, ${schoolId}::uuid, g.fields, null, true from created c join given g on g.upn = c.upn
       returning learner_id
     ),
     audit as (
       insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
       select ${actorUserId}::uuid, ${actorOrganisationId}::uuid, ${schoolId}::uuid, 'learner', k.learner_id::text,
         'school data submitted',
-        k.changes || jsonb_build_object('fields', jsonb_build_object('to', jsonb_array_length(k.v)),
+        k.changes || jsonb_build_object('fields', jsonb_build_object('to', jsonb_array_length(k.fields)),
           'data_set', jsonb_build_object('to', ${dataSet.id}::text)),
         ${via}
       from known k
@@ -199,7 +201,7 @@ export async function recheckSchoolData(
     select g.row_number, g.upn, to_char(l.date_of_birth, 'YYYY-MM-DD') as dob
     from ${givenRows({ uploadId })}
     join learners l on l.school_id = ${actor.organisation.id} and l.upn = g.upn
-    where l.date_of_birth <> g.d
+    where l.date_of_birth <> g.date_of_birth
     order by g.row_number
   `.execute(tx);
   return new Map(
@@ -404,14 +406,14 @@ export function previewLearnerDataPage(
   return {
     learner: {
       id: '',
-      upn: staged.u,
-      first_name: staged.f,
-      surname: staged.s,
-      year_group: staged.y,
-      admission_number: staged.a,
-      date_of_birth: staged.d,
+      upn: staged.upn,
+      first_name: staged.firstName,
+      surname: staged.surname,
+      year_group: staged.yearGroup,
+      admission_number: staged.admissionNumber,
+      date_of_birth: staged.dateOfBirth,
     },
-    data: { introduction, fields: asFields(staged.v), publishedAt: publishAt },
+    data: { introduction, fields: asFields(staged.fields), publishedAt: publishAt },
     pending: null,
   };
 }

@@ -136,8 +136,8 @@ function dateSubmitted(block: HeaderBlockValues | undefined): string | null | un
 
 /** The staged change: the domain's row, and whether the learner is new (for the review's groups). */
 interface SchoolDataChange extends StagedLearnerData {
-  /** 1 when the learner is new to the school. */
-  n?: 1;
+  /** True when the learner is new to the school. */
+  newLearner?: true;
 }
 
 interface Lookup {
@@ -427,14 +427,14 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
       outcome: 'change',
       recordKey,
       change: {
-        u: recordKey,
-        a: admissionNumber,
-        f: firstName,
-        s: surname,
-        d: dateOfBirth,
-        y: yearGroup,
-        v: fields,
-        ...(found ? {} : { n: 1 as const }),
+        upn: recordKey,
+        admissionNumber,
+        firstName,
+        surname,
+        dateOfBirth,
+        yearGroup,
+        fields,
+        ...(found ? {} : { newLearner: true as const }),
       },
     };
   },
@@ -489,7 +489,10 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
       previewRow: chosen?.row_number,
       previewChoices: choices.map((row) => {
         const c = row.change as SchoolDataChange;
-        return { value: String(row.row_number), text: `${c.f} ${c.s} (${c.y}, row ${row.row_number})` };
+        return {
+          value: String(row.row_number),
+          text: `${c.firstName} ${c.surname} (${c.yearGroup}, row ${row.row_number})`,
+        };
       }),
       preview: staged
         ? previewLearnerDataPage(staged, headerBlock ? introduction(headerBlock) : [], new Date())
@@ -508,16 +511,16 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
   },
 
   describe: (change) => ({
-    group: change.n ? 'New learners' : 'Learners whose data will be replaced',
-    title: `${change.f} ${change.s}`,
+    group: change.newLearner ? 'New learners' : 'Learners whose data will be replaced',
+    title: `${change.firstName} ${change.surname}`,
     details: [
-      `UPN ${change.u}`,
-      change.y,
-      change.v.length
-        ? change.v
+      `UPN ${change.upn}`,
+      change.yearGroup,
+      change.fields.length
+        ? change.fields
             .slice(0, 4)
             .map(([name, value]) => `${name}: ${value}`)
-            .join(', ') + (change.v.length > 4 ? ` and ${change.v.length - 4} more` : '')
+            .join(', ') + (change.fields.length > 4 ? ` and ${change.fields.length - 4} more` : '')
         : 'No fields: every cell is blank',
     ],
   }),
