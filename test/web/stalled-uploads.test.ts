@@ -10,8 +10,9 @@ import { MAX_UPLOADS_IN_FLIGHT } from '../../src/web/uploads-in-flight.ts';
 import { actorFor } from '../support/actors.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
 
-// Long enough that a loaded machine answers the ordinary requests below well within it.
-const IDLE_MS = 10_000;
+// Long enough that a loaded machine answers the ordinary requests below well within it, and that
+// the fourth upload below is tried (for up to 15 s) while the three stalled ones are still open.
+const IDLE_MS = 20_000;
 
 describe('stalled uploads', () => {
   let t: TestContext;
@@ -91,7 +92,7 @@ describe('stalled uploads', () => {
     // moment after their sockets open. Until then a fourth is simply taken (and refused for its content).
     let refused = await post();
     // Slowly, for a loaded machine, and well within the token's 100 requests a minute.
-    for (let i = 0; refused.status !== 429 && i < 40; i++) {
+    for (let i = 0; refused.status !== 429 && i < 30; i++) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       refused = await post();
     }
