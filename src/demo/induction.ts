@@ -9,6 +9,8 @@
 //   demo body.
 // - The special cases: 1 prohibited from teaching, 1 exempt, 1 who passed before Rollbook (the
 //   record says Passed), 1 who failed, 1 without QTS.
+// - Last (index 83, so that the indexes above stay put), a second teacher released by
+//   Northshire Teaching School Hub.
 import type { Kysely } from 'kysely';
 import type { DB, TrainingProgramme } from '../db/schema.ts';
 import { inTransaction } from '../db/transaction.ts';
@@ -89,7 +91,8 @@ export async function loadDemoInduction(db: Kysely<DB>, { organisations, via, to
     teacher({ inductionStatus: 'Failed', inductionStartDate: '2019-09-02', inductionCompletedDate: '2021-07-16' }),
     teacher({ qtsDate: null, inductionStatus: 'None' }),
   ];
-  const all = [...required, ...current, ...elsewhere, released, passedHere, failedHere, ...special];
+  const releasedToo = teacher();
+  const all = [...required, ...current, ...elsewhere, released, passedHere, failedHere, ...special, releasedToo];
   await db
     .insertInto('teaching_record_teachers')
     .values(
@@ -130,20 +133,26 @@ export async function loadDemoInduction(db: Kysely<DB>, { organisations, via, to
 
   await inTransaction(db, async (tx) => {
     const options = { via, today };
-    // The other body's ECTs, one of them released at Christmas last year.
-    await claimEcts(
+    // The other body's ECTs, two of them released at Christmas last year.
+    const { teacherIds: northshireIds } = await claimEcts(
       tx,
       northshire,
-      [...elsewhere, released].map((record, i) => ({ record, startedOn: lastYear, programme: programme(i) })),
+      [...elsewhere, released, releasedToo].map((record, i) => ({
+        record,
+        startedOn: lastYear,
+        programme: programme(i),
+      })),
       options,
     );
-    const releasedId = (
-      await tx.selectFrom('teachers').select('id').where('trn', '=', released.trn).executeTakeFirstOrThrow()
-    ).id;
     await closeInductions(
       tx,
       northshire,
-      [{ teacherId: releasedId, finishedOn: `${lastYear.slice(0, 4)}-12-19`, terms: 1, outcome: 'release' }],
+      northshireIds.slice(elsewhere.length).map((teacherId) => ({
+        teacherId,
+        finishedOn: `${lastYear.slice(0, 4)}-12-19`,
+        terms: 1,
+        outcome: 'release' as const,
+      })),
       options,
     );
     // The demo body's own: current ECTs since last September, and one pass and one fail.
@@ -199,7 +208,7 @@ export async function loadDemoInduction(db: Kysely<DB>, { organisations, via, to
       .where(
         'trn',
         'in',
-        [...current, ...elsewhere, released].map((t) => t.trn),
+        [...current, ...elsewhere, released, releasedToo].map((t) => t.trn),
       )
       .execute();
     await tx
