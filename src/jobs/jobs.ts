@@ -23,6 +23,8 @@ export interface Jobs {
   checkUpload(uploadId: string): Promise<void>;
   /** An upload of this kind was submitted: start the work that follows it. */
   uploadSubmitted(kindId: string): Promise<void>;
+  /** An upload of this kind was undone: start the work that follows an undo (its afterUndo). */
+  uploadUndone(kindId: string): Promise<void>;
   /** Trainees were registered: send their TRN requests. */
   trnsRequested(): Promise<void>;
   /** Trainees were recommended one by one: send their award requests. */
@@ -70,11 +72,12 @@ function followUps(run: ReturnType<typeof handlers>): Record<string, () => Promi
   };
 }
 
-/** The work that follows a submission of this kind, as the kind declares it (its afterSubmit). */
-function followUpOf(kindId: string, known: Record<string, unknown>) {
-  const followUp = findKind(kindId)?.afterSubmit;
+/** The work that follows a submission (or an undo) of this kind, as the kind declares it (its afterSubmit, afterUndo). */
+function followUpOf(kindId: string, known: Record<string, unknown>, after: 'submit' | 'undo' = 'submit') {
+  const kind = findKind(kindId);
+  const followUp = after === 'submit' ? kind?.afterSubmit : kind?.afterUndo;
   if (followUp && !Object.hasOwn(known, followUp.queue)) {
-    throw new Error(`Upload kind ${kindId} follows its submissions with an unknown queue: ${followUp.queue}`);
+    throw new Error(`Upload kind ${kindId} follows its ${after}s with an unknown queue: ${followUp.queue}`);
   }
   return followUp;
 }
@@ -87,6 +90,10 @@ export function inlineJobs(services: JobServices): Jobs {
     checkUpload: (uploadId) => run.checkUpload(uploadId),
     uploadSubmitted: async (kindId) => {
       const followUp = followUpOf(kindId, known);
+      if (followUp) await known[followUp.queue]();
+    },
+    uploadUndone: async (kindId) => {
+      const followUp = followUpOf(kindId, known, 'undo');
       if (followUp) await known[followUp.queue]();
     },
     trnsRequested: async () => {
@@ -171,6 +178,10 @@ export async function startPgBoss(
     checkUpload: queueCheck,
     async uploadSubmitted(kindId) {
       const followUp = followUpOf(kindId, followUps(run));
+      if (followUp) await boss.send(followUp.queue, followUp.payload ?? {}, { retryLimit: 3 });
+    },
+    async uploadUndone(kindId) {
+      const followUp = followUpOf(kindId, followUps(run), 'undo');
       if (followUp) await boss.send(followUp.queue, followUp.payload ?? {}, { retryLimit: 3 });
     },
     async trnsRequested() {

@@ -21,6 +21,8 @@ export interface UploadJobs {
   checkUpload(uploadId: string): Promise<void>;
   /** Start the work that follows a submission of this kind (its afterSubmit). */
   uploadSubmitted(kindId: string): Promise<void>;
+  /** Start the work that follows an undo of this kind (its afterUndo). */
+  uploadUndone(kindId: string): Promise<void>;
 }
 
 export interface UploadsDependencies {
@@ -100,7 +102,14 @@ export function createUploads({
     /** Cancels an upload (replaced by a newer one, when `replacedBy` names it). */
     cancel: (actor: Actor, id: string, { via, replacedBy }: { via?: string; replacedBy?: string } = {}) =>
       cancelUpload(db, actor, id, via, { replacedBy }),
-    undo: (actor: Actor, id: string, { via }: { via?: string } = {}) => undoUpload(database, actor, id, { via }),
+    /** Undoes an upload; the work that follows an undo is started once the undo stands, like a submission's. */
+    undo: (actor: Actor, id: string, { via }: { via?: string } = {}) =>
+      undoUpload(database, actor, id, {
+        via,
+        afterUndo: jobs
+          ? (kindId) => jobs.uploadUndone(kindId).catch((error) => log('starting work after an undo failed', error))
+          : undefined,
+      }),
   };
 }
 

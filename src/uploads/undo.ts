@@ -66,7 +66,11 @@ export async function undoUpload(
   database: Database,
   actor: Actor,
   uploadId: string,
-  { now = new Date(), via = 'page' }: { now?: Date; via?: string } = {},
+  {
+    now = new Date(),
+    via = 'page',
+    afterUndo,
+  }: { now?: Date; via?: string; afterUndo?: (kindId: string) => Promise<void> } = {},
 ): Promise<Upload> {
   const db = database.db;
   const upload = await findUpload(db, actor, uploadId);
@@ -77,7 +81,7 @@ export async function undoUpload(
   const undo = kind.undo;
   if (!undo) throw new UploadConflict('Uploads of this kind cannot be undone');
   const cutoff = new Date(now.getTime() - KEEP_UPLOAD_DAYS * DAY_MS);
-  return inTransaction(db, async (tx) => {
+  const undone = await inTransaction(db, async (tx) => {
     const moved = await tx
       .updateTable('uploads')
       .set({ state: 'undone', undone_at: now })
@@ -106,4 +110,7 @@ export async function undoUpload(
     ]);
     return moved;
   });
+  // Work that follows an undo (telling the teaching record) starts once the undo stands.
+  if (afterUndo && undone.id === upload.id && undone.state === 'undone') await afterUndo(kind.id);
+  return undone;
 }

@@ -7,7 +7,6 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DEMO } from '../../src/demo/index.ts';
 import { today } from '../../src/domain/dates.ts';
-import { sendAllInductionStatusUpdates } from '../../src/domain/induction/status-updates.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { createOrganisation } from '../../src/domain/organisations/organisations.ts';
@@ -34,6 +33,27 @@ async function multipart(fields: Record<string, string | { name: string; bytes: 
 }
 
 const parseCsv = (body: string) => readCsv(body);
+
+/** The induction status the (local) teaching record holds for each of these TRNs. */
+async function recordStatuses(context: TestContext, trns: string[]) {
+  const rows = await context.database.db
+    .selectFrom('teaching_record_teachers')
+    .select(['trn', 'induction_status'])
+    .where('trn', 'in', trns)
+    .orderBy('trn')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.trn, r.induction_status]));
+}
+
+/** Status changes written but not yet sent to the teaching record. */
+async function pendingStatusChanges(context: TestContext) {
+  const { n } = await context.database.db
+    .selectFrom('induction_status_updates')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('state', '<>', 'sent')
+    .executeTakeFirstOrThrow();
+  return Number(n);
+}
 const dmy = (iso: string) => iso.split('-').reverse().join('/');
 
 describe('API v1: induction claims and outcomes', () => {
@@ -110,6 +130,7 @@ describe('API v1: induction claims and outcomes', () => {
     });
 
   let claimsUpload: string;
+  let claimedTrns: string[];
 
   it('claims 40 prefilled ECTs, two of them after fixing their rows from the error report', async () => {
     const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
@@ -147,6 +168,7 @@ describe('API v1: induction claims and outcomes', () => {
     assert.equal(submitted.statusCode, 200, submitted.body);
     assert.deepEqual(submitted.json(), { state: 'submitted', submitted: 40 });
     claimsUpload = second.id;
+    claimedTrns = fixed.slice(1).map((r) => r[0]);
     const claimed = await context.database.db
       .selectFrom('induction_periods')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -195,6 +217,7 @@ describe('API v1: induction claims and outcomes', () => {
       { outcome: 'pass', terms: '6' },
       { outcome: null, terms: '2.5' },
     ]);
+    assert.equal((await recordStatuses(context, [filled[0][0]]))[filled[0][0]], 'Passed', 'the pass was sent');
     assert.equal((await api('POST', `/api/v1/uploads/${checked.id}/undo`, otherToken)).statusCode, 404);
     const undone = await api('POST', `/api/v1/uploads/${checked.id}/undo`, token);
     assert.equal(undone.statusCode, 200, undone.body);
@@ -207,6 +230,9 @@ describe('API v1: induction claims and outcomes', () => {
       .where('finished_on', 'is', null)
       .execute();
     assert.equal(reopened.length, 2);
+    // The undone pass is sent at once, as a submission's changes are, not left for the next sweep.
+    assert.equal((await recordStatuses(context, [filled[0][0]]))[filled[0][0]], 'InProgress');
+    assert.equal(await pendingStatusChanges(context), 0);
   });
 
   it('undoes the claims, unless one has changed since', async () => {
@@ -226,13 +252,19 @@ describe('API v1: induction claims and outcomes', () => {
       .where('claimed_by_upload', '=', claimsUpload)
       .execute();
     assert.deepEqual(left, []);
+    // The teachers left with no period are sent back to "required to complete" at once.
+    assert.equal(await pendingStatusChanges(context), 0);
+    const statuses = Object.values(await recordStatuses(context, claimedTrns));
+    assert.equal(statuses.length, 40);
+    assert.ok(
+      statuses.every((s) => s === 'RequiredToComplete'),
+      statuses.join(', '),
+    );
   });
 
   it('waits while the teaching record does not answer, then checks the whole file', async () => {
     const db = context.database.db;
     const actor = await actorFor(db, 'ab@example.com', DEMO.appropriateBody.name);
-    // The undos above queued status changes; the server's job (every minute) sends them.
-    await sendAllInductionStatusUpdates(db, localTeachingRecordInduction(db));
     const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
     const rows = parseCsv(template.body).slice(0, 4);
     const received = await receiveUpload(

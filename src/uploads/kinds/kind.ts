@@ -271,6 +271,8 @@ export interface KindDefinition<Change, Lookup> {
   /** A card on the home page of the organisations it is for; none for a kind reached from another page. */
   card?: KindCard;
   afterSubmit?: AfterSubmit;
+  /** Work an undone upload starts (telling an outside system what the undo changed), like afterSubmit. */
+  afterUndo?: AfterSubmit;
 }
 
 /**

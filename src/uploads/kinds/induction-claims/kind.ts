@@ -300,4 +300,6 @@ export const inductionClaims = defineKind<InductionClaim, Lookup>({
     order: 10,
   },
   afterSubmit: { queue: 'send-induction-status' },
+  // Undoing changes induction statuses too: the teaching record hears of them at once.
+  afterUndo: { queue: 'send-induction-status' },
 });

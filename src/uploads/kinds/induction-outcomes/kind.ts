@@ -253,4 +253,6 @@ export const inductionOutcomes = defineKind<InductionOutcome, Lookup>({
     order: 20,
   },
   afterSubmit: { queue: 'send-induction-status' },
+  // Undoing changes induction statuses too: the teaching record hears of them at once.
+  afterUndo: { queue: 'send-induction-status' },
 });
