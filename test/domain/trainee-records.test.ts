@@ -222,6 +222,32 @@ describe('trainee records', () => {
     assert.equal(new Set(trns.map((t) => t.trn)).size, 2);
   });
 
+  it('keeps a TRN request waiting, its attempt and error counted, while the teaching record cannot be reached', async () => {
+    const trainee = await register(traineeInput({ lastName: 'Unreachable' }));
+    const trs = localTeachingRecord(() => TODAY, database.db);
+    const down = {
+      ...trs,
+      requestTrns: async () => {
+        throw new Error('connect ECONNREFUSED');
+      },
+    };
+    await assert.rejects(sendAllTrnRequests(database.db, down), /ECONNREFUSED/);
+    const waiting = await database.db
+      .selectFrom('trn_requests')
+      .select(['state', 'attempts', 'last_error'])
+      .where('trainee_id', '=', trainee.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(waiting, { state: 'pending', attempts: 1, last_error: 'Error: connect ECONNREFUSED' });
+    await sendAllTrnRequests(database.db, trs);
+    const settled = await database.db
+      .selectFrom('trainees')
+      .innerJoin('trn_requests', 'trn_requests.trainee_id', 'trainees.id')
+      .select(['trainees.state', 'trn_requests.attempts'])
+      .where('trainees.id', '=', trainee.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(settled, { state: 'trn_received', attempts: 2 });
+  });
+
   it('refuses a duplicate, by first word of the first names or by email, case ignored, naming the existing record', async () => {
     const first = await register(
       traineeInput({ firstNames: 'Mary Jane', lastName: 'Seacole', email: 'mj@example.com' }),

@@ -5,6 +5,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB, SentInductionStatus } from '../../db/schema.ts';
 import type { TeachingRecordInduction } from '../ports/teaching-record.ts';
+import { callCountingFailures, sendAll } from '../request-queue.ts';
 
 /**
  * Queues the status for these teachers, with the dates the record wants: the first period's
@@ -45,21 +46,14 @@ export async function sendInductionStatusUpdates(db: Kysely<DB>, record: Teachin
     .execute();
   let sent = 0;
   for (const update of pending) {
-    try {
-      await record.setInductionStatus({
+    await callCountingFailures(db, 'induction_status_updates', [update.id], () =>
+      record.setInductionStatus({
         trn: update.trn,
         status: update.status,
         startDate: update.start_date,
         completedDate: update.completed_date,
-      });
-    } catch (error) {
-      await db
-        .updateTable('induction_status_updates')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: String(error).slice(0, 500) }))
-        .where('id', '=', update.id)
-        .execute();
-      throw error;
-    }
+      }),
+    );
     await db
       .updateTable('induction_status_updates')
       .set((eb) => ({ state: 'sent', sent_at: new Date(), attempts: eb('attempts', '+', 1) }))
@@ -72,11 +66,6 @@ export async function sendInductionStatusUpdates(db: Kysely<DB>, record: Teachin
 }
 
 /** Sends every pending change, batch after batch. */
-export async function sendAllInductionStatusUpdates(db: Kysely<DB>, record: TeachingRecordInduction): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const sent = await sendInductionStatusUpdates(db, record);
-    total += sent;
-    if (sent < BATCH) return total;
-  }
+export function sendAllInductionStatusUpdates(db: Kysely<DB>, record: TeachingRecordInduction): Promise<number> {
+  return sendAll(() => sendInductionStatusUpdates(db, record), BATCH);
 }

@@ -4,7 +4,8 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { type Changes, type NewEvent, recordEvents } from '../audit/events.ts';
 import { SYSTEM } from '../organisations/actor.ts';
-import type { AwardResult, TeachingRecord } from '../ports/teaching-record.ts';
+import type { TeachingRecord } from '../ports/teaching-record.ts';
+import { callCountingFailures, sendAll } from '../request-queue.ts';
 
 const BATCH = 500;
 
@@ -33,31 +34,22 @@ export async function sendAwardRequests(db: Kysely<DB>, trs: TeachingRecord): Pr
     .execute();
   if (pending.length === 0) return 0;
 
-  let results: AwardResult[];
-  try {
-    results = await trs.requestAwards(
-      pending.map((p) => ({
-        trn: p.trn ?? '',
-        award: p.award,
-        standardsMetDate: p.standards_met_date,
-        firstNames: p.first_names,
-        lastName: p.last_name,
-        dateOfBirth: p.date_of_birth,
-      })),
-    );
-  } catch (error) {
-    // The service could not be reached: count the attempt and try again on the next run.
-    await db
-      .updateTable('award_requests')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: String(error).slice(0, 500) }))
-      .where(
-        'id',
-        'in',
-        pending.map((p) => p.id),
-      )
-      .execute();
-    throw error;
-  }
+  const results = await callCountingFailures(
+    db,
+    'award_requests',
+    pending.map((p) => p.id),
+    () =>
+      trs.requestAwards(
+        pending.map((p) => ({
+          trn: p.trn ?? '',
+          award: p.award,
+          standardsMetDate: p.standards_met_date,
+          firstNames: p.first_names,
+          lastName: p.last_name,
+          dateOfBirth: p.date_of_birth,
+        })),
+      ),
+  );
 
   return inTransaction(db, async (tx) => {
     const awarded = pending.flatMap((p, i) => {
@@ -116,11 +108,6 @@ export async function sendAwardRequests(db: Kysely<DB>, trs: TeachingRecord): Pr
 }
 
 /** Sends every pending request, batch by batch. */
-export async function sendAllAwardRequests(db: Kysely<DB>, trs: TeachingRecord): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const sent = await sendAwardRequests(db, trs);
-    total += sent;
-    if (sent === 0) return total;
-  }
+export function sendAllAwardRequests(db: Kysely<DB>, trs: TeachingRecord): Promise<number> {
+  return sendAll(() => sendAwardRequests(db, trs), BATCH);
 }

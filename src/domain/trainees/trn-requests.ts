@@ -6,7 +6,8 @@ import type { DB } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { type NewEvent, recordEvents } from '../audit/events.ts';
 import { SYSTEM } from '../organisations/actor.ts';
-import type { TeachingRecord, TrnResult } from '../ports/teaching-record.ts';
+import type { TeachingRecord } from '../ports/teaching-record.ts';
+import { callCountingFailures, sendAll } from '../request-queue.ts';
 
 const BATCH = 500;
 
@@ -30,28 +31,20 @@ export async function sendTrnRequests(db: Kysely<DB>, trs: TeachingRecord): Prom
     .execute();
   if (pending.length === 0) return 0;
 
-  let results: TrnResult[];
-  try {
-    results = await trs.requestTrns(
-      pending.map((p) => ({
-        firstNames: p.first_names,
-        lastName: p.last_name,
-        dateOfBirth: p.date_of_birth,
-        email: p.email,
-      })),
-    );
-  } catch (error) {
-    await db
-      .updateTable('trn_requests')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: String(error).slice(0, 500) }))
-      .where(
-        'id',
-        'in',
-        pending.map((p) => p.id),
-      )
-      .execute();
-    throw error;
-  }
+  const results = await callCountingFailures(
+    db,
+    'trn_requests',
+    pending.map((p) => p.id),
+    () =>
+      trs.requestTrns(
+        pending.map((p) => ({
+          firstNames: p.first_names,
+          lastName: p.last_name,
+          dateOfBirth: p.date_of_birth,
+          email: p.email,
+        })),
+      ),
+  );
 
   return inTransaction(db, async (tx) => {
     const issued = pending.flatMap((p, i) => {
@@ -102,11 +95,6 @@ export async function sendTrnRequests(db: Kysely<DB>, trs: TeachingRecord): Prom
 }
 
 /** Sends every pending request, batch by batch. */
-export async function sendAllTrnRequests(db: Kysely<DB>, trs: TeachingRecord): Promise<number> {
-  let total = 0;
-  for (;;) {
-    const sent = await sendTrnRequests(db, trs);
-    total += sent;
-    if (sent === 0) return total;
-  }
+export function sendAllTrnRequests(db: Kysely<DB>, trs: TeachingRecord): Promise<number> {
+  return sendAll(() => sendTrnRequests(db, trs), BATCH);
 }
