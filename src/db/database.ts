@@ -1,6 +1,7 @@
 // Opens Kysely over PostgreSQL (DATABASE_URL) or embedded PGlite (DATA_DIR), and runs migrations.
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
@@ -83,6 +84,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     pglite = new PGlite({
       parsers: { [DATE_OID]: keepText },
+      // The trainee list's name search uses a trigram index (migration 0021).
+      extensions: { pg_trgm },
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS.flatMap((setting) => ['-c', setting])],

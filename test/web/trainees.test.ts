@@ -94,6 +94,70 @@ describe('trainee pages', () => {
     assert.match(page.body, /<strong>1,234<\/strong> trainees/);
   });
 
+  it('finds trainees by part of their name, and offers the academic years they started in', async () => {
+    const db = t.database.db;
+    const provider = await createOrganisation(db, SYSTEM, {
+      type: 'provider',
+      providerType: 'hei',
+      name: 'Named Test University',
+      ukprn: '10000096',
+      providerCode: '9NT',
+    });
+    await addUserToOrganisation(db, SYSTEM, provider.id, {
+      email: 'named@example.com',
+      firstName: 'Nia',
+      lastName: 'Named',
+      role: 'member',
+      password: DEMO_PASSWORD,
+    });
+    const { id, version, created_at, updated_at, ...copy } = await aTraineeOf('10000001');
+    // Started 31 July 2020 (the 2019 to 2020 year), 1 August 2020, and twice in 2023 to 2024.
+    const people = [
+      ['Ada Mary', 'Lovelace-Byron', '2020-07-31'],
+      ['Charles', 'Babbage', '2020-08-01'],
+      ['Grace', "O'Hopper", '2023-09-04'],
+      ['Alan', 'Turing 100%', '2024-01-08'],
+    ];
+    await insertTrainees(
+      db,
+      people.map(([firstNames, lastName, start], i) => ({
+        ...copy,
+        provider_id: provider.id,
+        first_names: firstNames,
+        last_name: lastName,
+        itt_start_date: start,
+        expected_end_date: '2025-07-31',
+        state: 'draft' as const,
+        trn: null,
+        hesa_id: null,
+        provider_trainee_id: `NAMED-${i}`,
+        recommended_at: null,
+      })),
+    );
+    const agent = await signedIn(t.app, 'named@example.com');
+    const found = async (q: string) => {
+      const page = await agent.get(`/trainees?q=${encodeURIComponent(q)}`);
+      assert.equal(page.statusCode, 200);
+      const links = page.body.matchAll(/<a class="govuk-link" href="\/trainees\/[0-9a-f-]{36}[^"]*">([^<]+)<\/a>/g);
+      return [...links].map((m) => m[1].replace(/&#39;/g, "'"));
+    };
+    assert.deepEqual(await found('love'), ['Lovelace-Byron, Ada Mary']);
+    assert.deepEqual(await found('MARY LOVE'), ['Lovelace-Byron, Ada Mary'], 'across first names and last name');
+    assert.deepEqual(await found("o'hop"), ["O'Hopper, Grace"]);
+    assert.deepEqual(await found('ba'), ['Babbage, Charles'], 'two letters');
+    assert.deepEqual(await found('100%'), ['Turing 100%, Alan'], 'a % matches itself');
+    assert.deepEqual(await found('a'), [
+      'Babbage, Charles',
+      'Lovelace-Byron, Ada Mary',
+      "O'Hopper, Grace",
+      'Turing 100%, Alan',
+    ]);
+    assert.deepEqual(await found('Hopper Grace'), []);
+    const list = await agent.get('/trainees');
+    const years = [...list.body.matchAll(/<option value="(\d{4})"/g)].map((m) => m[1]);
+    assert.deepEqual(years, ['2023', '2020', '2019']);
+  });
+
   it('keeps the list’s filters in a trainee’s Back link, and only the list’s', async () => {
     const agent = await signedIn(t.app, 'provider@example.com');
     const list = await agent.get('/trainees?state=trn_received&route=provider_led_postgrad&sort=end-date&page=2');

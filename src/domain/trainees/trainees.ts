@@ -67,6 +67,18 @@ export function missingPlacementsSql(alias: string) {
   return sql<boolean>`(${needsPlacementsSql(alias)} and ${placementCountSql(alias)} < ${PLACEMENTS_NEEDED})`;
 }
 
+/**
+ * missingPlacementsSql for a whole provider's trainees at once (the trainee list's filter): the
+ * provider's placements are counted in one pass, and each trainee looked up among those with
+ * enough, where counting each trainee's own placements took a lookup a trainee (430 ms at 100,000).
+ */
+export function missingPlacementsAtProviderSql(alias: string, providerId: string) {
+  return sql<boolean>`(${needsPlacementsSql(alias)} and ${sql.ref(`${alias}.id`)} not in (
+    select trainee_id from placements where provider_id = ${providerId}
+    group by trainee_id having count(*) >= ${PLACEMENTS_NEEDED}
+  ))`;
+}
+
 /** Only providers hold trainees; anyone else sees none. */
 function providerId(actor: Actor): string {
   if (actor.organisation.type !== 'provider') throw new NotFoundError('Page');
@@ -99,18 +111,31 @@ export async function listTrainees(
         eb('trn', '=', search),
         eb('hesa_id', '=', search.replace(/\s+/g, '')),
         eb(eb.fn('lower', ['provider_trainee_id']), '=', search.toLowerCase()),
-        eb(eb.fn('concat_ws', [eb.val(' '), 'first_names', 'last_name']), 'ilike', like),
+        // The expression of the trigram index trainees_name_trigrams (both names are required).
+        eb(sql<string>`first_names || ' ' || last_name`, 'ilike', like),
       ]),
     );
   }
   // Those who still need placements: not withdrawn, not assessment only, fewer than 2.
-  if (filters.fewerThanTwoPlacements) query = query.where(missingPlacementsSql('trainees'));
-  let ordered = query.selectAll().select(placementCountSql('trainees').as('placement_count'));
+  if (filters.fewerThanTwoPlacements) {
+    query = query.where(missingPlacementsAtProviderSql('trainees', providerId(actor)));
+  }
+  // A name search's matches sit together in name order (every Smith, say), where the planner
+  // expects them spread evenly: left to itself it walks the whole list in name order, testing each
+  // trainee, to find a page of them (1.4 s at 100,000 trainees for "Smit"). Kept apart
+  // (materialized), the matches are found through their indexes and then sorted.
+  const listed = search
+    ? db.with(
+        (wb) => wb('listed').materialized(),
+        () => query.selectAll(),
+      )
+    : db.with('listed', () => query.selectAll());
+  let ordered = listed.selectFrom('listed').selectAll();
   ordered =
     filters.sort === 'end-date'
       ? ordered.orderBy('expected_end_date').orderBy('last_name').orderBy('first_names')
       : ordered.orderBy((eb) => eb.fn('lower', ['last_name'])).orderBy((eb) => eb.fn('lower', ['first_names']));
-  const [trainees, count] = await Promise.all([
+  const [page, count] = await Promise.all([
     ordered
       .orderBy('id')
       .limit(TRAINEES_PAGE_SIZE)
@@ -118,6 +143,24 @@ export async function listTrainees(
       .execute(),
     query.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
   ]);
+  // Placements counted for the page's trainees only, not for every trainee sorted to find them.
+  const placements = new Map(
+    page.length === 0
+      ? []
+      : (
+          await db
+            .selectFrom('placements')
+            .select(['trainee_id', (eb) => eb.fn.countAll<string>().as('n')])
+            .where(
+              'trainee_id',
+              'in',
+              page.map((t) => t.id),
+            )
+            .groupBy('trainee_id')
+            .execute()
+        ).map((row) => [row.trainee_id, Number(row.n)]),
+  );
+  const trainees = page.map((t) => ({ ...t, placement_count: placements.get(t.id) ?? 0 }));
   return { trainees, total: Number(count.n) };
 }
 
@@ -134,16 +177,30 @@ export async function findTrainee(db: Kysely<DB>, actor: Actor, id: string): Pro
   return trainee;
 }
 
-/** The academic years the provider's trainees started in, newest first, for the filter. */
+/**
+ * The academic years the provider's trainees started in, newest first, for the filter. Found by
+ * stepping through the (provider_id, itt_start_date) index a year at a time, the earliest start
+ * date on or after each 1 August: one short index probe a year, where grouping all the provider's
+ * trainees read every row (95 ms at 100,000 trainees, on every load of the list).
+ */
 export async function traineeAcademicYears(db: Kysely<DB>, actor: Actor): Promise<number[]> {
-  const rows = await db
-    .selectFrom('trainees')
-    // Academic years start on 1 August: seven months back lands every date in its start year.
-    .select(sql<number>`extract(year from itt_start_date - interval '7 months')`.as('year'))
-    .where('provider_id', '=', providerId(actor))
-    .groupBy('year')
-    .orderBy('year', 'desc')
-    .execute();
+  const provider = providerId(actor);
+  // Academic years start on 1 August: seven months back lands every date in its start year.
+  const { rows } = await sql<{ year: number }>`
+    with recursive years (year) as (
+      select (
+        select extract(year from min(itt_start_date) - interval '7 months')::int
+        from trainees where provider_id = ${provider}
+      )
+      union all
+      select (
+        select extract(year from min(itt_start_date) - interval '7 months')::int
+        from trainees where provider_id = ${provider} and itt_start_date >= make_date(years.year + 1, 8, 1)
+      )
+      from years where years.year is not null
+    )
+    select year from years where year is not null order by year desc
+  `.execute(db);
   return rows.map((row) => Number(row.year));
 }
 
