@@ -595,6 +595,31 @@ const CASES: [string, EventToDescribe, string][] = [
     'Priya Shah deleted Ada Lovelace’s induction period with North Hub from 1 September 2025, because: Claimed in error',
   ],
   [
+    'teacher/induction period added',
+    event('teacher', 'induction period added', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { to: 'North Hub' },
+      started_on: { to: '2025-01-06' },
+      finished_on: { to: '2025-04-04' },
+      number_of_terms: { to: 1 },
+      training_programme: { to: 'provider_led' },
+      reason: { to: 'Ticket 77' },
+    }),
+    'Priya Shah added an induction period to Ada Lovelace’s record with North Hub, from 6 January 2025 to 4 April 2025 (1 term), provider-led training, because: Ticket 77',
+  ],
+  [
+    'teacher/induction period corrected',
+    event('teacher', 'induction period corrected', {
+      teacher: { to: 'Ada Lovelace' },
+      appropriate_body: { from: 'North Hub', to: 'South Hub' },
+      started_on: { from: '2025-09-01', to: '2025-09-08' },
+      finished_on: { from: '2025-12-19', to: null },
+      number_of_terms: { from: 1, to: null },
+      reason: { to: 'Ticket 42' },
+    }),
+    'Priya Shah corrected Ada Lovelace’s induction period with South Hub: the start date from 1 September 2025 to 8 September 2025, the end date from 19 December 2025 to none (ongoing), the appropriate body from North Hub to South Hub and the terms from 1 term to none, because: Ticket 42',
+  ],
+  [
     'teacher/induction claim undone',
     event('teacher', 'induction claim undone', {
       teacher: { to: 'Ada Lovelace' },

@@ -670,6 +670,46 @@ export const WORDINGS: readonly Wording[] = [
   w('teacher', 'induction period deleted', 'induction-period-deleted', 'Induction period deleted', (c) => [
     `deleted ${ect(c)}’s induction period with ${text(value(c.changes, 'appropriate_body', 'from'))} from ${formatIsoDate(text(value(c.changes, 'started_on', 'from')))}${reason(c)}`,
   ]),
+  w('teacher', 'induction period added', 'induction-period-added', 'Induction period added', (c) => {
+    const end = value(c.changes, 'finished_on', 'to');
+    const terms = value(c.changes, 'number_of_terms', 'to');
+    return [
+      `added an induction period to ${ect(c)}’s record with ${text(value(c.changes, 'appropriate_body', 'to'))}, from ${formatIsoDate(text(value(c.changes, 'started_on', 'to')))}`,
+      end ? ` to ${formatIsoDate(String(end))}` : ', ongoing',
+      terms !== undefined && terms !== null ? ` (${count(Number(terms), 'term', 'terms')})` : '',
+      programme(value(c.changes, 'training_programme', 'to')),
+      reason(c),
+    ];
+  }),
+  w('teacher', 'induction period corrected', 'induction-period-corrected', 'Induction period corrected', (c) => {
+    const said = [
+      'started_on' in c.changes ? dateChange(c.changes, 'started_on', 'start date') : undefined,
+      'finished_on' in c.changes
+        ? value(c.changes, 'finished_on', 'to')
+          ? dateChange(c.changes, 'finished_on', 'end date')
+          : `the end date from ${formatIsoDate(text(value(c.changes, 'finished_on', 'from')))} to none (ongoing)`
+        : undefined,
+    ].filter((x): x is string => Boolean(x));
+    if (value(c.changes, 'appropriate_body', 'from') !== undefined) {
+      said.push(
+        `the appropriate body from ${text(value(c.changes, 'appropriate_body', 'from'))} to ${text(value(c.changes, 'appropriate_body', 'to'))}`,
+      );
+    }
+    if ('number_of_terms' in c.changes) {
+      const from = value(c.changes, 'number_of_terms', 'from');
+      const to = value(c.changes, 'number_of_terms', 'to');
+      const terms = (v: unknown) => (v === null || v === undefined ? 'none' : count(Number(v), 'term', 'terms'));
+      said.push(`the terms from ${terms(from)} to ${terms(to)}`);
+    }
+    if ('training_programme' in c.changes) {
+      said.push(
+        `the training programme from ${programmeName(value(c.changes, 'training_programme', 'from'))} to ${programmeName(value(c.changes, 'training_programme', 'to'))}`,
+      );
+    }
+    return [
+      `corrected ${ect(c)}’s induction period with ${text(value(c.changes, 'appropriate_body', 'to'))}${said.length ? `: ${listed(said)}` : ''}${reason(c)}`,
+    ];
+  }),
   w('teacher', 'induction claim undone', 'induction-claim-undone', 'Induction claim undone', (c) => [
     `undid the claim of ${ect(c)}’s induction by ${text(value(c.changes, 'appropriate_body', 'from'))}`,
   ]),

@@ -19,6 +19,7 @@ import {
   endDateProblem,
   PROGRAMME_NAMES,
   parseTerms,
+  periodStartProblem,
   teacherName,
 } from './rules.ts';
 import { queueInductionStatus } from './status-updates.ts';
@@ -597,6 +598,249 @@ export async function deleteInductionPeriod(
           appropriate_body: { from: period.body_name },
           started_on: { from: period.started_on },
           finished_on: { from: period.finished_on },
+          reason: { to: reason },
+        },
+      },
+    ]);
+  });
+}
+
+/** A period as support adds or corrects it: any body, any dates the rules allow. */
+export interface SupportPeriodInput {
+  appropriateBodyId: string;
+  startedOn: string;
+  /** Null for an ongoing period. */
+  finishedOn: string | null;
+  /** Terms as typed: required with an end date, blank while ongoing. */
+  terms: string;
+  programme: TrainingProgramme;
+}
+
+interface PeriodRow {
+  id: string;
+  appropriate_body_id: string;
+  body_name: string;
+  started_on: string;
+  finished_on: string | null;
+  number_of_terms: string | null;
+  training_programme: TrainingProgramme;
+  outcome: 'pass' | 'fail' | null;
+}
+
+/** A teacher's periods, locked for the correction, oldest first. */
+async function periodsOf(tx: Kysely<DB>, teacherId: string): Promise<PeriodRow[]> {
+  const { rows } = await sql<PeriodRow>`
+    select p.id, p.appropriate_body_id, o.name as body_name, p.started_on::text as started_on,
+      p.finished_on::text as finished_on, p.number_of_terms::text as number_of_terms, p.training_programme, p.outcome
+    from induction_periods p join organisations o on o.id = p.appropriate_body_id
+    where p.teacher_id = ${teacherId} order by p.started_on
+    for update of p
+  `.execute(tx);
+  return rows;
+}
+
+const periodDates = (p: { started_on: string; finished_on: string | null }) =>
+  `${formatIsoDate(p.started_on)} to ${p.finished_on ? formatIsoDate(p.finished_on) : 'now (ongoing)'}`;
+
+/**
+ * Checks a period support adds or corrects against the rules and the teacher's other periods;
+ * gives the body's name and the terms as stored. Throws a DomainError naming the field to fix.
+ */
+async function checkSupportPeriod(
+  tx: Kysely<DB>,
+  facts: TeacherFacts,
+  input: SupportPeriodInput,
+  others: PeriodRow[],
+  outcome: 'pass' | 'fail' | null,
+  today: string,
+): Promise<{ bodyName: string; terms: number | null }> {
+  const body = await tx
+    .selectFrom('organisations')
+    .select(['id', 'name'])
+    .where('id', '=', /^[0-9a-f-]{36}$/i.test(input.appropriateBodyId) ? input.appropriateBodyId : null)
+    .where('type', '=', 'appropriate_body')
+    .executeTakeFirst();
+  if (!body) throw new DomainError('Select the appropriate body the period was with', 'appropriateBodyId');
+  const startProblem = periodStartProblem(input.startedOn, { qtsDate: facts.qts_date, today });
+  if (startProblem) throw new DomainError(startProblem, 'startedOn');
+  if (input.finishedOn) {
+    const endProblem = endDateProblem(input.finishedOn, input.startedOn, today);
+    if (endProblem) throw new DomainError(endProblem, 'finishedOn');
+  } else if (outcome) {
+    throw new DomainError(
+      'A period with an outcome needs an end date. To make it ongoing, reopen the induction instead',
+      'finishedOn',
+    );
+  }
+  let terms: number | null = null;
+  if (input.finishedOn) {
+    const parsed = parseTerms(input.terms);
+    if (!parsed.ok) throw new DomainError(parsed.message, 'terms');
+    terms = parsed.value;
+  } else if (input.terms.trim() !== '') {
+    throw new DomainError(
+      'Delete the number of terms, or enter an end date: an ongoing period has no terms yet',
+      'terms',
+    );
+  }
+  const end = input.finishedOn ?? '9999-12-31';
+  const overlapping = others.find((o) => o.started_on <= end && input.startedOn <= (o.finished_on ?? '9999-12-31'));
+  if (overlapping) {
+    throw new DomainError(
+      `This period would overlap ${facts.first_name} ${facts.last_name}’s period with ${overlapping.body_name} (${periodDates(overlapping)}). Change the dates, or correct that period first`,
+      'startedOn',
+    );
+  }
+  const ended = others.find((o) => o.outcome && o.started_on < input.startedOn);
+  if (ended) {
+    throw new DomainError(
+      `${teacherName(facts)} ${ended.outcome === 'pass' ? 'passed' : 'failed'} their induction with ${ended.body_name} (${periodDates(ended)}): no period can start after that. Reopen the induction first`,
+      'startedOn',
+    );
+  }
+  if (outcome && others.some((o) => o.started_on > input.startedOn)) {
+    throw new DomainError('The period with the outcome must be the teacher’s last', 'startedOn');
+  }
+  return { bodyName: body.name, terms };
+}
+
+/**
+ * What the teaching record must hear after support changed a teacher's periods: the outcome again
+ * when its dates moved, or the induction's start when the first period's start moved (or the
+ * first period was added).
+ */
+async function queueAfterCorrection(tx: Kysely<DB>, before: TeacherFacts, teacherId: string): Promise<void> {
+  const after = (await teacherFacts(tx, { ids: [teacherId] })).get(teacherId);
+  if (!after) return;
+  if (after.outcome) {
+    if (after.first_started_on !== before.first_started_on || after.last_finished_on !== before.last_finished_on) {
+      await queueInductionStatus(tx, [teacherId], after.outcome === 'pass' ? 'Passed' : 'Failed');
+    }
+  } else if (after.first_started_on !== before.first_started_on) {
+    await queueInductionStatus(tx, [teacherId], 'InProgress');
+  }
+}
+
+/**
+ * Support adds an induction period to any teacher Rollbook knows (one a body forgot, or from
+ * before Rollbook), with a reason. Released or ongoing: an outcome is recorded by the body.
+ */
+export async function addInductionPeriod(
+  db: Kysely<DB>,
+  actor: Actor,
+  teacherId: string,
+  input: SupportPeriodInput,
+  reasonText: string,
+  { via, today }: ChangeOptions,
+): Promise<string> {
+  const reason = requireSupport(actor, reasonText);
+  return inTransaction(db, async (tx) => {
+    const facts = (await teacherFacts(tx, { ids: [teacherId] })).get(teacherId);
+    if (!facts) throw new NotFoundError('Teacher');
+    const others = await periodsOf(tx, teacherId);
+    const { bodyName, terms } = await checkSupportPeriod(tx, facts, input, others, null, today);
+    const { id } = await tx
+      .insertInto('induction_periods')
+      .values({
+        teacher_id: teacherId,
+        appropriate_body_id: input.appropriateBodyId,
+        started_on: input.startedOn,
+        finished_on: input.finishedOn,
+        number_of_terms: terms === null ? null : String(terms),
+        training_programme: input.programme,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await queueAfterCorrection(tx, facts, teacherId);
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: input.appropriateBodyId,
+        subjectType: 'teacher',
+        subjectId: teacherId,
+        action: 'induction period added',
+        changes: {
+          teacher: { to: teacherName(facts) },
+          appropriate_body: { to: bodyName },
+          started_on: { to: input.startedOn },
+          finished_on: { to: input.finishedOn },
+          number_of_terms: { to: terms },
+          training_programme: { to: input.programme },
+          reason: { to: reason },
+        },
+      },
+    ]);
+    return id;
+  });
+}
+
+/**
+ * Support corrects any period of a teacher (its body, dates, terms and programme; its outcome
+ * stays, and a period with one keeps an end date), with a reason. The event keeps what changed,
+ * before and after.
+ */
+export async function changeInductionPeriod(
+  db: Kysely<DB>,
+  actor: Actor,
+  periodId: string,
+  input: SupportPeriodInput,
+  reasonText: string,
+  { via, today }: ChangeOptions,
+): Promise<void> {
+  const reason = requireSupport(actor, reasonText);
+  await inTransaction(db, async (tx) => {
+    const owner = await tx
+      .selectFrom('induction_periods')
+      .select('teacher_id')
+      .where('id', '=', /^[0-9a-f-]{36}$/i.test(periodId) ? periodId : null)
+      .executeTakeFirst();
+    if (!owner) throw new NotFoundError('Induction period');
+    const facts = (await teacherFacts(tx, { ids: [owner.teacher_id] })).get(owner.teacher_id);
+    if (!facts) throw new NotFoundError('Teacher');
+    const periods = await periodsOf(tx, owner.teacher_id);
+    const before = periods.find((p) => p.id === periodId);
+    if (!before) throw new NotFoundError('Induction period');
+    const others = periods.filter((p) => p.id !== periodId);
+    const { bodyName, terms } = await checkSupportPeriod(tx, facts, input, others, before.outcome, today);
+    const changes: Record<string, { from?: unknown; to: unknown }> = {};
+    if (before.appropriate_body_id !== input.appropriateBodyId) {
+      changes.appropriate_body = { from: before.body_name, to: bodyName };
+    }
+    if (before.started_on !== input.startedOn) changes.started_on = { from: before.started_on, to: input.startedOn };
+    if (before.finished_on !== input.finishedOn) {
+      changes.finished_on = { from: before.finished_on, to: input.finishedOn };
+    }
+    const termsBefore = before.number_of_terms === null ? null : Number(before.number_of_terms);
+    if (termsBefore !== terms) changes.number_of_terms = { from: termsBefore, to: terms };
+    if (before.training_programme !== input.programme) {
+      changes.training_programme = { from: before.training_programme, to: input.programme };
+    }
+    if (Object.keys(changes).length === 0) {
+      throw new DomainError('Nothing has changed: change a date, the terms, the body or the programme', 'startedOn');
+    }
+    await tx
+      .updateTable('induction_periods')
+      .set((eb) => ({
+        appropriate_body_id: input.appropriateBodyId,
+        started_on: input.startedOn,
+        finished_on: input.finishedOn,
+        number_of_terms: terms === null ? null : String(terms),
+        training_programme: input.programme,
+        version: eb('version', '+', 1),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', periodId)
+      .execute();
+    await queueAfterCorrection(tx, facts, owner.teacher_id);
+    await recordEvents(tx, actor, via, [
+      {
+        organisationId: input.appropriateBodyId,
+        subjectType: 'teacher',
+        subjectId: owner.teacher_id,
+        action: 'induction period corrected',
+        changes: {
+          teacher: { to: teacherName(facts) },
+          ...(changes.appropriate_body ? {} : { appropriate_body: { to: bodyName } }),
+          ...changes,
           reason: { to: reason },
         },
       },

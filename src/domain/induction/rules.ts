@@ -87,15 +87,78 @@ export function claimBlockers(facts: ClaimFacts, bodyId: string): string[] {
   return reasons;
 }
 
+/**
+ * The earliest start of any induction period Rollbook keeps: statutory induction began on
+ * 1 September 1999 (support may add a period that old when correcting a teacher's history).
+ */
+export const EARLIEST_PERIOD_START = '1999-09-01';
+
+/**
+ * The earliest start of a period claimed (or registered by a school) today: inductions under the
+ * early career framework, from 1 September 2021. Older periods are support's corrections.
+ */
+export const EARLIEST_CLAIM_START = '2021-09-01';
+
+/** A teacher's age limits, from their date of birth. */
+export const TEACHER_AGE = { min: 18, max: 100 } as const;
+
+/** The same day `years` years before `date` (29 February → 28 February in other years). */
+function yearsBefore(date: string, years: number): string {
+  const year = Number(date.slice(0, 4)) - years;
+  const monthDay = date.slice(5);
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return `${year}-${monthDay === '02-29' && !leap ? '02-28' : monthDay}`;
+}
+
+/**
+ * Why this date of birth cannot be a teacher's, or undefined: a teacher is from 18 to 100 years
+ * old today (100 until the day they turn 101).
+ */
+export function dateOfBirthProblem(dateOfBirth: string, today: string): string | undefined {
+  if (dateOfBirth > today) return 'The date of birth cannot be in the future. Check the date of birth';
+  if (dateOfBirth > yearsBefore(today, TEACHER_AGE.min) || dateOfBirth <= yearsBefore(today, TEACHER_AGE.max + 1)) {
+    return `The teacher must be between ${TEACHER_AGE.min} and ${TEACHER_AGE.max} years old, and a date of birth of ${formatIsoDate(dateOfBirth)} makes them ${age(dateOfBirth, today)}. Check the date of birth`;
+  }
+  return undefined;
+}
+
+/** Whole years from dateOfBirth to today. */
+function age(dateOfBirth: string, today: string): string {
+  let years = Number(today.slice(0, 4)) - Number(dateOfBirth.slice(0, 4));
+  if (today.slice(5) < dateOfBirth.slice(5)) years -= 1;
+  return `${years} ${years === 1 ? 'year' : 'years'} old`;
+}
+
+/** Why a start date is too early (before `earliest`), or undefined. */
+export function earliestStartProblem(startedOn: string, earliest: string = EARLIEST_PERIOD_START): string | undefined {
+  if (startedOn < earliest) return `The induction start date must be on or after ${formatIsoDate(earliest)}`;
+  return undefined;
+}
+
+/**
+ * Why a period's start date cannot be used, or undefined: in the future, before the earliest
+ * start allowed (EARLIEST_PERIOD_START, or EARLIEST_CLAIM_START for a claim), or before QTS.
+ */
+export function periodStartProblem(
+  startedOn: string,
+  { qtsDate, today, earliest = EARLIEST_PERIOD_START }: { qtsDate: string | null; today: string; earliest?: string },
+): string | undefined {
+  if (startedOn > today) return 'The induction start date cannot be in the future';
+  const tooEarly = earliestStartProblem(startedOn, earliest);
+  if (tooEarly) return tooEarly;
+  if (qtsDate && startedOn < qtsDate) {
+    return `The induction start date cannot be before their QTS date (${formatIsoDate(qtsDate)})`;
+  }
+  return undefined;
+}
+
 /** Why a claim's start date cannot be used, or undefined. */
 export function claimDateProblem(
   startedOn: string,
   { qtsDate, lastFinishedOn, today }: { qtsDate: string | null; lastFinishedOn: string | null; today: string },
 ): string | undefined {
-  if (startedOn > today) return 'The induction start date cannot be in the future';
-  if (qtsDate && startedOn < qtsDate) {
-    return `The induction start date cannot be before their QTS date (${formatIsoDate(qtsDate)})`;
-  }
+  const problem = periodStartProblem(startedOn, { qtsDate, today, earliest: EARLIEST_CLAIM_START });
+  if (problem) return problem;
   if (lastFinishedOn && startedOn <= lastFinishedOn) {
     return `Enter an induction start date after their last induction period finished (${formatIsoDate(lastFinishedOn)})`;
   }
