@@ -88,7 +88,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   registerInputCleaning(app);
   await registerViews(app, config);
   await app.register(sessions, { db, secure });
-  registerLocals(app, db);
+  registerLocals(app);
   registerErrorHandlers(app);
 
   // Assets: govuk-frontend's fonts and images, and, by name, our CSS and scripts.

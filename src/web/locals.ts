@@ -1,28 +1,19 @@
 // What every page template can use: who is signed in, for which organisation, the navigation,
 // the CSRF token for forms, a one-off success message, and the CSP nonce.
 import type { FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { DB } from '../db/schema.ts';
 import { navigationFor } from './layout/navigation.ts';
 import { csrfBinding } from './security.ts';
 
-export function registerLocals(app: FastifyInstance, db: Kysely<DB>) {
+export function registerLocals(app: FastifyInstance) {
   app.addHook('preHandler', async (request, reply) => {
     if (request.url.startsWith('/api/') || request.url.startsWith('/assets/')) return;
     const session = request.session;
     const actor = session?.actor;
-    const memberships = session
-      ? await db
-          .selectFrom('memberships')
-          .select((eb) => eb.fn.countAll<string>().as('n'))
-          .where('user_id', '=', session.userId)
-          .executeTakeFirstOrThrow()
-      : undefined;
     reply.locals = {
       session,
       actor,
       navigation: navigationFor(actor?.organisation.type, request.url),
-      canSwitchOrganisation: Number(memberships?.n ?? 0) > 1,
+      canSwitchOrganisation: (session?.memberships ?? 0) > 1,
       // A support user acting for a provider sees that on every page, with a way to stop.
       supportActing: actor?.support
         ? { organisationName: actor.organisation.name, supportName: actor.support.organisationName }

@@ -24,6 +24,8 @@ export interface SessionState {
   lastName: string;
   /** The organisation the user acts for, when still a member of it. */
   actor: Actor | undefined;
+  /** How many organisations the user belongs to (more than one: the layout offers to switch). */
+  memberships: number;
   flash: Flash | null;
 }
 
@@ -101,6 +103,13 @@ async function loadSession(db: Kysely<DB>, idHash: string): Promise<SessionState
       'organisations.id as organisation_id',
       'organisations.type as organisation_type',
       'organisations.name as organisation_name',
+      // Read with the session rather than by a query of its own on every page.
+      (eb) =>
+        eb
+          .selectFrom('memberships as all_memberships')
+          .select((inner) => inner.fn.countAll<string>().as('n'))
+          .whereRef('all_memberships.user_id', '=', 'sessions.user_id')
+          .as('membership_count'),
     ])
     .where('sessions.id_hash', '=', idHash)
     .executeTakeFirst();
@@ -121,6 +130,7 @@ async function loadSession(db: Kysely<DB>, idHash: string): Promise<SessionState
     firstName: row.first_name,
     lastName: row.last_name,
     actor,
+    memberships: Number(row.membership_count ?? 0),
     flash: row.flash as Flash | null,
   };
 }

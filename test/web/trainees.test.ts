@@ -156,6 +156,7 @@ describe('trainee pages', () => {
     const list = await agent.get('/trainees');
     const years = [...list.body.matchAll(/<option value="(\d{4})"/g)].map((m) => m[1]);
     assert.deepEqual(years, ['2023', '2020', '2019']);
+    assert.doesNotMatch(list.body, /Change organisation/, 'a member of one organisation has none to change to');
   });
 
   it('keeps the list’s filters in a trainee’s Back link, and only the list’s', async () => {
