@@ -12,6 +12,10 @@ export const JOURNEY_TIMEOUT_MS = 120_000;
 /** How long one action (a click, a wait for a page) may take. */
 export const ACTION_TIMEOUT_MS = 15_000;
 
+/** The console error a page answered 404 logs, as `expectNoConsoleErrors` lists it. */
+export const notFoundLogged = (url: string) =>
+  `${url}: Failed to load resource: the server responded with a status of 404 (Not Found)`;
+
 export interface NewPageOptions extends BrowserContextOptions {
   /** Whether the page runs JavaScript: without it, axe checks a copy of each page (server.ts). */
   javaScript: boolean;
@@ -31,8 +35,11 @@ export interface BrowserJourneys {
    * style refused by the Content-Security-Policy, or a script failing, shows here.
    */
   readonly consoleErrors: string[];
-  /** Fails, listing them, if any page logged an error so far. */
-  expectNoConsoleErrors(): void;
+  /**
+   * Fails, listing them, if any page logged an error so far, apart from those `allowed` (a page
+   * the journey expected to be refused logs its 404 as an error: pass `notFoundLogged(url)`).
+   */
+  expectNoConsoleErrors(options?: { allowed?: string[] }): void;
 }
 
 /**
@@ -76,8 +83,12 @@ export function useBrowser({ server: serverChoice = 'shared' }: { server?: 'shar
     },
     newServer,
     consoleErrors,
-    expectNoConsoleErrors() {
-      assert.deepEqual(consoleErrors, [], 'no page logged an error');
+    expectNoConsoleErrors({ allowed = [] }: { allowed?: string[] } = {}) {
+      assert.deepEqual(
+        consoleErrors.filter((error) => !allowed.includes(error)),
+        [],
+        'no page logged an error',
+      );
     },
     async newPage({ javaScript, server, ...options }: NewPageOptions): Promise<Page> {
       assert.ok(browser, 'the browser has started (call newPage in a journey, not while declaring it)');
