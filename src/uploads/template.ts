@@ -9,7 +9,7 @@ import { kindFor } from './pipeline.ts';
 import type { ReportFile } from './report.ts';
 import { writeCsv } from './sheets/csv.ts';
 import type { SheetFormat } from './sheets/sheet.ts';
-import { writeXlsx } from './sheets/xlsx.ts';
+import { writeXlsx, type XlsxAboveRow } from './sheets/xlsx.ts';
 
 /** Whether a choice is asked, given the answers to the others. */
 export function choiceApplies(choice: TemplateChoice, options: TemplateOptions): boolean {
@@ -67,6 +67,20 @@ export async function templateFile(
   const values = kind.headerBlock ? ((await kind.templateHeaderBlock?.(ctx)) ?? {}) : {};
   const above = kind.headerBlock ? [...kind.headerBlock.labels.map((label) => [label, values[label] ?? '']), []] : [];
   if (format === 'xlsx') {
+    // Examples of the free columns' headings, in grey, over the first ones without a heading.
+    const examples = kind.templateExamples;
+    const exampleRow: XlsxAboveRow[] = [];
+    if (examples) {
+      const cells = Array.from({ length: headers.length + examples.examples.length }, () => '');
+      cells[0] = examples.caption;
+      examples.examples.forEach((example, i) => {
+        cells[headers.length + i] = example;
+      });
+      exampleRow.push({
+        cells,
+        muted: examples.examples.map((_, i) => headers.length + i),
+      });
+    }
     return {
       fileName: `${name}.xlsx`,
       contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -74,7 +88,7 @@ export async function templateFile(
         kind.sheetName,
         headers,
         rows.map((cells) => ({ cells })),
-        { above },
+        { above: [...above, ...exampleRow] },
       ),
     };
   }

@@ -202,6 +202,12 @@ export interface KindDefinition<Change, Lookup> {
   checkHeaderBlock?(block: HeaderBlockValues, ctx: UploadContext): Promise<string | undefined>;
   /** The free columns' headings a template starts with (a school's own fields from its last upload). */
   templateFreeHeaders?(ctx: UploadContext): Promise<string[]>;
+  /**
+   * For XLSX templates: a row just above the heading row, starting with `caption` (which the
+   * kind's header block ignores), with `examples` of free columns' headings in grey over the
+   * first free columns that have no heading yet. A template uploaded as it is reads the same.
+   */
+  templateExamples?: { caption: string; examples: string[] };
   /** Outside systems the kind's prepare looks things up in. */
   uses?: (keyof LookupAdapters)[];
   /**

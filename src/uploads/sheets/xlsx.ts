@@ -601,10 +601,20 @@ export function streamXlsx(
   return output;
 }
 
+/** A row above the header row with some cells shown in grey (a template's examples). */
+export interface XlsxAboveRow {
+  cells: string[];
+  /** Columns (0-based) whose text is grey and italic, and which are sized to show it. */
+  muted: number[];
+}
+
 export interface XlsxOptions {
   /** Rows above the header row (a kind's header block), written first as plain text. */
-  above?: string[][];
+  above?: (string[] | XlsxAboveRow)[];
 }
+
+/** GOV.UK's secondary text colour: grey that still reads against white. */
+const MUTED_FONT: Partial<ExcelJS.Font> = { italic: true, color: { argb: 'FF505A5F' } };
 
 async function writeWorkbook(
   output: PassThrough,
@@ -628,9 +638,20 @@ async function writeWorkbook(
     sample.push(next.value);
     if (sample.length === WIDTH_SAMPLE_ROWS) break;
   }
-  const columnCount = Math.max(headers.length, ...sample.map((row) => row.cells.length));
+  const aboveRows = above.map((row) => (Array.isArray(row) ? { cells: row, muted: [] } : row));
+  // Grey cells above are sized for too: they sit over columns with no heading yet.
+  const mutedAbove = aboveRows.filter((row) => row.muted.length > 0);
+  const columnCount = Math.max(
+    headers.length,
+    ...sample.map((row) => row.cells.length),
+    ...mutedAbove.map((row) => row.cells.length),
+  );
   const widths = Array.from({ length: columnCount }, (_, i) =>
-    Math.max(longestLine(headers[i] ?? '') + 2, ...sample.map((row) => longestLine(row.cells[i] ?? '') + 2)),
+    Math.max(
+      longestLine(headers[i] ?? '') + 2,
+      ...sample.map((row) => longestLine(row.cells[i] ?? '') + 2),
+      ...mutedAbove.map((row) => (row.muted.includes(i) ? longestLine(row.cells[i] ?? '') + 2 : 0)),
+    ),
   );
 
   // The header row stays in view, whatever is above it.
@@ -644,7 +665,11 @@ async function writeWorkbook(
     width: Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, width)),
     style: { numFmt: '@' },
   }));
-  for (const cells of above) worksheet.addRow(cells.map(cellValue)).commit();
+  for (const { cells, muted } of aboveRows) {
+    const added = worksheet.addRow(cells.map(cellValue));
+    for (const column of muted) added.getCell(column + 1).font = MUTED_FONT;
+    added.commit();
+  }
   const header = worksheet.addRow(headers.map(cellValue));
   header.font = { bold: true };
   header.commit();

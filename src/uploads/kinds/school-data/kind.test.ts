@@ -4,6 +4,7 @@
 // review's preview of one learner's page, publish now and publish at, undo, and isolation.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import ExcelJS from 'exceljs';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../../../../test/support/app.ts';
 import { csvText, readCsv } from '../../../../test/support/csv.ts';
 import { testUpn } from '../../../../test/support/factories.ts';
@@ -130,6 +131,59 @@ describe('school data uploads', () => {
     const guidance = await school.get(`${START}/guidance`);
     assert.match(guidance.body, /up to 75/);
     assert.match(guidance.body, /may be surprising or discouraging/);
+  });
+
+  it('downloads an XLSX template with the heading row frozen and examples of the school’s own headings in grey, which uploads as it is', async () => {
+    const download = await school.get(`${START}/template.xlsx`);
+    assert.equal(download.statusCode, 200);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(download.rawPayload as unknown as ExcelJS.Buffer);
+    const sheet = workbook.getWorksheet('School data');
+    assert.ok(sheet);
+    const texts = (row: number) =>
+      Array.from({ length: sheet.getRow(row).cellCount }, (_, i) => sheet.getRow(row).getCell(i + 1).text);
+    let heading = 1;
+    while (sheet.getRow(heading).getCell(1).text !== 'First name') heading++;
+    const own = ['Reading', 'Writing', 'Maths', 'Attendance this term', 'Clubs'];
+    assert.deepEqual(texts(heading), [...HEADINGS, ...own], 'the school’s own headings from its last upload');
+    assert.deepEqual(texts(1), ['School name', DEMO_SCHOOL]);
+    // The heading row stays in view as the learners scroll by.
+    assert.equal(sheet.views[0]?.state, 'frozen');
+    assert.equal((sheet.views[0] as ExcelJS.WorksheetViewFrozen).ySplit, heading);
+    // Just above it: a caption, and grey examples over the first columns without a heading.
+    const examples = sheet.getRow(heading - 1);
+    assert.equal(examples.getCell(1).text, 'Compulsory fields');
+    const first = HEADINGS.length + own.length + 1;
+    assert.match(examples.getCell(first).text, /^Your own headings go in the row below, like “Maths predicted grade”/);
+    assert.match(examples.getCell(first + 2).text, /up to 75/);
+    for (const column of [first, first + 1, first + 2]) {
+      assert.equal(examples.getCell(column).font?.color?.argb, 'FF505A5F', `column ${column} is grey`);
+      assert.equal(examples.getCell(column).font?.italic, true);
+    }
+    assert.notEqual(examples.getCell(1).font?.color?.argb, 'FF505A5F', 'the caption is not an example');
+    assert.notEqual(sheet.getRow(heading).getCell(first - 1).font?.color?.argb, 'FF505A5F', 'headings are not grey');
+
+    // Filled in and uploaded as it is: the caption and examples are neither introduction nor fields.
+    const row = sheet.getRow(heading + 1);
+    learnerCells(31).forEach((value, i) => {
+      row.getCell(i + 1).value = value;
+    });
+    row.getCell(HEADINGS.length + 1).value = 'Expected';
+    row.commit();
+    const bytes = Buffer.from(await workbook.xlsx.writeBuffer());
+    await school.get(START);
+    const posted = await school.postFile(START, {
+      name: 'template.xlsx',
+      content: bytes,
+      type: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    });
+    assert.equal(posted.statusCode, 303, posted.body.slice(0, 3000));
+    const id = uploadIdFrom(posted.headers.location);
+    assert.match((await school.get(`/uploads/${id}`)).body, /1 learner will have their school data replaced or added/);
+    await school.post(`/uploads/${id}/submit`, { skipErrors: 'false', publish: 'now' });
+    const page = await learnerPage(31);
+    assert.deepEqual(page?.data?.fields, [{ name: 'Reading', value: 'Expected' }]);
+    assert.deepEqual(page?.data?.introduction, []);
   });
 
   it('takes a sheet, counts new learners, previews a learner’s page exactly, and publishes now', async () => {

@@ -276,6 +276,17 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
     return rows.map((row) => row.name);
   },
 
+  // The XLSX template shows, in grey above the heading row, what the school's own headings look
+  // like, over the first columns without one (the caption in column A is ignored when uploaded).
+  templateExamples: {
+    caption: 'Compulsory fields',
+    examples: [
+      'Your own headings go in the row below, like “Maths predicted grade”',
+      'or “Attendance this term”',
+      `or “Effort in English” (up to ${SCHOOL_FIELDS_MAX})`,
+    ],
+  },
+
   async templateChoices({ db, actor }) {
     const groups = await countLearnersByYearGroup(db, actor.organisation.id);
     const total = groups.reduce((sum, group) => sum + group.count, 0);
