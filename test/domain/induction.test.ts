@@ -393,6 +393,13 @@ describe('induction', () => {
       );
     });
 
+    it('a period starting before 1 September 1999', async () => {
+      await assert.rejects(
+        insert({ started_on: '1999-08-31', finished_on: '1999-12-17', number_of_terms: '1' }),
+        /induction_periods_earliest_start/,
+      );
+    });
+
     it('a second ongoing period', async () => {
       await insert({ started_on: '2025-04-01' });
       await assert.rejects(

@@ -71,6 +71,15 @@ describe('induction pages', () => {
     assert.match(tasks.body, /Check and claim \((4[5-9]|[5-9]\d)\)/);
     assert.match(tasks.body, /Check and release \([1-9]\)/);
     assert.equal((await school.get('/induction')).statusCode, 404, 'a school has no body pages');
+    // Another body sees none of the demo body's ECTs or tasks, and none of its teachers' pages.
+    const current = /href="\/induction\/teachers\/([0-9a-f-]{36})"/.exec(list.body)?.[1];
+    assert.ok(current, 'the demo body has current ECTs');
+    const otherList = await otherAb.get('/induction');
+    assert.equal(otherList.statusCode, 200);
+    assert.doesNotMatch(otherList.body, /\/induction\/teachers\/[0-9a-f-]{36}"/);
+    assert.match((await otherAb.get('/induction/tasks')).body, /Check and claim \(0\)/);
+    assert.equal((await otherAb.get(`/induction/teachers/${current}`)).statusCode, 404);
+    assert.equal((await otherAb.get(`/induction/teachers/${current}/edit`)).statusCode, 404);
   });
 
   it('finds no one for a wrong date of birth, and says how to fix a TRN', async () => {
@@ -80,6 +89,54 @@ describe('induction pages', () => {
     assert.match(wrong.body, /No teacher with this TRN and date of birth was found/);
     const short = await ab.post('/induction/find', { trn: '12', ...dobFields(teacher.date_of_birth) });
     assert.match(short.body, /Enter a TRN of 7 digits/);
+  });
+
+  it('refuses a teacher younger than 18 or older than 100, and a start before 1 September 2021, in the body’s and the school’s forms', async () => {
+    const teacher = await recordTeacher({ trn: '4000056' });
+    const [y, m, d] = today().split('-').map(Number);
+    const young = `${y - 17}-${String(m).padStart(2, '0')}-${String(d === 29 && m === 2 ? 28 : d).padStart(2, '0')}`;
+    const found = await ab.post('/induction/find', { trn: teacher.trn, ...dobFields(young) });
+    assert.equal(found.statusCode, 400);
+    assert.match(
+      found.body,
+      /The teacher must be between 18 and 100 years old, and a date of birth of .+ makes them 17 years old/,
+    );
+    const old = await ab.post('/induction/find', { trn: teacher.trn, ...dobFields('1900-01-01') });
+    assert.equal(old.statusCode, 400);
+    assert.match(old.body, /must be between 18 and 100 years old/);
+    const body = await t.database.db
+      .selectFrom('organisations')
+      .select('id')
+      .where('name', '=', DEMO.appropriateBody.name)
+      .executeTakeFirstOrThrow();
+    const fields = {
+      trn: teacher.trn,
+      ...dobFields(young),
+      'startedOn-day': '31',
+      'startedOn-month': '8',
+      'startedOn-year': '2021',
+      programme: 'school_led',
+      appropriateBodyId: body.id,
+    };
+    const tooYoung = await school.post('/school/ects/register', fields);
+    assert.equal(tooYoung.statusCode, 400);
+    assert.match(tooYoung.body, /must be between 18 and 100 years old/);
+    const tooEarly = await school.post('/school/ects/register', { ...fields, ...dobFields(teacher.date_of_birth) });
+    assert.equal(tooEarly.statusCode, 400);
+    assert.match(tooEarly.body, /The induction start date must be on or after 1 September 2021/);
+    // The body's own claim form: the same rule, from the same place.
+    const check = await ab.post('/induction/find', { trn: teacher.trn, ...dobFields(teacher.date_of_birth) });
+    assert.equal(check.statusCode, 200);
+    const claim = await ab.post('/induction/claim/confirm', {
+      trn: teacher.trn,
+      ...dobFields(teacher.date_of_birth),
+      'startedOn-day': '31',
+      'startedOn-month': '8',
+      'startedOn-year': '2021',
+      programme: 'provider_led',
+    });
+    assert.equal(claim.statusCode, 400);
+    assert.match(claim.body, /The induction start date must be on or after 1 September 2021/);
   });
 
   it('claims an ECT from its tasks: check page, the school’s start date and programme, confirmation', async () => {

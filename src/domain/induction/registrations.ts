@@ -10,7 +10,7 @@ import { formatIsoDate } from '../dates.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
 import type { RecordTeacher } from '../ports/teaching-record.ts';
-import { claimBlockers, teacherName } from './rules.ts';
+import { claimBlockers, EARLIEST_CLAIM_START, earliestStartProblem, teacherName } from './rules.ts';
 import { saveRecordTeachers, teacherFacts } from './teachers.ts';
 
 /** Whether a school in the register is independent (not state-funded), from its establishment type. */
@@ -84,6 +84,8 @@ export async function registerEct(
       body.id,
     );
     if (blockers[0]) throw new DomainError(blockers[0].replace('You cannot claim', 'You cannot register'), 'trn');
+    const tooEarly = earliestStartProblem(input.startedOn, EARLIEST_CLAIM_START);
+    if (tooEarly) throw new DomainError(tooEarly, 'startedOn');
     if (record.qtsDate && input.startedOn < record.qtsDate) {
       throw new DomainError(
         `The induction start date cannot be before their QTS date (${formatIsoDate(record.qtsDate)})`,

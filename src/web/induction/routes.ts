@@ -29,6 +29,7 @@ import {
 } from '../../domain/induction/periods.ts';
 import {
   claimBlockers,
+  dateOfBirthProblem,
   inductionStatus,
   PROGRAMME_NAMES,
   STATUS_NAMES,
@@ -211,8 +212,9 @@ export async function inductionRoutes(app: FastifyInstance, options: Options) {
     const date = parseDateInput(dob, 'dob', 'Date of birth');
     if (date instanceof DomainError) problems.push(date);
     else if (date === null) problems.push(new DomainError('Enter the teacher’s date of birth', 'dob'));
-    else if (date > `${Number(today().slice(0, 4)) - 18}${today().slice(4)}`) {
-      problems.push(new DomainError('Date of birth must be at least 18 years ago. Check the year', 'dob'));
+    else {
+      const ageProblem = dateOfBirthProblem(date, today());
+      if (ageProblem) problems.push(new DomainError(ageProblem, 'dob'));
     }
     if (problems.length || typeof date !== 'string') {
       return { errors: formErrors(problems, (f) => (f === 'dob' ? 'dob-day' : f)), values };

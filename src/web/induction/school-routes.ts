@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Database } from '../../db/database.ts';
 import type { TrainingProgramme } from '../../db/schema.ts';
-import { formatIsoDate } from '../../domain/dates.ts';
+import { formatIsoDate, today } from '../../domain/dates.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import {
   bodiesForSchool,
@@ -13,7 +13,7 @@ import {
   registerEct,
   schoolEctStatus,
 } from '../../domain/induction/registrations.ts';
-import { PROGRAMME_NAMES, teacherName } from '../../domain/induction/rules.ts';
+import { dateOfBirthProblem, PROGRAMME_NAMES, teacherName } from '../../domain/induction/rules.ts';
 import type { TeachingRecord } from '../../domain/ports/teaching-record.ts';
 import { TeachingRecordUnavailable } from '../../domain/ports/teaching-record.ts';
 import { errorsFrom, type FormErrors, field, formErrors } from '../forms.ts';
@@ -107,6 +107,10 @@ export async function schoolEctRoutes(
     const dob = parseDateInput(values.dob, 'dob', 'Date of birth');
     if (dob instanceof DomainError) problems.push(dob);
     else if (dob === null) problems.push(new DomainError('Enter the teacher’s date of birth', 'dob'));
+    else {
+      const ageProblem = dateOfBirthProblem(dob, today());
+      if (ageProblem) problems.push(new DomainError(ageProblem, 'dob'));
+    }
     const startedOn = parseDateInput(values.startedOn, 'startedOn', 'The induction start date');
     if (startedOn instanceof DomainError) problems.push(startedOn);
     else if (startedOn === null)

@@ -9,7 +9,12 @@ import type { TrainingProgramme } from '../../../db/schema.ts';
 import { formatIsoDate } from '../../../domain/dates.ts';
 import { countClaimTasks, listClaimTasks } from '../../../domain/induction/lists.ts';
 import { type ClaimInput, claimEcts, claimProblems, undoUploadedClaims } from '../../../domain/induction/periods.ts';
-import { claimBlockers, claimDateProblem, PROGRAMME_NAMES } from '../../../domain/induction/rules.ts';
+import {
+  claimBlockers,
+  claimDateProblem,
+  dateOfBirthProblem,
+  PROGRAMME_NAMES,
+} from '../../../domain/induction/rules.ts';
 import { type TeacherFacts, teacherFacts } from '../../../domain/induction/teachers.ts';
 import { type RecordTeacher, TeachingRecordUnavailable } from '../../../domain/ports/teaching-record.ts';
 import type { ColumnSpec } from '../../headers.ts';
@@ -68,7 +73,7 @@ const COLUMNS: ColumnSpec[] = [
     aliases: ['Start date', 'Induction start date'],
     required: true,
     type: { type: 'date' },
-    hint: 'The day their induction started with you, like 1/9/2025. Not before their QTS date, not in the future, and after any earlier induction period ended.',
+    hint: 'The day their induction started with you, like 1/9/2025. On or after 1/9/2021, not before their QTS date, not in the future, and after any earlier induction period ended.',
   },
 ];
 
@@ -107,6 +112,17 @@ export async function lookUpRecordTeachers(
     if (error instanceof TeachingRecordUnavailable) throw new LookupUnavailable('The Teaching Record System', error);
     throw error;
   }
+}
+
+/**
+ * A row's date of birth that no teacher can have (the age rule, dateOfBirthProblem), as the row's
+ * error naming the teacher: by name when the teaching record knows them, else by TRN.
+ */
+export function dateOfBirthError(trn: string, dateOfBirth: string, record: RecordTeacher | undefined, today: string) {
+  const problem = dateOfBirthProblem(dateOfBirth, today);
+  if (!problem) return undefined;
+  const who = record ? `${record.firstName} ${record.lastName}` : `The teacher with TRN ${trn}`;
+  return { column: 'dateOfBirth', message: `${who}: ${problem}` };
 }
 
 /** The rows' cells a kind needs filled, with the message for each empty one. */
@@ -201,6 +217,8 @@ export const inductionClaims = defineKind<InductionClaim, Lookup>({
       return { outcome: 'error', errors: [] };
     }
     const record = records.get(lookupKey(trn, dateOfBirth));
+    const ageError = dateOfBirthError(trn, dateOfBirth, record, today);
+    if (ageError) return { outcome: 'error', recordKey: trn, errors: [ageError] };
     if (!record) {
       return {
         outcome: 'error',

@@ -16,7 +16,7 @@ import { endDateProblem, parseTerms, teacherName, termsText } from '../../../dom
 import { type TeacherFacts, teacherFacts } from '../../../domain/induction/teachers.ts';
 import type { RecordTeacher } from '../../../domain/ports/teaching-record.ts';
 import type { ColumnSpec } from '../../headers.ts';
-import { dayMonthYear, emptyCells, lookUpRecordTeachers } from '../induction-claims/kind.ts';
+import { dateOfBirthError, dayMonthYear, emptyCells, lookUpRecordTeachers } from '../induction-claims/kind.ts';
 import { defineKind } from '../kind.ts';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
@@ -154,6 +154,11 @@ export const inductionOutcomes = defineKind<InductionOutcome, Lookup>({
       return { outcome: 'error', errors };
     }
     const record = records.get(lookupKey(trn, dateOfBirth));
+    const ageError = dateOfBirthError(trn, dateOfBirth, record, today);
+    if (ageError) {
+      errors.push(ageError);
+      return { outcome: 'error', errors, recordKey: trn };
+    }
     if (!record) {
       errors.push({
         column: 'dateOfBirth',
