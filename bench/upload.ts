@@ -5,6 +5,7 @@
 // parsing alone, COPY of the same rows into a scratch table, and the records the submission must write,
 // done directly from that table in set-based SQL by the kind's floorWrites (in bench/kinds/<kind>.ts).
 //   npm run bench:upload -- [--kind qts-recommendations] [--rows 100000] [--fields 20] [--database pglite|postgres]
+// (--rows: up to the kind's maxRows.)
 // (--fields: for a kind whose files name their own columns, like school-data, how many the file has.)
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -52,6 +53,28 @@ const hasBenchSetUp = (kind: string) =>
 
 const seconds = (from: number) => Math.round((performance.now() - from) / 10) / 100;
 const peakRssMB = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+/**
+ * The process's memory sampled every 20 ms: the highest seen since the last call of `stage`, so
+ * that each stage (check, report, submit) has its own peak (the process's own is over them all).
+ */
+function stagePeaks() {
+  let peak = 0;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, 20);
+  timer.unref();
+  return {
+    stage(): number {
+      sample();
+      const mb = Math.round(peak / 1024 / 1024);
+      peak = 0;
+      return mb;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
 
 /** What the floor's process is given, as JSON after --floor. */
 interface FloorJob {
@@ -147,11 +170,13 @@ async function main() {
   const rows = Number(values.rows);
   const fields = values.fields === undefined ? undefined : Number(values.fields);
   const databaseKind = values.database;
+  // As many rows as the kind takes (100,000 for most; school-data a million).
+  const maxRows = findKind(uploadKind)?.maxRows ?? 100_000;
   if (
     !hasBenchSetUp(uploadKind) ||
     !Number.isInteger(rows) ||
     rows < 1 ||
-    rows > 100_000 ||
+    rows > maxRows ||
     (fields !== undefined && (!Number.isInteger(fields) || fields < 0 || fields > 200)) ||
     (databaseKind !== 'pglite' && databaseKind !== 'postgres')
   ) {
@@ -178,6 +203,15 @@ async function main() {
 
     // Timed, in one process run. The file is let go once received, as a server lets go of a
     // request's body.
+    const peaks = stagePeaks();
+    // This process's own CPU time (its threads too, not the database's) by stage: on a shared
+    // machine, what the stage cost however long it waited for a core.
+    let cpuFrom = process.cpuUsage();
+    const cpuSeconds = () => {
+      const used = process.cpuUsage(cpuFrom);
+      cpuFrom = process.cpuUsage();
+      return Math.round((used.user + used.system) / 1e4) / 100;
+    };
     let start = performance.now();
     // A kind that looks things up in an outside system is checked as its background job would be,
     // with the local adapters (the teaching record in Rollbook's own tables).
@@ -196,6 +230,8 @@ async function main() {
         })
       : received;
     const checkSeconds = seconds(start);
+    const checkPeakMB = peaks.stage();
+    const checkCpu = cpuSeconds();
     if (upload.change_count !== rows)
       throw new Error(`Expected ${rows} changes, got ${upload.change_count} (${upload.error_count} errors)`);
 
@@ -204,10 +240,15 @@ async function main() {
     const reportFile = path.join(dir, report.fileName);
     await pipeline(report.body, createWriteStream(reportFile));
     const reportSeconds = seconds(start);
+    const reportPeakMB = peaks.stage();
+    const reportCpu = cpuSeconds();
 
     start = performance.now();
     const result = await submitUpload(database, actor, upload.id, { skipErrors: false, today });
     const submitSeconds = seconds(start);
+    const submitPeakMB = peaks.stage();
+    const submitCpu = cpuSeconds();
+    peaks.stop();
     if (result.state !== 'submitted' || result.submitted !== rows)
       throw new Error(`Commit did not apply: ${JSON.stringify(result)}`);
     const pipelinePeakRssMB = peakRssMB();
@@ -237,6 +278,10 @@ async function main() {
       'floor (its parts added up)': `${floorSeconds} s`,
       'ratio (check + submit) / floor': figures.ratio,
       'peak RSS': `${figures.peakRssMB} MB`,
+      'peak RSS (sampled): upload → checked': `${checkPeakMB} MB`,
+      'peak RSS (sampled): error report': `${reportPeakMB} MB`,
+      'peak RSS (sampled): submit': `${submitPeakMB} MB`,
+      'CPU of this process: upload → checked, report, submit': `${checkCpu} s, ${reportCpu} s, ${submitCpu} s`,
     });
     console.log(JSON.stringify(figures));
   } finally {

@@ -2,7 +2,9 @@
 // of problem it is. The messages are the same words the pages use.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
-import { MAX_FILE_BYTES, UploadConflict } from '../uploads/pipeline.ts';
+import { largestFileBytes } from '../uploads/kinds/index.ts';
+import { fileTooLargeMessage } from '../uploads/kinds/kind.ts';
+import { UploadConflict } from '../uploads/pipeline.ts';
 import { FileRefusal } from '../uploads/sheets/sheet.ts';
 import {
   clientWentAway,
@@ -34,7 +36,8 @@ export class ApiProblem extends Error {
   }
 }
 
-export const FILE_TOO_LARGE_MESSAGE = `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`;
+/** A file over every kind's limit is cut off while it is read (one within the largest is judged by its kind). */
+export const FILE_TOO_LARGE_MESSAGE = fileTooLargeMessage(largestFileBytes());
 
 /** Multipart limits broken while reading the body are refusals of the file, not broken requests. */
 const MULTIPART_REFUSALS: Record<string, string> = {

@@ -8,9 +8,9 @@ import type { UploadState } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { type ApiActor, findActorByToken } from '../domain/organisations/api-tokens.ts';
 import type { Services } from '../services.ts';
-import { allKinds } from '../uploads/kinds/index.ts';
-import type { UploadKind } from '../uploads/kinds/kind.ts';
-import { kindFor, MAX_FILE_BYTES, UPLOADS_PAGE_SIZE } from '../uploads/pipeline.ts';
+import { allKinds, largestFileBytes } from '../uploads/kinds/index.ts';
+import { DEFAULT_MAX_FILE_BYTES, maxFileBytesOf, megabytes, type UploadKind } from '../uploads/kinds/kind.ts';
+import { kindFor, UPLOADS_PAGE_SIZE } from '../uploads/pipeline.ts';
 import { attachmentHeader } from '../uploads/report.ts';
 import type { Uploads } from '../uploads/service.ts';
 import { UndoBlocked } from '../uploads/undo.ts';
@@ -35,6 +35,12 @@ import {
 import { apiSchoolRoutes } from './schools.ts';
 import { apiTraineeRoutes, traineeApiSchemas } from './trainees.ts';
 import { uploadJson } from './upload-json.ts';
+
+/** The kinds that take larger files than most, for the API's description: "; school-data 250 MB". */
+function largerFiles(): string {
+  const larger = allKinds().filter((kind) => maxFileBytesOf(kind) !== DEFAULT_MAX_FILE_BYTES);
+  return larger.map((kind) => `; ${kind.id} ${megabytes(maxFileBytesOf(kind))}`).join('');
+}
 
 export interface RateLimit {
   /** Requests allowed in each window, per token (per address for requests without a valid token). */
@@ -147,7 +153,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
 
   // Files arrive as multipart/form-data; limits are given again where the file is read.
   if (!app.hasRequestDecorator('parts')) {
-    await app.register(fastifyMultipart, { limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } });
+    await app.register(fastifyMultipart, { limits: { fileSize: largestFileBytes(), files: 1, fields: 5 } });
   }
   await app.register(fastifyRateLimit, {
     global: false,
@@ -316,7 +322,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
         operationId: 'createUpload',
         tags: ['Uploads'],
         summary: 'Upload a filled sheet',
-        description: `Sends a CSV or XLSX file (up to ${MAX_FILE_BYTES / 1024 / 1024} MB) of the given kind. The file is read and every row checked at once; the response has the counts. A file that cannot be used as a whole (not CSV or XLSX, empty, headings only, a required column missing, too many rows, too large) is refused with 422 and nothing is stored. Very large files may be answered while still being checked (state "received" or "checking"): ask for the upload again until its state is "checked".`,
+        description: `Sends a CSV or XLSX file (up to ${megabytes(DEFAULT_MAX_FILE_BYTES)}${largerFiles()}) of the given kind. The file is read and every row checked at once; the response has the counts. A file that cannot be used as a whole (not CSV or XLSX, empty, headings only, a required column missing, too many rows, too large) is refused with 422 and nothing is stored. Very large files may be answered while still being checked (state "received" or "checking"): ask for the upload again until its state is "checked".`,
         response: {
           201: json('Received and checked. Location has the upload’s address.', ref('Upload'), {
             example: exampleUpload(),
@@ -348,7 +354,7 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       // Other fields: a kind's header block values (like "School name"), for a file without them.
       const headerBlock: Record<string, string> = {};
       for await (const part of request.parts({
-        limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 2048 },
+        limits: { fileSize: largestFileBytes(), files: 1, fields: 20, fieldSize: 2048 },
       })) {
         if (part.type === 'file') {
           const bytes = await part.toBuffer();

@@ -5,13 +5,13 @@ import type { Database } from '../db/database.ts';
 import type { Upload } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { type ColumnSpec, columnsOfFile, type HeaderMatch, matchHeaders, normaliseHeader } from './headers.ts';
-import type { UploadKind } from './kinds/kind.ts';
-import { readSheetInWorker } from './sheets/read-sheet-in-worker.ts';
+import { DEFAULT_MAX_FILE_BYTES, fileTooLargeMessage, maxFileBytesOf, type UploadKind } from './kinds/kind.ts';
+import { readSheetLendingBytes } from './sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type HeaderRowRule, type Sheet } from './sheets/sheet.ts';
 import { readUploadFileBytes } from './stored-files.ts';
 
-/** The largest file taken. */
-export const MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** The largest file most kinds take (a kind may say otherwise: maxFileBytes). */
+export const MAX_FILE_BYTES = DEFAULT_MAX_FILE_BYTES;
 
 /** The stored file of an upload, read again (for a background check, or for its report). */
 export async function readStoredFile(
@@ -23,7 +23,10 @@ export async function readStoredFile(
 ): Promise<ReadFile> {
   const stored = await readUploadFileBytes(database, uploadId);
   if (!stored) throw new NotFoundError('Upload file');
-  return readUploadFile(kind, stored, columns);
+  const read = await readUploadFile(kind, stored, columns);
+  // The rows are what is needed: the bytes (as large as the file) go now.
+  read.bytes = new Uint8Array(0);
+  return read;
 }
 
 /** The columns an upload's file was received with, when they were kept. */
@@ -37,6 +40,11 @@ export interface ReadFile {
   /** The kind's fixed columns and, for a kind that allows them, the file's own free ones. */
   columns: ColumnSpec[];
   match: HeaderMatch;
+  /**
+   * The file's bytes: those given, or (when they were lent to the reader) the same bytes given
+   * back, to be used in their place.
+   */
+  bytes: Uint8Array;
 }
 
 /** How a kind with a header block finds its header row: by its required columns' names. */
@@ -78,15 +86,15 @@ function columnLetter(index: number): string {
   return letters;
 }
 
-/** Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used. */
+/**
+ * Reads and checks the file as a whole. Throws FileRefusal, and nothing is stored, when it cannot be used.
+ * A large file's bytes are lent to the reader's thread, not copied: the given ones must not be
+ * used again, but the answer's `bytes`.
+ */
 export async function readUploadFile(kind: UploadKind, bytes: Uint8Array, resolved?: ColumnSpec[]): Promise<ReadFile> {
-  if (bytes.length > MAX_FILE_BYTES) {
-    throw new FileRefusal(
-      `The file is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB. Split it into smaller files and upload each one`,
-    );
-  }
+  if (bytes.length > maxFileBytesOf(kind)) throw new FileRefusal(fileTooLargeMessage(maxFileBytesOf(kind)));
   // In a worker thread: reading a large or hostile file never holds up anyone else's request.
-  const sheet = await readSheetInWorker(bytes, {
+  const { sheet, bytes: given } = await readSheetLendingBytes(bytes, {
     maxRows: kind.maxRows,
     sheetName: kind.sheetName,
     headerRow: headerRowRule(kind),
@@ -103,5 +111,5 @@ export async function readUploadFile(kind: UploadKind, bytes: Uint8Array, resolv
   if (sheet.rows.length === 0) {
     throw new FileRefusal('The file has column headings but no rows. Add a row for each record and upload it again');
   }
-  return { sheet, columns, match };
+  return { sheet, columns, match, bytes: given };
 }

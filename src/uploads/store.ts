@@ -58,7 +58,9 @@ export async function receiveUpload(
   } = {},
 ): Promise<Upload> {
   const kind = kindFor(actor, kindId);
+  // The file's bytes are lent to the reader and given back: from here on, read.bytes.
   const read = await readUploadFile(kind, file.bytes);
+  const fileSize = read.bytes.length;
   const { sheet, match } = read;
   // Header block values given beside the file (a form's fields) fill what the file leaves blank,
   // as rows after its own, so the check, the report and the submit read them as the file's.
@@ -87,7 +89,7 @@ export async function receiveUpload(
         state: 'received',
         file_name: uploadFileName(file.name, sheet.format),
         file_format: sheet.format,
-        file_size: file.bytes.length,
+        file_size: fileSize,
         encoding: sheet.encoding ?? null,
         delimiter: sheet.delimiter ?? null,
         sheet_name: sheet.sheetName ?? null,
@@ -114,7 +116,9 @@ export async function receiveUpload(
   // The file is stored after the upload's row (by COPY, outside any transaction on PGlite). If it
   // cannot be, the upload is failed, and a check started meanwhile finds no file and fails it too.
   try {
-    await storeUploadFile(database, upload.id, file.bytes);
+    await storeUploadFile(database, upload.id, read.bytes);
+    // Stored: the check needs the rows read, not the bytes, which a large file need not keep.
+    read.bytes = new Uint8Array(0);
   } catch (error) {
     await database.db
       .updateTable('uploads')

@@ -1,7 +1,9 @@
 // Uploaded files, kept in the database until the upload is purged. On PGlite, which runs on the
 // web process's one thread, a file is written and read in 1 MB parts by binary COPY with a turn
 // for other requests between parts: a 45 MB file in one piece held everything else for over a
-// second. On PostgreSQL a file is one part, written as a parameter and read back as a stream.
+// second. On PostgreSQL a file is written in 8 MB parts, each a parameter (one piece would be
+// copied whole into the driver's message: another copy of a 150 MB file), and read back as a
+// stream, part by part.
 import { setImmediate as yieldToOthers } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { binaryInt, binaryUuid, copyBinaryRow, readBytes } from '../db/copy.ts';
@@ -9,12 +11,17 @@ import type { Database } from '../db/database.ts';
 import { isUuid } from '../domain/organisations/organisations.ts';
 
 const PART_BYTES = 1 << 20;
+/** PostgreSQL's parts: few statements for a large file, and little more memory than the file itself. */
+const POSTGRES_PART_BYTES = 8 << 20;
 
 /** Stores an upload's file (outside any transaction: on PGlite, COPY waits for one to end). */
 export async function storeUploadFile(database: Database, uploadId: string, bytes: Uint8Array): Promise<void> {
   const { pglite } = database;
   if (!pglite) {
-    await database.db.insertInto('upload_files').values({ upload_id: uploadId, content: bytes }).execute();
+    for (let part = 0, at = 0; at < bytes.length || part === 0; part++, at += POSTGRES_PART_BYTES) {
+      const content = bytes.subarray(at, at + POSTGRES_PART_BYTES);
+      await database.db.insertInto('upload_files').values({ upload_id: uploadId, part, content }).execute();
+    }
     return;
   }
   const id = binaryUuid(uploadId);

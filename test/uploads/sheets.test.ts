@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import { readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
 import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
-import { readSheetInWorker } from '../../src/uploads/sheets/read-sheet-in-worker.ts';
+import { readSheetInWorker, readSheetLendingBytes } from '../../src/uploads/sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type ReadLimits, SheetRows } from '../../src/uploads/sheets/sheet.ts';
 import { isDateFormat, readXlsx, streamXlsx, writeXlsx } from '../../src/uploads/sheets/xlsx.ts';
 import { MAX_ZIP_ENTRIES, readZipDirectory } from '../../src/uploads/sheets/zip.ts';
@@ -986,6 +986,22 @@ describe('reading and writing CSV, streaming', () => {
     });
     // A worker ended for its time limit is replaced for the next file.
     assert.equal((await readSheetInWorker(csv, { maxRows: 5_000 })).rows.length, 3_000);
+  });
+
+  it('lends a large file’s bytes to the worker and has them back, unchanged, with the rows', async () => {
+    const lines = Array.from({ length: 400_000 }, (_, i) => `Learner ${i},${i % 7}/2/2015`);
+    const bytes = Buffer.from(`Name,Date\n${lines.join('\n')}\n`);
+    const copy = Buffer.from(bytes);
+    assert.ok(bytes.length > 8 * 1024 * 1024, 'large enough to be lent');
+    const { sheet, bytes: back } = await readSheetLendingBytes(bytes, { maxRows: 500_000 });
+    assert.equal(bytes.length, 0, 'lent: the given bytes were moved, not copied');
+    assert.ok(Buffer.from(back).equals(copy));
+    assert.equal(sheet.rows.length, 400_000);
+    assert.deepEqual([...sheet.rows.slice(399_999)][0].cells, ['Learner 399999', '5/2/2015']);
+    // A small file is copied as before: the caller's bytes stay as they were.
+    const small = Buffer.from('Name,Date\nAmy,1/2/2015\n');
+    const { bytes: same } = await readSheetLendingBytes(small, { maxRows: 10 });
+    assert.equal(same, small);
   });
 
   it('streams the same file it writes in one go, in the same encoding and with one byte order mark', async () => {

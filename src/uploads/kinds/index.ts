@@ -5,7 +5,7 @@ import type { DB, OrganisationType } from '../../db/schema.ts';
 import { hesaPlacements } from './hesa-placements/kind.ts';
 import { inductionClaims } from './induction-claims/kind.ts';
 import { inductionOutcomes } from './induction-outcomes/kind.ts';
-import type { UploadKind } from './kind.ts';
+import { maxFileBytesOf, type UploadKind } from './kind.ts';
 import { placements } from './placements/kind.ts';
 import { qtsRecommendations } from './qts-recommendations/kind.ts';
 import { schoolData } from './school-data/kind.ts';
@@ -23,6 +23,11 @@ export function findKind(id: string): UploadKind | undefined {
 
 export function allKinds(): UploadKind[] {
   return [...KINDS.values()];
+}
+
+/** The largest file any kind takes: how much of a request's body is read before the kind judges it. */
+export function largestFileBytes(): number {
+  return Math.max(...allKinds().map(maxFileBytesOf));
 }
 
 /**

@@ -215,7 +215,13 @@ export interface KindDefinition<Change, Lookup> {
    * (the default), or always in the background (a kind that uses an outside system).
    */
   checkIn?: 'request-or-background' | 'background';
+  /** The most data rows a file may have. */
   maxRows: number;
+  /**
+   * The largest file taken, in bytes: DEFAULT_MAX_FILE_BYTES (50 MB) unless the kind's files are
+   * larger by nature (a school's data, a row per learner with its own fields).
+   */
+  maxFileBytes?: number;
   /** The file must have at least one of these columns (keys), e.g. a TRN or a trainee ID. */
   requiredOneOf?: string[];
   /** A record may appear in one row only. */
@@ -290,6 +296,24 @@ export interface UploadKind extends Omit<KindDefinition<unknown, unknown>, 'prep
   startCheck(ctx: UploadContext, rows: AsyncIterable<ParsedRow>): Promise<(row: ParsedRow) => RowOutcome<unknown>>;
   /** The review line of a change this kind staged (read back from upload_rows). */
   describe(staged: unknown): ReviewLine;
+}
+
+/** The largest file a kind takes unless it says otherwise. */
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+/** The largest file this kind takes. */
+export function maxFileBytesOf(kind: Pick<UploadKind, 'maxFileBytes'>): number {
+  return kind.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+}
+
+/** A size in MB as limits are told to users: "50 MB". */
+export function megabytes(bytes: number): string {
+  return `${Math.round(bytes / 1024 / 1024)} MB`;
+}
+
+/** What refuses a file over a kind's limit: one message on the pages, in the pipeline and the API. */
+export function fileTooLargeMessage(maxBytes: number): string {
+  return `The file is larger than ${megabytes(maxBytes)}. Split it into smaller files and upload each one`;
 }
 
 export function defineKind<Change, Lookup>(definition: KindDefinition<Change, Lookup>): UploadKind {

@@ -15,6 +15,14 @@ export const READ_TIME_LIMIT_MS = 60_000;
 const WORKER_HEAP_MB = 768;
 /** An idle worker is ended after this long, giving its memory back. */
 const IDLE_MS = 30_000;
+/**
+ * A worker that has read a file this large is ended at once: its heap grew with the file, and a
+ * large file's memory is better given back than kept for the next (a new worker starts in tens
+ * of milliseconds).
+ */
+const END_AFTER_BYTES = 8 * 1024 * 1024;
+/** Bytes lent to the worker (moved, not copied) from this size: below it a copy costs little. */
+const LEND_FROM_BYTES = 8 * 1024 * 1024;
 
 const TOO_SLOW =
   'The file took too long to read. Check it is a spreadsheet saved as CSV or Excel workbook (.xlsx), or split it into smaller files and upload each one';
@@ -25,12 +33,16 @@ interface Task {
   bytes: Uint8Array;
   limits: ReadLimits;
   timeLimitMs: number;
-  resolve(sheet: Sheet): void;
+  /** Move the bytes to the worker and back rather than copy them. */
+  lend: boolean;
+  /** The file's size (lent bytes read as empty until they come back). */
+  size: number;
+  resolve(read: { sheet: Sheet; bytes: Uint8Array }): void;
   reject(error: Error): void;
 }
 
 type Answer =
-  | { id: number; sheet: Omit<Sheet, 'rows'> & { rows: SheetRowsParts } }
+  | { id: number; sheet: Omit<Sheet, 'rows'> & { rows: SheetRowsParts }; lent?: Uint8Array }
   | { id: number; error: { refusal: boolean; message: string; cause?: string; stack?: string } };
 
 class SheetWorker {
@@ -63,9 +75,10 @@ class SheetWorker {
     const id = this.#nextId++;
     const timer = setTimeout(() => this.#end(new FileRefusal(TOO_SLOW)), task.timeLimitMs);
     this.#task = { id, task, timer };
-    // The bytes are copied: the caller keeps its own to store.
-    const request: ReadRequest = { id, bytes: task.bytes, limits: task.limits };
-    this.#worker.postMessage(request);
+    // The bytes are copied, unless lent: then they are moved there and back, so that a large file
+    // is never in memory twice (the caller keeps the answer's bytes to store).
+    const request: ReadRequest = { id, bytes: task.bytes, limits: task.limits, giveBack: task.lend };
+    this.#worker.postMessage(request, task.lend ? [task.bytes.buffer as ArrayBuffer] : []);
   }
 
   #answered(answer: Answer): void {
@@ -73,8 +86,14 @@ class SheetWorker {
     if (!current || current.id !== answer.id) return;
     clearTimeout(current.timer);
     this.#task = undefined;
-    if ('sheet' in answer) current.task.resolve({ ...answer.sheet, rows: SheetRows.from(answer.sheet.rows) });
-    else current.task.reject(rebuilt(answer.error));
+    if ('sheet' in answer) {
+      const sheet = { ...answer.sheet, rows: SheetRows.from(answer.sheet.rows) };
+      current.task.resolve({ sheet, bytes: answer.lent ?? current.task.bytes });
+    } else current.task.reject(rebuilt(answer.error));
+    if (current.task.size >= END_AFTER_BYTES) {
+      this.#end();
+      return;
+    }
     this.#idle = setTimeout(() => this.#end(), IDLE_MS);
     this.#idle.unref();
     this.onFree(this);
@@ -146,17 +165,42 @@ function next(): void {
   }
 }
 
+/** Whether the bytes can be moved to another thread: a large array that is its whole buffer. */
+function lendable(bytes: Uint8Array): boolean {
+  return (
+    bytes.byteLength >= LEND_FROM_BYTES &&
+    bytes.byteOffset === 0 &&
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteLength === bytes.buffer.byteLength
+  );
+}
+
 /**
  * Reads a CSV or XLSX file in a worker thread: the same answer as readSheet, and the same
  * FileRefusal when the file cannot be used, or when it takes longer than the time limit.
  */
-export function readSheetInWorker(
+export async function readSheetInWorker(
   bytes: Uint8Array,
   limits: ReadLimits,
   { timeLimitMs = READ_TIME_LIMIT_MS }: { timeLimitMs?: number } = {},
 ): Promise<Sheet> {
+  const { sheet } = await readSheetLendingBytes(bytes, limits, { timeLimitMs, lend: false });
+  return sheet;
+}
+
+/**
+ * As readSheetInWorker, but a large file's bytes may be lent to the worker rather than copied
+ * (lend): they are then unusable (detached) until it answers, and the answer's `bytes` are the
+ * file's bytes to use from then on. A refused file's bytes are not given back.
+ */
+export function readSheetLendingBytes(
+  bytes: Uint8Array,
+  limits: ReadLimits,
+  { timeLimitMs = READ_TIME_LIMIT_MS, lend = true }: { timeLimitMs?: number; lend?: boolean } = {},
+): Promise<{ sheet: Sheet; bytes: Uint8Array }> {
   return new Promise((resolve, reject) => {
-    waiting.push({ bytes, limits, timeLimitMs, resolve, reject });
+    const size = bytes.byteLength;
+    waiting.push({ bytes, limits, timeLimitMs, lend: lend && lendable(bytes), size, resolve, reject });
     next();
   });
 }

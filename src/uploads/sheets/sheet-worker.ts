@@ -9,19 +9,22 @@ export interface ReadRequest {
   id: number;
   bytes: Uint8Array;
   limits: ReadLimits;
+  /** The bytes were lent (moved here): move them back with the answer. */
+  giveBack?: boolean;
 }
 
 if (!parentPort) throw new Error('sheet-worker.ts runs only as a worker thread');
 const port = parentPort;
 
-port.on('message', async ({ id, bytes, limits }: ReadRequest) => {
+port.on('message', async ({ id, bytes, limits, giveBack }: ReadRequest) => {
   try {
     const { rows, ...sheet } = await readSheet(bytes, limits);
     const parts = rows.parts();
     const transfer = [...parts.blocks, parts.numbers, parts.blockOf, parts.starts, parts.ends].map(
       (array) => array.buffer as ArrayBuffer,
     );
-    port.postMessage({ id, sheet: { ...sheet, rows: parts } }, transfer);
+    if (giveBack) transfer.push(bytes.buffer as ArrayBuffer);
+    port.postMessage({ id, sheet: { ...sheet, rows: parts }, ...(giveBack ? { lent: bytes } : {}) }, transfer);
   } catch (error) {
     const refusal = error instanceof FileRefusal;
     port.postMessage({

@@ -8,14 +8,8 @@ import { today } from '../../domain/dates.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
 import { allKinds, findKind, kindsLike } from '../../uploads/kinds/index.ts';
-import type { UploadKind } from '../../uploads/kinds/kind.ts';
-import {
-  kindFor,
-  MAX_FILE_BYTES,
-  UPLOAD_STATE_NAMES,
-  UPLOADS_PAGE_SIZE,
-  UploadConflict,
-} from '../../uploads/pipeline.ts';
+import { maxFileBytesOf, type UploadKind } from '../../uploads/kinds/kind.ts';
+import { kindFor, UPLOAD_STATE_NAMES, UPLOADS_PAGE_SIZE, UploadConflict } from '../../uploads/pipeline.ts';
 import {
   attachmentHeader,
   type ReportFile,
@@ -206,7 +200,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
       otherKinds: kindsLike(kind, actor.organisation.type).map(kindLink),
       choices,
       options: chosenOptions,
-      maxFileSize: fileSize(MAX_FILE_BYTES),
+      maxFileSize: fileSize(maxFileBytesOf(kind)),
       chosen,
       backLink: '/',
       ...(errors ? { errors } : {}),
@@ -263,7 +257,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
       upload: uploadView,
       errorList,
       warningList,
-      maxFileSize: fileSize(MAX_FILE_BYTES),
+      maxFileSize: fileSize(maxFileBytesOf(kind)),
       chosen,
       backLink: upload.state === 'checked' ? `/bulk/${kind.id}` : '/uploads',
       ...(shownErrors ? { errors: shownErrors } : {}),
@@ -299,7 +293,7 @@ export async function uploadRoutes(app: FastifyInstance, { database, uploads, up
       })),
       hasDates: kind.columns.some((c) => /date/i.test(c.key)),
       maxRows: kind.maxRows.toLocaleString('en-GB'),
-      maxFileSize: fileSize(MAX_FILE_BYTES),
+      maxFileSize: fileSize(maxFileBytesOf(kind)),
     });
   });
 

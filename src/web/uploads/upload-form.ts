@@ -3,7 +3,8 @@
 // body._csrf as it does on every other form. Only the plugin that registers this parses multipart.
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
-import { MAX_FILE_BYTES } from '../../uploads/pipeline.ts';
+import { findKind, largestFileBytes } from '../../uploads/kinds/index.ts';
+import { DEFAULT_MAX_FILE_BYTES, maxFileBytesOf } from '../../uploads/kinds/kind.ts';
 
 export interface ChosenFile {
   /** The name the browser sent: '' when no file was chosen. */
@@ -12,19 +13,31 @@ export interface ChosenFile {
 }
 
 /**
- * A little over the pipeline's limit: a larger file is cut off here (not kept whole in memory)
- * and, being over the limit still, refused by the pipeline with its own message.
+ * Read beyond a kind's limit: a larger file is cut off here (not kept whole in memory) and, being
+ * over the limit still, refused by the pipeline with its own message.
  */
-const READ_LIMIT = MAX_FILE_BYTES + 64 * 1024;
+const OVER_LIMIT = 64 * 1024;
 
 export async function registerUploadForm(app: FastifyInstance): Promise<void> {
   await app.register(fastifyMultipart, {
     attachFieldsToBody: 'keyValues',
     throwFileSizeLimit: false,
     // fieldSize: a header block's paragraph is up to 1,000 characters, some of them several bytes.
-    limits: { fileSize: READ_LIMIT, files: 1, fields: 10, fieldSize: 4096, parts: 11 },
+    limits: { fileSize: largestFileBytes() + OVER_LIMIT, files: 1, fields: 10, fieldSize: 4096, parts: 11 },
     async onFile(part) {
-      const file: ChosenFile = { name: part.filename ?? '', bytes: await part.toBuffer() };
+      // The form is posted to /bulk/<kind>: a file is kept up to that kind's limit (and a little
+      // more), the rest read and let go.
+      const kindId = (this.params as { kind?: unknown } | undefined)?.kind;
+      const kind = typeof kindId === 'string' ? findKind(kindId) : undefined;
+      const keep = (kind ? maxFileBytesOf(kind) : DEFAULT_MAX_FILE_BYTES) + OVER_LIMIT;
+      const chunks: Buffer[] = [];
+      let kept = 0;
+      for await (const chunk of part.file as AsyncIterable<Buffer>) {
+        if (kept >= keep) continue;
+        chunks.push(chunk);
+        kept += chunk.length;
+      }
+      const file: ChosenFile = { name: part.filename ?? '', bytes: Buffer.concat(chunks, Math.min(kept, keep)) };
       part.value = file;
     },
   });

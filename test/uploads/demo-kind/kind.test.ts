@@ -197,4 +197,16 @@ describe('a kind with a header block, free columns, typed cells and an outside l
       message: /4 columns of your own, more than the 3 allowed. Remove 1 of them/,
     });
   });
+
+  it('refuses a file over the kind’s own size limit, on the pages and in the pipeline, and says the limit', async () => {
+    const header = 'UPN,First name,Date of birth\r\n';
+    const big = Buffer.from(header + 'B801200005001,Amy,3/4/2018\r\n'.repeat(Math.ceil((2 * 1024 * 1024) / 28)));
+    await assert.rejects(receive(big), { name: 'FileRefusal', message: /The file is larger than 2 MB/ });
+    const agent = await signedIn(t.app, 'school@example.com');
+    const start = await agent.get(`/bulk/${DEMO_KIND_ID}`);
+    assert.match(start.body, /2 MB/, 'the start page tells the kind’s limit');
+    const page = await agent.postFile(`/bulk/${DEMO_KIND_ID}`, { name: 'big.csv', content: big });
+    assert.equal(page.statusCode, 422);
+    assert.match(page.body, /The file is larger than 2 MB/);
+  });
 });

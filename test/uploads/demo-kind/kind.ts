@@ -60,6 +60,8 @@ export const demoKind = defineKind<DemoChange, Set<string>>({
   uses: ['demoRegister'],
   checkIn: 'background',
   maxRows: 1_000,
+  // Its own limit, smaller than most kinds' 50 MB.
+  maxFileBytes: 2 * 1024 * 1024,
   oneRowPerRecord: true,
   sheetName: 'Scores',
   countLabels: {

@@ -131,6 +131,9 @@ describe('school data uploads', () => {
     const guidance = await school.get(`${START}/guidance`);
     assert.match(guidance.body, /up to 75/);
     assert.match(guidance.body, /may be surprising or discouraging/);
+    // A whole school's learners, or a trust's, in one file: more than other kinds take.
+    assert.match(guidance.body, /Up to 1,000,000 rows and 250 MB in one file/);
+    assert.match(start.body, /up to 250 MB/);
   });
 
   it('downloads an XLSX template with the heading row frozen and examples of the school’s own headings in grey, which uploads as it is', async () => {

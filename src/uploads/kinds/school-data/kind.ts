@@ -225,6 +225,9 @@ function templateLearners(actor: Actor, options: Record<string, string>) {
   return sql`from learners where school_id = ${actor.organisation.id} ${year} ${none}`;
 }
 
+/** The school's learners read at a time for a file's lookup. */
+const LOOKUP_BATCH = 20_000;
+
 /** The staged rows of an upload to choose a preview from: at most this many are offered. */
 const PREVIEW_CHOICES = 300;
 
@@ -240,7 +243,10 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
     // Room to see a paragraph too many, or captions above the heading row.
     textRows: 6,
   },
-  maxRows: 100_000,
+  // A whole school, or a trust's, in one file: a row per learner. A million rows of 20 short
+  // fields take about 150 MB; 250 MB leaves room for longer values (docs/school-data.md).
+  maxRows: 1_000_000,
+  maxFileBytes: 250 * 1024 * 1024,
   oneRowPerRecord: true,
   sheetName: 'School data',
   countLabels: {
@@ -358,25 +364,27 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
   },
 
   async prepare({ db, actor, today }, rows) {
-    // One query gives the school's learners (the rows are not needed for it): each kept as one
-    // packed string, so a very large school costs a string per learner, not an object.
+    // The school's learners (the rows are not needed for it), read a batch at a time in UPN order
+    // (the unique index), each kept as one packed string: a school of half a million learners
+    // costs a string per learner, never half a million row objects at once.
     void rows;
-    const learners = await db
-      .selectFrom('learners')
-      .select([
-        'upn',
-        'admission_number',
-        'first_name',
-        'surname',
-        sql<string>`to_char(date_of_birth, 'YYYY-MM-DD')`.as('dob'),
-      ])
-      .where('school_id', '=', actor.organisation.id)
-      .execute();
     const known = new Map<string, string>();
     const byAdmission = new Map<string, string>();
-    for (const l of learners) {
-      known.set(l.upn, `${l.dob}\t${l.first_name} ${l.surname}`);
-      byAdmission.set(l.admission_number.toLowerCase(), l.upn);
+    for (let after = ''; ; ) {
+      const { rows: batch } = await sql<{ upn: string; admission_number: string; packed: string }>`
+        select upn, admission_number,
+          to_char(date_of_birth, 'YYYY-MM-DD') || E'\t' || first_name || ' ' || surname as packed
+        from learners
+        where school_id = ${actor.organisation.id} and upn > ${after}
+        order by upn
+        limit ${LOOKUP_BATCH}
+      `.execute(db);
+      for (const l of batch) {
+        known.set(l.upn, l.packed);
+        byAdmission.set(l.admission_number.toLowerCase(), l.upn);
+      }
+      if (batch.length < LOOKUP_BATCH) break;
+      after = batch[batch.length - 1].upn;
     }
     return { known, byAdmission, today };
   },
