@@ -1,8 +1,9 @@
 // Induction in the browser, with and without JavaScript, axe run on every page: a school registers
 // an ECT with the demo appropriate body, which claims them from its task list; the body finds and
 // claims an ECT another body released (a start on the release day refused) and records a fail
-// with written confirmation; the body claims 40 prefilled ECTs in bulk (two rows fixed from the error report)
-// and records passes and releases in bulk.
+// with written confirmation; support corrects a period and adds one (each with a reason); the body
+// claims 40 prefilled ECTs in bulk (two rows fixed from the error report) and records passes and
+// releases in bulk.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -162,6 +163,58 @@ describe('induction in the browser', () => {
       await fillDate(body, 'When did you send it?', today());
       await body.getByRole('button', { name: `Record failing outcome for ${name}` }).click();
       await expectPage(body, { path: /\/failed$/, heading: `You’ve recorded a failing outcome for ${name}` });
+      browser.expectNoConsoleErrors();
+    });
+
+    it(`support corrects a period and adds one, each with a reason (${how})`, {
+      timeout: JOURNEY_TIMEOUT_MS,
+    }, async () => {
+      // Current ECTs of the demo body since last September, with QTS on 20 July before it.
+      const ect = demoInductionTeacher(javaScript ? 61 : 62);
+      const name = `${ect.firstName} ${ect.lastName}`;
+      const lastYear = Number(academicYearStart().slice(0, 4)) - 1;
+      const page = await browser.newPage({ javaScript });
+      await signInAt(page, '/support/teachers', 'support@example.com', 'Find a teacher’s induction');
+      await page.getByLabel('Teacher reference number (TRN)').fill(ect.trn);
+      await page.getByRole('button', { name: 'Find' }).click();
+      await expectPage(page, { path: /^\/support\/teachers\/[0-9a-f-]{36}$/, heading: name });
+      const teacherPath = new URL(page.url()).pathname;
+
+      await page.getByRole('link', { name: /^Correct this period/ }).click();
+      await expectPage(page, { path: /\/periods\/[0-9a-f-]{36}\/edit$/, heading: 'Correct an induction period' });
+      // Both teachers follow a provider-led programme; the school says school-led.
+      await page.getByLabel('School-led').check();
+      await page.getByRole('button', { name: 'Save correction' }).click();
+      await expectPage(page, { path: /\/edit$/, heading: 'Correct an induction period' });
+      assert.match(await textOf(page.locator('.govuk-error-summary')), /Enter the reason for this correction/);
+      assert.equal(await page.getByLabel('School-led').isChecked(), true, 'the choice is kept');
+      await page.getByLabel('Reason for this correction').fill('Ticket 501: the school chose school-led');
+      await page.getByRole('button', { name: 'Save correction' }).click();
+      await expectPage(page, { path: /\/corrected$/, heading: 'Induction period corrected' });
+      assert.match(await textOf(page.locator('main')), /school-led/);
+      await page.getByRole('link', { name: `Back to ${name}’s induction` }).click();
+      await expectPage(page, { path: teacherPath, heading: name });
+
+      await page.getByRole('link', { name: 'Add an induction period' }).click();
+      await expectPage(page, { path: `${teacherPath}/periods/new`, heading: 'Add an induction period' });
+      await page.getByLabel('Appropriate body').selectOption({ label: DEMO_INDUCTION.otherBody });
+      await fillDate(page, 'Start date', `${lastYear}-07-21`);
+      await fillDate(page, 'End date', `${lastYear}-09-01`);
+      await page.getByLabel('Number of terms').fill('0.5');
+      await page.getByLabel('School-led').check();
+      await page.getByLabel('Reason for this correction').fill('Ticket 502: a summer period the hub forgot');
+      await page.getByRole('button', { name: 'Add period' }).click();
+      await expectPage(page, { path: `${teacherPath}/periods/new`, heading: 'Add an induction period' });
+      assert.match(
+        await textOf(page.locator('.govuk-error-summary')),
+        new RegExp(`This period would overlap ${name}’s period with ${DEMO.appropriateBody.name}`),
+      );
+      await fillDate(page, 'End date', `${lastYear}-08-29`);
+      await page.getByRole('button', { name: 'Add period' }).click();
+      await expectPage(page, { path: /\/periods\/[0-9a-f-]{36}\/added$/, heading: 'Induction period added' });
+      await page.getByRole('link', { name: `Back to ${name}’s induction` }).click();
+      await expectPage(page, { path: teacherPath, heading: name });
+      assert.match(await textOf(page.locator('main')), new RegExp(`${DEMO_INDUCTION.otherBody}.*Released`));
       browser.expectNoConsoleErrors();
     });
   }
