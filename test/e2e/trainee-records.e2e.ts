@@ -1,5 +1,6 @@
-// A provider adds a trainee through the task list, registers them and sees their TRN, then
-// withdraws them with a reason, in Chromium with and without JavaScript, axe run on every page.
+// A provider adds a trainee through the task list, registers them and sees their TRN, changes their
+// email address, defers and reinstates them, then withdraws them with a reason, in Chromium with and
+// without JavaScript, axe run on every page.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -81,15 +82,66 @@ async function addAndRegister(page: Page, lastName: string) {
   assert.match(await textOf(page.locator('main')), /TRN\s*9\d{6}/);
 }
 
+/** The date of a change of state: today, or the ITT start date if that is later (it is not, after 1 September). */
+function stateDate() {
+  const today = new Date().toISOString().slice(0, 10);
+  const september = `${startYear()}-09-01`;
+  return { date: today < september ? september : today, today };
+}
+
+async function changeEmail(page: Page, lastName: string) {
+  const traineePath = new URL(page.url()).pathname;
+  await page.getByRole('link', { name: 'Change email address' }).click();
+  await expectPage(page, { path: `${traineePath}/change/contact`, heading: 'Contact details' });
+  const email = `${lastName.toLowerCase()}@school.example`;
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expectPage(page, { path: traineePath, heading: `Katherine ${lastName}` });
+  assert.match(
+    await textOf(page.locator('.govuk-notification-banner')),
+    new RegExp(`Katherine ${lastName}’s contact details have been changed`),
+  );
+  assert.ok((await textOf(page.locator('main'))).includes(`Email address ${email} Change email address`));
+}
+
+/** Defers the trainee, then reinstates them, each through its form and its check-and-confirm page. */
+async function deferAndReinstate(page: Page, lastName: string) {
+  const traineePath = new URL(page.url()).pathname;
+  const { date, today } = stateDate();
+  const [y, m, d] = date.split('-');
+  const steps = [
+    { link: 'Defer trainee', verb: 'defer', legend: 'Date of deferral', done: 'has been deferred', state: 'Deferred' },
+    {
+      link: 'Reinstate trainee',
+      verb: 'reinstate',
+      legend: 'Date the trainee returned to training',
+      done: 'has been reinstated',
+      state: 'TRN received',
+    },
+  ];
+  for (const step of steps) {
+    await page.getByRole('link', { name: step.link }).click();
+    const title = `${step.verb.replace(/^./, (c) => c.toUpperCase())} Katherine ${lastName}`;
+    await expectPage(page, { path: `${traineePath}/${step.verb}`, heading: title });
+    await fillDate(page, step.legend, String(Number(d)), String(Number(m)), y);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    if (date > today) return; // Not started yet: nothing to defer.
+    await expectPage(page, {
+      path: `${traineePath}/${step.verb}`,
+      heading: `Check and confirm: ${step.verb} Katherine ${lastName}`,
+    });
+    await page.getByRole('button', { name: step.link }).click();
+    await expectPage(page, { path: traineePath, heading: `Katherine ${lastName}` });
+    assert.match(await textOf(page.locator('.govuk-notification-banner')), new RegExp(step.done));
+    assert.ok((await textOf(page.locator('main'))).includes(`Status ${step.state}`), `the status is ${step.state}`);
+  }
+}
+
 async function withdraw(page: Page, lastName: string) {
   const traineePath = new URL(page.url()).pathname;
   await page.getByRole('link', { name: 'Withdraw trainee' }).click();
   await expectPage(page, { path: `${traineePath}/withdraw`, heading: `Withdraw Katherine ${lastName}` });
-  const now = new Date();
-  const year = startYear();
-  const september = `${year}-09-01`;
-  const today = now.toISOString().slice(0, 10);
-  const date = today < september ? september : today;
+  const { date, today } = stateDate();
   const [y, m, d] = date.split('-');
   await fillDate(page, 'Date of withdrawal', String(Number(d)), String(Number(m)), y);
   await page.getByLabel('Health reasons').check();
@@ -110,6 +162,8 @@ describe('adding a trainee in the browser', () => {
   it('with JavaScript', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
     const page = await browser.newPage({ javaScript: true });
     await addAndRegister(page, 'Johnson');
+    await changeEmail(page, 'Johnson');
+    await deferAndReinstate(page, 'Johnson');
     await withdraw(page, 'Johnson');
     browser.expectNoConsoleErrors();
   });
@@ -117,6 +171,8 @@ describe('adding a trainee in the browser', () => {
   it('without JavaScript', { timeout: JOURNEY_TIMEOUT_MS }, async () => {
     const page = await browser.newPage({ javaScript: false });
     await addAndRegister(page, 'Vaughan');
+    await changeEmail(page, 'Vaughan');
+    await deferAndReinstate(page, 'Vaughan');
     await withdraw(page, 'Vaughan');
   });
 });

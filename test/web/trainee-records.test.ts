@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { addMonths, today } from '../../src/domain/dates.ts';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
+import { REFERENCE_LISTS } from '../../src/domain/trainees/reference-lists.ts';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
 
 const TODAY = today();
@@ -265,5 +266,31 @@ describe('adding and changing trainees on pages', () => {
     // Schools have no trainees at all.
     const school = await signedIn(t.app, 'school@example.com');
     assert.equal((await school.get('/trainees/new')).statusCode, 404);
+  });
+
+  it('lists the allowed values of each coded detail for a signed-in provider user, the lists the API serves, linked from the bulk upload', async () => {
+    const page = await agent.get('/trainees/reference');
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /<h1[^>]*>\s*Allowed values for trainees’ details\s*<\/h1>/);
+    const cells = (...texts: string[]) =>
+      new RegExp(texts.map((text) => `<td[^>]*>\\s*${text.replace(/[()]/g, '\\$&')}\\s*</td>`).join('\\s*'));
+    for (const [id, items] of Object.entries(REFERENCE_LISTS)) {
+      assert.match(page.body, new RegExp(`<h2[^>]*id="${id}"`), id);
+      for (const item of items) assert.match(page.body, cells(item.code, item.name), `${id}: ${item.code}`);
+    }
+    // Codes from the HESA student return, beside the code they stand for.
+    assert.match(page.body, cells('provider_led_postgrad', 'Primary and secondary (postgraduate)', '12'));
+    assert.match(page.body, cells('part_time', 'Part time', '31, 64, part-time'));
+    assert.match(page.body, cells('100403', 'Mathematics', ''));
+
+    for (const path of ['/bulk/trainees', '/bulk/trainees/guidance']) {
+      assert.match((await agent.get(path)).body, /href="\/trainees\/reference"/, path);
+    }
+    // Only providers' users: schools have no trainees; signed out, sign in first.
+    const school = await signedIn(t.app, 'school@example.com');
+    assert.equal((await school.get('/trainees/reference')).statusCode, 404);
+    const anonymous = await t.app.inject({ method: 'GET', url: '/trainees/reference' });
+    assert.equal(anonymous.statusCode, 303);
+    assert.match(String(anonymous.headers.location), /^\/sign-in/);
   });
 });

@@ -131,6 +131,18 @@ export const REFERENCE_LISTS: Record<string, ReferenceItem[]> = {
   'degree-grades': DEGREE_GRADES,
 };
 
+/** What each list is, as the reference page heads it, and the field (sheet column) it is for. */
+export const REFERENCE_LIST_TITLES: Record<string, { title: string; field: string }> = {
+  'training-routes': { title: 'Training routes', field: 'Training route' },
+  subjects: { title: 'Subjects', field: 'Course subject 1, 2 and 3 (HECoS codes)' },
+  'age-ranges': { title: 'Age ranges', field: 'Age range' },
+  'study-modes': { title: 'Study modes', field: 'Study mode' },
+  sexes: { title: 'Sexes', field: 'Sex' },
+  'withdrawal-reasons': { title: 'Withdrawal reasons', field: 'the reasons for withdrawing (the records API)' },
+  'degree-types': { title: 'Degree types', field: 'Degree type' },
+  'degree-grades': { title: 'Degree grades', field: 'Degree grade' },
+};
+
 const lookups = new Map<ReferenceItem[], Map<string, ReferenceItem>>();
 
 /** The item a value stands for (its code, name or a synonym, case and spacing ignored), if any. */

@@ -20,7 +20,13 @@ import {
 } from '../../domain/trainees/drafts.ts';
 import { ineligibilityReason } from '../../domain/trainees/eligibility.ts';
 import { recommendTrainee } from '../../domain/trainees/recommendations.ts';
-import { ANOTHER_REASON, referenceName, WITHDRAWAL_REASONS } from '../../domain/trainees/reference-lists.ts';
+import {
+  ANOTHER_REASON,
+  REFERENCE_LIST_TITLES,
+  REFERENCE_LISTS,
+  referenceName,
+  WITHDRAWAL_REASONS,
+} from '../../domain/trainees/reference-lists.ts';
 import {
   checkTraineeInput,
   detailsOf,
@@ -140,6 +146,23 @@ export async function traineeRecordRoutes(
   });
 
   // --- Add a trainee -------------------------------------------------------------------------
+
+  // The allowed values of coded details: the same lists the API serves at /api/v1/reference/{list}.
+  app.get('/reference', async (_request, reply) =>
+    reply.viewAsync(`${VIEW}/reference.njk`, {
+      title: 'Allowed values for trainees’ details',
+      backLink: '/trainees',
+      lists: Object.entries(REFERENCE_LISTS).map(([id, items]) => ({
+        id,
+        ...REFERENCE_LIST_TITLES[id],
+        rows: items.map((item) => [
+          { text: item.code },
+          { text: item.name },
+          { text: (item.synonyms ?? []).join(', ') },
+        ]),
+      })),
+    }),
+  );
 
   app.get('/new', async (request, reply) => {
     const drafts = await listDrafts(db, actorOf(request));

@@ -26,3 +26,14 @@ export const PLACEMENTS: UploadKindPages = {
     error: (n) => `${plural(n, 'row', 'rows')} cannot be added because of errors`,
   },
 };
+
+export const TRAINEES: UploadKindPages = {
+  start: '/bulk/trainees',
+  title: 'Add or update trainees',
+  reviewHeading: 'Check the trainees you’ll add and update',
+  counts: {
+    change: (n) => `${plural(n, 'trainee', 'trainees')} will be added or updated`,
+    skip: (n) => `${plural(n, 'row is', 'rows are')} unchanged`,
+    error: (n) => `${plural(n, 'row has', 'rows have')} errors`,
+  },
+};

@@ -10,13 +10,14 @@ import { createProvider } from '../../../../test/support/factories.ts';
 import type { Database } from '../../../db/database.ts';
 import { addMonths, today as todayInEngland } from '../../../domain/dates.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
+import { changeTraineeDetails, withdrawTrainee } from '../../../domain/trainees/trainee-records.ts';
 import { sendAllTrnRequests } from '../../../domain/trainees/trn-requests.ts';
 import { localTeachingRecord } from '../../../integrations/teaching-record/teaching-record.ts';
 import { receiveUpload, submitUpload } from '../../../uploads/pipeline.ts';
 import { errorReport } from '../../../uploads/report.ts';
 import { reviewChanges } from '../../../uploads/review.ts';
 import { templateFile } from '../../../uploads/template.ts';
-import { undoUpload } from '../../../uploads/undo.ts';
+import { UndoBlocked, undoUpload } from '../../../uploads/undo.ts';
 
 const KIND = 'trainees';
 const today = todayInEngland();
@@ -231,5 +232,142 @@ describe('bulk trainees upload', () => {
     assert.deepEqual([checked.change_count, checked.error_count], [1, 0]);
     const { groups } = await reviewChanges(database.db, other, checked.id);
     assert.equal(groups[0].name, 'Trainees to add');
+  });
+
+  it('offers a sheet of the provider’s trainees that can still be changed, which uploaded as it is changes nothing', async () => {
+    const own = await createProvider(database.db, { providerType: 'hei' });
+    const added = await upload(
+      [row(31), row(32, { 'HESA ID': '' }), row(33), row(34, { 'Provider trainee ID': '', 'HESA ID': '' })],
+      own,
+    );
+    await submitUpload(database, own, added.id, { skipErrors: false, today });
+    // Withdrawn: no longer changed, so not listed.
+    const leaving = await database.db
+      .selectFrom('trainees')
+      .select('id')
+      .where('provider_id', '=', own.organisation.id)
+      .where('provider_trainee_id', '=', 'BULK-33')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .transaction()
+      .execute((tx) =>
+        withdrawTrainee(tx, own, leaving.id, { date: today, reasons: ['health_reasons'] }, { via: 'page', today }),
+      );
+
+    const empty = await templateFile(database.db, own, KIND, 'csv', today, {});
+    assert.equal(readCsv(empty.body).length, 1, 'an empty sheet unless told');
+    await assert.rejects(
+      templateFile(database.db, own, KIND, 'csv', today, { trainees: 'everyone' }),
+      /trainees must be one of: none, changeable/,
+    );
+
+    const file = await templateFile(database.db, own, KIND, 'csv', today, { trainees: 'changeable' });
+    assert.equal(
+      file.fileName,
+      `${own.organisation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-trainees-to-change.csv`,
+    );
+    const [headers, ...rows] = readCsv(file.body);
+    const cell = (r: string[], header: string) => r[headers.indexOf(header)];
+    assert.deepEqual(
+      rows.map((r) => [cell(r, 'Provider trainee ID'), cell(r, 'Last name')]),
+      [
+        ['BULK-31', 'Bulk31'],
+        ['BULK-32', 'Bulk32'],
+      ],
+      'the changeable trainees with an identifier, by last name; not another provider’s',
+    );
+    const [first] = rows;
+    assert.deepEqual(
+      [
+        cell(first, 'HESA ID'),
+        cell(first, 'Date of birth'),
+        cell(first, 'Sex'),
+        cell(first, 'Training route'),
+        cell(first, 'Course subject 1'),
+        cell(first, 'Study mode'),
+        cell(first, 'ITT start date'),
+        cell(first, 'Degree grade'),
+      ],
+      [
+        '="2500000000031"',
+        '14/02/1997',
+        'female',
+        'provider_led_postgrad',
+        'Mathematics',
+        'full_time',
+        `01/09/${startYear}`,
+        'upper_second',
+      ],
+    );
+
+    const unchanged = await receiveUpload(database, own, KIND, { name: file.fileName, bytes: file.body }, today);
+    assert.deepEqual(
+      [unchanged.change_count, unchanged.skip_count, unchanged.error_count],
+      [0, 2, 0],
+      unchanged.failure_message ?? '',
+    );
+
+    rows[1][headers.indexOf('Email address')] = 'moved@example.com';
+    const edited = await receiveUpload(
+      database,
+      own,
+      KIND,
+      { name: 'edited.csv', bytes: csv([headers, ...rows]) },
+      today,
+    );
+    assert.deepEqual([edited.change_count, edited.skip_count, edited.error_count], [1, 1, 0]);
+    const { groups } = await reviewChanges(database.db, own, edited.id);
+    assert.deepEqual(groups[0].lines[0].details, ['Email address: bulk32@example.com → moved@example.com']);
+  });
+
+  it('refuses a row for a withdrawn trainee, and undoes updates only while the trainees are as the upload left them', async () => {
+    const own = await createProvider(database.db, { providerType: 'hei' });
+    const added = await upload([row(41), row(42), row(43)], own);
+    await submitUpload(database, own, added.id, { skipErrors: false, today });
+    const byId = async (id: string) =>
+      database.db
+        .selectFrom('trainees')
+        .selectAll()
+        .where('provider_id', '=', own.organisation.id)
+        .where('provider_trainee_id', '=', id)
+        .executeTakeFirstOrThrow();
+    const leaving = await byId('BULK-43');
+    await database.db
+      .transaction()
+      .execute((tx) =>
+        withdrawTrainee(tx, own, leaving.id, { date: today, reasons: ['health_reasons'] }, { via: 'page', today }),
+      );
+
+    const blank = Object.fromEntries(HEADERS.map((h) => [h, ''])) as Record<string, string>;
+    const changes = (id: string, email: string) =>
+      HEADERS.map((h) => ({ ...blank, 'Provider trainee ID': id, 'Email address': email })[h] ?? '');
+    const checked = await upload(
+      [
+        changes('BULK-41', 'first@example.com'),
+        changes('BULK-42', 'second@example.com'),
+        changes('BULK-43', 'x@example.com'),
+      ],
+      own,
+    );
+    assert.deepEqual([checked.change_count, checked.error_count], [2, 1]);
+    const report = readCsv((await errorReport(database.db, own, checked.id)).body);
+    assert.match(
+      report[3].at(-1) ?? '',
+      /Name43 Bulk43 cannot be changed: they have been recommended, awarded or have withdrawn/,
+    );
+    await submitUpload(database, own, checked.id, { skipErrors: true, today });
+    assert.equal((await byId('BULK-41')).email, 'first@example.com');
+
+    // BULK-42 changed on its page since: nothing is undone, and the message names them.
+    const second = await byId('BULK-42');
+    await database.db
+      .transaction()
+      .execute((tx) => changeTraineeDetails(tx, own, second.id, { lastName: 'Changed' }, { via: 'page', today }));
+    await assert.rejects(undoUpload(database, own, checked.id), (error: unknown) => {
+      assert.ok(error instanceof UndoBlocked);
+      assert.deepEqual(error.reasons, ['Name42 Changed’s record has changed since the upload was submitted']);
+      return true;
+    });
+    assert.equal((await byId('BULK-41')).email, 'first@example.com', 'nothing undone');
   });
 });

@@ -3,7 +3,8 @@
 // the cells that differ; a blank cell changes nothing); any other row adds a trainee. Every rule is
 // the pages' and the API's (trainee-details.ts), each message naming its column; added trainees are
 // registered, and so asked a TRN for, by the same operation as "Add a trainee".
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../../../db/schema.ts';
 import { formatIsoDate } from '../../../domain/dates.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import { ValidationErrors } from '../../../domain/organisations/users.ts';
@@ -13,6 +14,7 @@ import {
   DEGREE_TYPES,
   type ReferenceItem,
   ROUTE_LIST,
+  referenceName,
   SEXES,
   STUDY_MODES,
 } from '../../../domain/trainees/reference-lists.ts';
@@ -34,6 +36,7 @@ import {
 import { trainingRoute } from '../../../domain/trainees/training-routes.ts';
 import type { ColumnSpec } from '../../headers.ts';
 import { defineKind, type ParsedRow, type RowError, type RowOutcome } from '../kind.ts';
+import { sheetDate } from '../trainee-identity.ts';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
@@ -236,6 +239,12 @@ const rowErrors = (errors: { field?: string; message: string }[], unparsed: Set<
       return { column, message: column ? `${HEADER.get(column)}: ${e.message}` : e.message };
     });
 
+/** Whether every cell a row gives is the record's value as the prefilled sheet writes it. */
+function sameAsRecord(input: TraineeInput, record: TraineeInput): boolean {
+  const text = (value: unknown) => (Array.isArray(value) ? value.join('|') : String(value ?? '')).trim();
+  return Object.entries(input).every(([key, value]) => text(value) === text((record as Record<string, unknown>)[key]));
+}
+
 /** The existing trainees rows name, by provider trainee ID (lower case) and by HESA ID. */
 async function existingTrainees(
   db: Parameters<typeof findDuplicates>[0],
@@ -269,7 +278,11 @@ async function existingTrainees(
   return { byId, byHesa };
 }
 
-const describeValue = (value: unknown): string => {
+/** The lists of the coded fields, so that the review shows names ("Full time"), not codes. */
+const CODED: Record<string, ReferenceItem[]> = { sex: SEXES, trainingRoute: ROUTE_LIST, studyMode: STUDY_MODES };
+
+const describeValue = (value: unknown, field?: string): string => {
+  if (field && CODED[field] && typeof value === 'string') return referenceName(CODED[field], value);
   if (value === null || value === undefined || value === '') return '(blank)';
   if (Array.isArray(value)) return value.join(', ');
   if (typeof value === 'object') {
@@ -286,11 +299,41 @@ const FIELD_NAMES: Record<string, string> = Object.fromEntries(COLUMNS.map((c) =
 FIELD_NAMES.courseSubjects = 'Course subjects';
 FIELD_NAMES.degree = 'Degree';
 
+/** The template's choice: an empty sheet (the default), or the provider's trainees to change. */
+const EMPTY = 'none';
+const LISTED = 'changeable';
+
+/**
+ * The trainees a prefilled sheet lists: those who can still be changed, with an identifier a row
+ * finds them by.
+ */
+const listedTrainees = (db: Kysely<DB>, providerId: string) =>
+  db
+    .selectFrom('trainees')
+    .where('provider_id', '=', providerId)
+    .where('state', 'not in', [...LOCKED_STATES])
+    .where((eb) => eb.or([eb('provider_trainee_id', 'is not', null), eb('hesa_id', 'is not', null)]));
+
+/** A trainee's details as the sheet's cells, by column key, written so that reading them back changes nothing. */
+function sheetValues(input: TraineeInput): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const column of COLUMNS) {
+    const value = (input as Record<string, unknown>)[column.key];
+    if (value === null || value === undefined) continue;
+    values[column.key] = column.type?.type === 'date' ? sheetDate(String(value)) : String(value);
+  }
+  const subjects = input.courseSubjects ?? [];
+  SUBJECT_COLUMNS.forEach((key, i) => {
+    values[key] = subjects[i] ?? '';
+  });
+  return values;
+}
+
 export const trainees = defineKind<TraineesChange, Lookup>({
   id: 'trainees',
   title: 'Add or update trainees',
   apiDescription:
-    'The template is empty, with one column for each of a trainee’s details. A row whose provider trainee ID or HESA ID is one of your trainees updates that trainee (only the cells that differ; a blank cell changes nothing); any other row adds a trainee, who is then asked a TRN for. Codes from the HESA student return are accepted for routes, sexes, study modes and subjects (HECoS).',
+    'The template is empty by default, with one column for each of a trainee’s details; with `trainees=changeable` it lists your trainees who can still be changed (not recommended, awarded or withdrawn) and have a provider trainee ID or HESA ID, with their details, so that a row left as it is changes nothing. A row whose provider trainee ID or HESA ID is one of your trainees updates that trainee (only the cells that differ; a blank cell changes nothing); any other row adds a trainee, who is then asked a TRN for. Codes from the HESA student return are accepted for routes, sexes, study modes and subjects (HECoS).',
   allowedFor: ['provider'],
   columns: COLUMNS,
   maxRows: 100_000,
@@ -302,12 +345,50 @@ export const trainees = defineKind<TraineesChange, Lookup>({
     skip: (n) => `${n} ${n === 1 ? 'row is' : 'rows are'} unchanged`,
     error: (n) => `${n} ${n === 1 ? 'row has' : 'rows have'} errors`,
   },
-  templateFileName: (actor) => `${actor.organisation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-trainees`,
-  async template() {
-    return [];
+  templateFileName: (actor, options) =>
+    `${actor.organisation.name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-trainees${options.trainees === LISTED ? '-to-change' : ''}`,
+
+  async templateChoices({ db, actor }) {
+    const { n } = await listedTrainees(db, actor.organisation.id)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    const count = Number(n);
+    return [
+      {
+        name: 'trainees',
+        label: 'What should the sheet list?',
+        options: [
+          { value: EMPTY, text: 'Nothing: an empty sheet, to add new trainees' },
+          {
+            value: LISTED,
+            text: 'Your trainees, to change their details',
+            hint: `${plural(count, 'trainee', 'trainees')} with their details as Rollbook has them: change the cells you need to and leave the rest, since a row left as it is changes nothing. Trainees who have been recommended, awarded or have withdrawn are not listed (they cannot be changed), nor those with neither a provider trainee ID nor a HESA ID (a row finds its trainee by one of them).`,
+          },
+        ],
+      },
+    ];
   },
-  async templateRowCount() {
-    return 0;
+
+  async template({ db, actor }, options) {
+    if (options.trainees !== LISTED) return [];
+    const rows = await listedTrainees(db, actor.organisation.id)
+      .selectAll()
+      .orderBy(sql`lower(last_name)`)
+      .orderBy(sql`lower(first_names)`)
+      .orderBy('id')
+      .execute();
+    return rows.map((trainee) => {
+      const values = sheetValues(inputOf(detailsOf(trainee)));
+      return COLUMNS.map((column) => values[column.key] ?? '');
+    });
+  },
+
+  async templateRowCount({ db, actor }, options) {
+    if (options.trainees !== LISTED) return 0;
+    const { n } = await listedTrainees(db, actor.organisation.id)
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(n);
   },
 
   async prepare({ db, actor, today }, rows) {
@@ -359,6 +440,12 @@ export const trainees = defineKind<TraineesChange, Lookup>({
           found.input.providerTraineeId?.toLowerCase() === String(input.providerTraineeId).trim().toLowerCase()
         ) {
           input.providerTraineeId = found.input.providerTraineeId;
+        }
+        // A row that gives every cell as the record has it (a prefilled sheet left as it is) changes
+        // nothing, even for a record that lacks details the rules now ask for (demo or older records).
+        if (sameAsRecord(input, found.input)) {
+          outcomes.set(row.rowNumber, { outcome: 'skip', reason: `No changes to ${found.name}`, recordKey: found.id });
+          continue;
         }
         const merged = { ...found.input, ...input };
         const checked = checkTraineeInput(merged, today);
@@ -586,12 +673,14 @@ export const trainees = defineKind<TraineesChange, Lookup>({
       group: 'Trainees to update',
       title: change.name,
       details: Object.entries(change.changed).map(
-        ([field, { from, to }]) => `${FIELD_NAMES[field] ?? field}: ${describeValue(from)} → ${describeValue(to)}`,
+        ([field, { from, to }]) =>
+          `${FIELD_NAMES[field] ?? field}: ${describeValue(from, field)} → ${describeValue(to, field)}`,
       ),
     };
   },
   pages: {
-    templateCount: () => 'The template is empty: one row for each trainee, one column for each detail.',
+    templateCount: () =>
+      'Download an empty sheet to add trainees, or a sheet listing your trainees to change their details: one row for each trainee, one column for each detail.',
     reviewTitle: 'Check the trainees you’ll add and update',
     submitButton: (n) => `Add or update ${plural(n, 'trainee', 'trainees')}`,
     doneTitle: (n) => `${plural(n, 'trainee', 'trainees')} added or updated`,
