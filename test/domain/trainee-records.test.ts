@@ -5,9 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
 import { inTransaction } from '../../src/db/transaction.ts';
 import { addMonths, today } from '../../src/domain/dates.ts';
-import { NotFoundError } from '../../src/domain/errors.ts';
+import { DomainError, NotFoundError } from '../../src/domain/errors.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { ValidationErrors } from '../../src/domain/organisations/users.ts';
+import { sendAllAwardRequests } from '../../src/domain/trainees/awards.ts';
+import { recommendTrainee } from '../../src/domain/trainees/recommendations.ts';
 import { checkTraineeInput } from '../../src/domain/trainees/trainee-details.ts';
 import {
   changeTraineeDetails,
@@ -377,6 +379,46 @@ describe('trainee records', () => {
     );
     assert.ok(locked instanceof TraineeLockedError);
     assert.match(locked.message, /has withdrawn/);
+  });
+
+  it('refuses changes, deferral and withdrawal once recommended, and changes once awarded', async () => {
+    // Ends within the recommendation window.
+    const trainee = await register(traineeInput({ ittEndDate: addMonths(TODAY, 1) }));
+    const trs = localTeachingRecord(() => TODAY, database.db);
+    await sendAllTrnRequests(database.db, trs);
+    const withTrn = await database.db
+      .selectFrom('trainees')
+      .selectAll()
+      .where('id', '=', trainee.id)
+      .executeTakeFirstOrThrow();
+    await inTransaction(database.db, (tx) => recommendTrainee(tx, provider, withTrn, TODAY, options));
+    const attempts = {
+      change: () =>
+        inTransaction(database.db, (tx) => changeTraineeDetails(tx, provider, trainee.id, { lastName: 'X' }, options)),
+      defer: () => inTransaction(database.db, (tx) => deferTrainee(tx, provider, trainee.id, { date: TODAY }, options)),
+      withdraw: () =>
+        inTransaction(database.db, (tx) =>
+          withdrawTrainee(tx, provider, trainee.id, { date: TODAY, reasons: ['health_reasons'] }, options),
+        ),
+    };
+    for (const [what, attempt] of Object.entries(attempts)) {
+      const refused = await rejection(attempt());
+      assert.ok(refused instanceof DomainError, what);
+      if (what === 'change') {
+        assert.ok(refused instanceof TraineeLockedError);
+        assert.match(refused.message, /has been recommended for QTS or EYTS/);
+      }
+    }
+    await sendAllAwardRequests(database.db, trs);
+    const awarded = await rejection(attempts.change());
+    assert.ok(awarded instanceof TraineeLockedError);
+    assert.match(awarded.message, /has been awarded QTS or EYTS/);
+    const kept = await database.db
+      .selectFrom('trainees')
+      .select(['last_name', 'state'])
+      .where('id', '=', trainee.id)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(kept, { last_name: trainee.last_name, state: 'awarded' });
   });
 
   it('finds no trainee of another provider to change, defer or withdraw', async () => {

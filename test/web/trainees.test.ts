@@ -52,6 +52,42 @@ describe('trainee pages', () => {
     assert.doesNotMatch(earlyYears.body, /Assessment only<\/td>/);
   });
 
+  it('sorts by name unless told, or by expected end date, and offers both on the page', async () => {
+    const agent = await signedIn(t.app, 'provider@example.com');
+    const idsOn = (body: string) => [...body.matchAll(/href="\/trainees\/([0-9a-f-]{36})[?"]/g)].map((m) => m[1]);
+    const shown = async (body: string) => {
+      const ids = idsOn(body);
+      const rows = await t.database.db
+        .selectFrom('trainees')
+        .select(['id', 'last_name', 'first_names', 'expected_end_date'])
+        .where('id', 'in', ids)
+        .execute();
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? assert.fail(id));
+    };
+    const byName = await agent.get('/trainees');
+    assert.match(
+      byName.body,
+      /Sort by:\s*<strong>name<\/strong>\s*\|\s*<a class="govuk-link" href="\/trainees\?sort=end-date">expected end date<\/a>/,
+    );
+    const names = (await shown(byName.body)).map((r) => [r.last_name.toLowerCase(), r.first_names.toLowerCase()]);
+    assert.equal(names.length, 25);
+    const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    assert.deepEqual(
+      names,
+      [...names].sort((a, b) => compare(a[0], b[0]) || compare(a[1], b[1])),
+    );
+
+    const byEnd = await agent.get('/trainees?sort=end-date');
+    assert.match(
+      byEnd.body,
+      /Sort by:\s*<a class="govuk-link" href="\/trainees">name<\/a>\s*\|\s*<strong>expected end date<\/strong>/,
+    );
+    const ends = (await shown(byEnd.body)).map((r) => r.expected_end_date);
+    assert.deepEqual(ends, [...ends].sort());
+    assert.notDeepEqual(idsOn(byEnd.body), idsOn(byName.body));
+  });
+
   it('shows a trainee’s details, with the award that follows from the route', async () => {
     const agent = await signedIn(t.app, 'provider@example.com');
     const trainee = await aTraineeOf('10000001');
