@@ -269,6 +269,8 @@ export interface UploadRowsTable {
   outcome: RowOutcomeType;
   errors: Json;
   change: Json | null;
+  /** The record the row is about, for a kind whose records take one row (migration 0022). */
+  record_key: string | null;
 }
 
 export interface AwardRequestsTable {

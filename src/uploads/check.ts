@@ -135,12 +135,6 @@ async function checkAndStage(
   const counts = { change: 0, skip: 0, error: 0 };
   // Rows with warnings, whatever their outcome.
   let warned = 0;
-  // For the one-row-per-record rule: the first row that found each record, with its outcome,
-  // packed in one number (row × 4 + outcome) so 100,000 records cost no object each; and every
-  // row of the records found more than once.
-  const firstRowOf = new Map<string, number>();
-  const rowsOfRepeated = new Map<string, number[]>();
-
   await database.db.deleteFrom('upload_rows').where('upload_id', '=', uploadId).execute();
   // The kind's one lookup for the whole file (its rows read from the compact copy), then each row
   // checked as COPY asks for it, so only the rows in flight exist as objects.
@@ -162,16 +156,6 @@ async function checkAndStage(
     for (const { row, typeErrors } of parsedRows()) {
       const outcome = withTypeErrors(checkRow(row), typeErrors);
       counts[outcome.outcome]++;
-      if (kind.oneRowPerRecord && outcome.recordKey) {
-        const packed = row.rowNumber * 4 + OUTCOMES.indexOf(outcome.outcome);
-        const first = firstRowOf.get(outcome.recordKey);
-        if (first === undefined) firstRowOf.set(outcome.recordKey, packed);
-        else {
-          const repeated = rowsOfRepeated.get(outcome.recordKey);
-          if (repeated) repeated.push(packed);
-          else rowsOfRepeated.set(outcome.recordKey, [first, packed]);
-        }
-      }
       // Warnings are staged with the errors, marked, after them: they never fail the row.
       const warnings = (outcome.warnings ?? []).map((w) => ({ ...stagedNote(row, w, columnIndex), warning: true }));
       if (warnings.length) warned++;
@@ -181,30 +165,56 @@ async function checkAndStage(
           : outcome.outcome === 'skip'
             ? [{ column: null, message: outcome.reason, skip: true }, ...warnings]
             : warnings;
-      yield [uploadId, row.rowNumber, outcome.outcome, errors, outcome.outcome === 'change' ? outcome.change : null];
+      // The record, for the one-row-per-record rule: rows that share one are found in SQL below.
+      const recordKey = kind.oneRowPerRecord ? (outcome.recordKey ?? null) : null;
+      yield [
+        uploadId,
+        row.rowNumber,
+        outcome.outcome,
+        errors,
+        outcome.outcome === 'change' ? outcome.change : null,
+        recordKey,
+      ];
       if (++checked % PROGRESS_EVERY === 0 && onProgress) await onProgress(checked);
       // Let other requests in between batches of rows, however long the file.
       if (checked % YIELD_EVERY === 0) await yieldToOthers();
     }
   };
-  await copyRows(database, 'upload_rows', ['upload_id', 'row_number', 'outcome', 'errors', 'change'], checkedRows());
-  firstRowOf.clear();
+  await copyRows(
+    database,
+    'upload_rows',
+    ['upload_id', 'row_number', 'outcome', 'errors', 'change', 'record_key'],
+    checkedRows(),
+  );
   // The review, the report and the submission join these rows to the records.
   // Only the columns they filter and join on: the JSON columns' statistics (which no query uses)
   // took most of the time.
   if (sheet.rows.length >= REFRESH_STATISTICS_FROM_ROWS)
     await sql`analyze upload_rows (upload_id, row_number, outcome)`.execute(database.db);
 
+  // The one-row-per-record rule: every row of a record found in more than one row fails, each
+  // naming the others (in file order).
+  const repeated = kind.oneRowPerRecord
+    ? (
+        await sql<{ numbers: number[]; outcomes: (typeof OUTCOMES)[number][] }>`
+          select array_agg(row_number order by row_number) as numbers,
+            array_agg(outcome::text order by row_number) as outcomes
+          from upload_rows
+          where upload_id = ${uploadId} and record_key is not null
+          group by record_key
+          having count(*) > 1
+        `.execute(database.db)
+      ).rows
+    : [];
   const duplicates: { rowNumber: number; message: string }[] = [];
-  for (const packedRows of rowsOfRepeated.values()) {
-    const numbers = packedRows.map((packed) => Math.floor(packed / 4));
+  for (const { numbers, outcomes } of repeated) {
     for (const [i, number] of numbers.entries()) {
       const others = otherRows(numbers, number);
       duplicates.push({
         rowNumber: number,
         message: `The same record is also in row ${others}. Keep one row for it and delete the others`,
       });
-      counts[OUTCOMES[packedRows[i] % 4]]--;
+      counts[outcomes[i]]--;
       counts.error++;
     }
   }

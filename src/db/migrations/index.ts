@@ -23,6 +23,7 @@ import * as traineeRecords from './0016-trainee-records.ts';
 import * as stagedPlacementNames from './0017-staged-placement-names.ts';
 import * as inductionEarliestStart from './0019-induction-earliest-start.ts';
 import * as traineeNameSearch from './0021-trainee-name-search.ts';
+import * as uploadRowRecordKeys from './0022-upload-row-record-keys.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '0017-staged-placement-names': stagedPlacementNames,
   '0019-induction-earliest-start': inductionEarliestStart,
   '0021-trainee-name-search': traineeNameSearch,
+  '0022-upload-row-record-keys': uploadRowRecordKeys,
 };
