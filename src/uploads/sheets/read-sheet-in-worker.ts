@@ -9,8 +9,17 @@ import type { ReadRequest } from './sheet-worker.ts';
 
 /** Files read at once; more wait their turn. One core is left for the web process. */
 const WORKERS = Math.max(1, Math.min(4, availableParallelism() - 1));
-/** How long one file may take to read: the largest allowed file takes about 5 s on these machines. */
+/**
+ * How long one file of up to 50 MB may take to read (a 50 MB file takes about 5 s on these
+ * machines); a larger one (a kind may take up to 250 MB) is given as long again for each 50 MB.
+ */
 export const READ_TIME_LIMIT_MS = 60_000;
+const READ_TIME_LIMIT_BYTES = 50 * 1024 * 1024;
+
+/** The time limit for reading a file of this size. */
+export function readTimeLimitMs(size: number): number {
+  return Math.max(READ_TIME_LIMIT_MS, Math.ceil((READ_TIME_LIMIT_MS * size) / READ_TIME_LIMIT_BYTES));
+}
 /** A worker's heap: a 50 MB file read into compact rows needs well under this. */
 const WORKER_HEAP_MB = 768;
 /** An idle worker is ended after this long, giving its memory back. */
@@ -182,7 +191,7 @@ function lendable(bytes: Uint8Array): boolean {
 export async function readSheetInWorker(
   bytes: Uint8Array,
   limits: ReadLimits,
-  { timeLimitMs = READ_TIME_LIMIT_MS }: { timeLimitMs?: number } = {},
+  { timeLimitMs = readTimeLimitMs(bytes.byteLength) }: { timeLimitMs?: number } = {},
 ): Promise<Sheet> {
   const { sheet } = await readSheetLendingBytes(bytes, limits, { timeLimitMs, lend: false });
   return sheet;
@@ -196,7 +205,7 @@ export async function readSheetInWorker(
 export function readSheetLendingBytes(
   bytes: Uint8Array,
   limits: ReadLimits,
-  { timeLimitMs = READ_TIME_LIMIT_MS, lend = true }: { timeLimitMs?: number; lend?: boolean } = {},
+  { timeLimitMs = readTimeLimitMs(bytes.byteLength), lend = true }: { timeLimitMs?: number; lend?: boolean } = {},
 ): Promise<{ sheet: Sheet; bytes: Uint8Array }> {
   return new Promise((resolve, reject) => {
     const size = bytes.byteLength;
