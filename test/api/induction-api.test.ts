@@ -132,6 +132,19 @@ describe('API v1: induction claims and outcomes', () => {
   let claimsUpload: string;
   let claimedTrns: string[];
 
+  it('offers an empty claims sheet too, and prefills another body’s sheets with none of this body’s ECTs', async () => {
+    const empty = await api('GET', '/api/v1/templates/induction-claims?format=csv&ects=none', token);
+    assert.equal(empty.statusCode, 200, empty.body);
+    assert.deepEqual(parseCsv(empty.body), [
+      ['TRN', 'Date of birth', 'Induction programme', 'Induction period start date'],
+    ]);
+    for (const kind of ['induction-claims', 'induction-outcomes']) {
+      const other = await api('GET', `/api/v1/templates/${kind}?format=csv`, otherToken);
+      assert.equal(other.statusCode, 200, other.body);
+      assert.equal(parseCsv(other.body).length, 1, `${kind}: headings only for a body nobody reported to`);
+    }
+  });
+
   it('claims 40 prefilled ECTs, two of them after fixing their rows from the error report', async () => {
     const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
     assert.equal(template.statusCode, 200, template.body);

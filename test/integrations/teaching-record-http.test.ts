@@ -7,12 +7,19 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { Database } from '../../src/db/database.ts';
-import { claimEcts, closeInductions } from '../../src/domain/induction/periods.ts';
+import {
+  changeInductionPeriod,
+  claimEcts,
+  closeInductions,
+  deleteInductionPeriod,
+  failEct,
+  reopenInduction,
+} from '../../src/domain/induction/periods.ts';
 import { sendAllInductionStatusUpdates } from '../../src/domain/induction/status-updates.ts';
 import { TeachingRecordUnavailable } from '../../src/domain/ports/teaching-record.ts';
 import { httpTeachingRecordInduction } from '../../src/integrations/teaching-record/http.ts';
 import { testDatabase } from '../support/database.ts';
-import { createAppropriateBody } from '../support/factories.ts';
+import { createAppropriateBody, createOrganisationWithAdmin } from '../support/factories.ts';
 
 const KEY = 'test-api-key';
 
@@ -30,6 +37,15 @@ function startFake(): Promise<{ server: Server; url: string; fake: FakeRecord }>
       firstName: 'Ada',
       lastName: 'Lovelace',
       dateOfBirth: '1995-12-10',
+      qts: { holdsFrom: '2024-07-20' },
+      induction: { status: 'RequiredToComplete', startDate: null, completedDate: null },
+      alerts: [],
+    },
+    '3141592': {
+      trn: '3141592',
+      firstName: 'Grace',
+      lastName: 'Hopper',
+      dateOfBirth: '1994-12-09',
       qts: { holdsFrom: '2024-07-20' },
       induction: { status: 'RequiredToComplete', startDate: null, completedDate: null },
       alerts: [],
@@ -221,6 +237,60 @@ describe('the Teaching Record System over HTTP', () => {
         [
           ['PUT', '/v3/persons/1234567/cpd-induction', 'InProgress', '2024-09-02', null],
           ['PUT', '/v3/persons/1234567/cpd-induction', 'Passed', '2024-09-02', '2026-05-01'],
+        ],
+      );
+    });
+
+    it('sends a fail, then support’s reopening, moved start and deleted period, in order', async () => {
+      const hub = await createAppropriateBody(database.db);
+      const support = await createOrganisationWithAdmin(database.db, { type: 'support', name: 'Support' });
+      const [record] = await client().findTeachers([{ trn: '3141592', dateOfBirth: '1994-12-09' }]);
+      assert.ok(record);
+      const options = { via: 'test', today: '2026-06-15' };
+      const {
+        teacherIds: [id],
+      } = await claimEcts(database.db, hub, [{ record, startedOn: '2024-09-02', programme: 'school_led' }], options);
+      await failEct(
+        database.db,
+        hub,
+        { teacherId: id, finishedOn: '2026-05-01', terms: 6, confirmationSentOn: '2026-05-02' },
+        { ...options, notice: { to: 'regulator@example.com', send: async () => {} } },
+      );
+      await reopenInduction(database.db, support, id, 'Ticket 1: fail recorded in error', options);
+      const period = await database.db
+        .selectFrom('induction_periods')
+        .select('id')
+        .where('teacher_id', '=', id)
+        .executeTakeFirstOrThrow();
+      await changeInductionPeriod(
+        database.db,
+        support,
+        period.id,
+        {
+          appropriateBodyId: hub.organisation.id,
+          startedOn: '2024-09-09',
+          finishedOn: null,
+          terms: '',
+          programme: 'school_led',
+        },
+        'Ticket 2: started a week later',
+        options,
+      );
+      await deleteInductionPeriod(database.db, support, period.id, 'Ticket 3: claimed in error', options);
+      fake.requests = [];
+      fake.failures = [];
+      assert.equal(await sendAllInductionStatusUpdates(database.db, client()), 5);
+      assert.deepEqual(
+        fake.requests.map((r) => {
+          const body = r.body as Record<string, unknown>;
+          return [r.method, r.url, body.status, body.startDate, body.completedDate];
+        }),
+        [
+          ['PUT', '/v3/persons/3141592/cpd-induction', 'InProgress', '2024-09-02', null],
+          ['PUT', '/v3/persons/3141592/cpd-induction', 'Failed', '2024-09-02', '2026-05-01'],
+          ['PUT', '/v3/persons/3141592/cpd-induction', 'InProgress', '2024-09-02', null],
+          ['PUT', '/v3/persons/3141592/cpd-induction', 'InProgress', '2024-09-09', null],
+          ['PUT', '/v3/persons/3141592/cpd-induction', 'RequiredToComplete', null, null],
         ],
       );
     });
