@@ -9,6 +9,7 @@ import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { findOrganisationByReference } from '../../src/domain/organisations/organisations.ts';
 import { startTestApp, type TestContext } from '../support/app.ts';
+import { readCsv } from '../support/csv.ts';
 import { traineeInput } from '../support/trainee-input.ts';
 import { type DocumentedAnswers, recordAnswers } from './answers-as-documented.ts';
 
@@ -258,6 +259,32 @@ describe('records API: trainees', () => {
       next = page.json().links.next;
     }
     assert.ok(university.id);
+  });
+
+  it('gives the bulk sheet empty, or listing the token’s own trainees who can still be changed', async () => {
+    const db = context.database.db;
+    const empty = await api('GET', '/api/v1/templates/trainees?format=csv');
+    assert.equal(empty.statusCode, 200);
+    assert.equal(readCsv(empty.body).length, 1, 'the headings only, unless told');
+
+    const listed = await api('GET', '/api/v1/templates/trainees?format=csv&trainees=changeable');
+    assert.equal(listed.statusCode, 200);
+    const [headers, ...rows] = readCsv(listed.body);
+    const ids = rows.map((row) => row[headers.indexOf('Provider trainee ID')]).filter(Boolean);
+    const scitt = await findOrganisationByReference(db, '10000001');
+    const changeable = await db
+      .selectFrom('trainees')
+      .select(['provider_id', 'provider_trainee_id'])
+      .where('state', 'not in', ['recommended', 'awarded', 'withdrawn'])
+      .where('provider_trainee_id', 'is not', null)
+      .execute();
+    const own = changeable.filter((t) => t.provider_id === scitt.id).map((t) => t.provider_trainee_id);
+    assert.equal(rows.length, own.length);
+    assert.deepEqual(new Set(ids), new Set(own), 'every changeable trainee of the SCITT, and only those');
+
+    const wrong = await api('GET', '/api/v1/templates/trainees?format=csv&trainees=everyone');
+    assert.equal(wrong.statusCode, 422);
+    assert.match(wrong.json().errors[0].message, /trainees must be one of: none, changeable/);
   });
 
   it('sends the RateLimit headers on every answer', async () => {
