@@ -306,6 +306,19 @@ describe('bulk trainees upload', () => {
       [0, 2, 0],
       unchanged.failure_message ?? '',
     );
+    const workbook = await templateFile(database.db, own, KIND, 'xlsx', today, { trainees: 'changeable' });
+    const unchangedXlsx = await receiveUpload(
+      database,
+      own,
+      KIND,
+      { name: workbook.fileName, bytes: workbook.body },
+      today,
+    );
+    assert.deepEqual(
+      [unchangedXlsx.change_count, unchangedXlsx.skip_count, unchangedXlsx.error_count],
+      [0, 2, 0],
+      'the workbook too',
+    );
 
     rows[1][headers.indexOf('Email address')] = 'moved@example.com';
     const edited = await receiveUpload(
@@ -356,7 +369,24 @@ describe('bulk trainees upload', () => {
       /Name43 Bulk43 cannot be changed: they have been recommended, awarded or have withdrawn/,
     );
     await submitUpload(database, own, checked.id, { skipErrors: true, today });
-    assert.equal((await byId('BULK-41')).email, 'first@example.com');
+    const updated = await byId('BULK-41');
+    assert.equal(updated.email, 'first@example.com');
+    // Audited as the uploader, through the upload, with before and after.
+    const audit = await database.db
+      .selectFrom('events')
+      .select(['action', 'changes', 'via', 'actor_user_id'])
+      .where('subject_type', '=', 'trainee')
+      .where('subject_id', '=', updated.id)
+      .where('action', '=', 'details changed')
+      .execute();
+    assert.deepEqual(audit, [
+      {
+        action: 'details changed',
+        changes: { email: { from: 'bulk41@example.com', to: 'first@example.com' } },
+        via: `upload ${checked.id}`,
+        actor_user_id: own.userId,
+      },
+    ]);
 
     // BULK-42 changed on its page since: nothing is undone, and the message names them.
     const second = await byId('BULK-42');
