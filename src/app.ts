@@ -127,7 +127,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(traineeRoutes, { prefix: '/trainees', db });
   await app.register(traineeRecordRoutes, { prefix: '/trainees', database, jobs: services.jobs });
   await app.register(uploadRoutes, { database, uploads: services.uploads, uploadsInFlight });
-  await app.register(schoolDataRoutes, { db, secure, baseUrl: config.baseUrl });
+  await app.register(schoolDataRoutes, { db, secure, baseUrl: config.baseUrl, notify: services.notify });
   await app.register(supportRoutes, { prefix: '/support', db, notify: services.notify, baseUrl: config.baseUrl });
   await app.register(apiTokenRoutes, { prefix: '/organisation/api-tokens', db });
   await app.register(apiRoutes, {

@@ -365,6 +365,8 @@ export interface LearnersTable {
   surname: string;
   date_of_birth: string;
   year_group: string;
+  /** From an upload's "Email address" column, for inviting the learner by email. */
+  email: string | null;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

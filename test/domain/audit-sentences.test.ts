@@ -758,6 +758,32 @@ const CASES: [string, EventToDescribe, string][] = [
     'Ada Lovelace set their password with the code on their sign-in letter',
   ],
   [
+    'learner/learner invited by email',
+    event(
+      'learner',
+      'learner invited by email',
+      { email: { to: 'ada@example.com' }, expires_at: { to: '2026-12-11T21:40:00Z' } },
+      { subjectId: LEARNER, organisationId: SCHOOL, actorOrganisationId: SCHOOL },
+    ),
+    'Priya Shah invited Ada Lovelace by email, at ada@example.com, with a link that works until 11 December 2026, 9:40pm',
+  ],
+  [
+    'learner/learner password set (by an emailed link)',
+    event(
+      'learner',
+      'learner password set',
+      {},
+      {
+        subjectId: LEARNER,
+        organisationId: SCHOOL,
+        actorUserId: null,
+        actorOrganisationId: null,
+        via: 'learner invitation link',
+      },
+    ),
+    'Ada Lovelace set their password with the link in their invitation email',
+  ],
+  [
     'membership/learner data access granted',
     event(
       'membership',

@@ -8,8 +8,9 @@ import { inTransaction } from '../../src/db/transaction.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import { SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';
+import { inviteLearnersByEmail } from '../../src/domain/school-data/learner-accounts.ts';
 import { findLearnerByUpn } from '../../src/domain/school-data/learners.ts';
-import { submitSchoolData } from '../../src/domain/school-data/school-data.ts';
+import { type StagedLearnerData, submitSchoolData } from '../../src/domain/school-data/school-data.ts';
 import { actorFor } from '../support/actors.ts';
 import { Agent, signedIn, startTestApp, type TestContext } from '../support/app.ts';
 import { createSchoolOrganisation, testUpn } from '../support/factories.ts';
@@ -24,6 +25,7 @@ describe('school data pages', () => {
   let ada: string;
   let grace: string;
   let elsewhere: string;
+  let other: Actor;
 
   before(async () => {
     t = await startTestApp();
@@ -37,7 +39,7 @@ describe('school data pages', () => {
       // The demo users' password, which signedIn uses.
       password: 'rollbook-demo',
     });
-    const other = await createSchoolOrganisation(db);
+    other = await createSchoolOrganisation(db);
     const row = (n: number, first: string, v: [string, string][]) => ({
       upn: testUpn(n),
       admissionNumber: `A${n}`,
@@ -201,5 +203,134 @@ describe('school data pages', () => {
     const right = await again.post('/learner/sign-in', { username: username.toUpperCase(), password: PASSWORD });
     assert.equal(right.headers.location, '/your-school-data');
     assert.match((await again.get('/your-school-data')).body, /Ada Lovelace/);
+  });
+
+  it('invites learners by email: the link works once to choose a password, then they sign in with that address', async () => {
+    const db = t.database.db;
+    const row = (n: number, first: string, email?: string): StagedLearnerData => ({
+      upn: testUpn(n),
+      admissionNumber: `A${n}`,
+      firstName: first,
+      surname: 'Invited',
+      dateOfBirth: '2011-01-01',
+      yearGroup: 'Year 10',
+      fields: [['Maths', `${first}-grade`]],
+      ...(email ? { email } : {}),
+    });
+    const details = { introduction: [], publishAt: new Date(), submittedByName: 'Head', dateSubmitted: null };
+    await inTransaction(db, (tx) =>
+      submitSchoolData(
+        tx,
+        schoolActor,
+        {
+          items: [
+            row(11, 'Cara', 'Cara.Invited@example.com'),
+            row(12, 'Dev', 'family@example.com'),
+            row(13, 'Eli', 'family@example.com'),
+            row(14, 'Fin'),
+          ],
+        },
+        details,
+        { via: 'test' },
+      ),
+    );
+    // Another school's learner with the same address as Cara's.
+    await inTransaction(db, (tx) =>
+      submitSchoolData(tx, other, { items: [row(11, 'Other', 'cara.invited@example.com')] }, details, { via: 'test' }),
+    );
+
+    assert.equal((await staff.get('/organisation/learner-data/invitations')).statusCode, 404, 'only admins invite');
+    const otherOne = await admin.post('/organisation/learner-data/invitations', { learnerId: elsewhere });
+    assert.equal(otherOne.statusCode, 404, 'another school’s learner');
+    const choose = await admin.get('/organisation/learner-data/invitations');
+    assert.equal(choose.statusCode, 200);
+    assert.match(choose.body, /Year 10 \(3 of 4 have an email address\)/);
+    const sent = await admin.post('/organisation/learner-data/invitations', { yearGroup: 'Year 10' });
+    assert.equal(sent.statusCode, 200);
+    assert.match(sent.body, /Invitations sent to 1 learner/);
+    assert.match(sent.body, /Cara Invited \(Cara\.Invited@example\.com\)/);
+    assert.match(sent.body, /Dev Invited: family@example\.com is the email address of more than one learner you chose/);
+    assert.match(sent.body, /Eli Invited: family@example\.com/);
+    const email = await db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('to_address', '=', 'Cara.Invited@example.com')
+      .executeTakeFirstOrThrow();
+    const link = /\/learner\/invitation\/[\w-]+/.exec(email.body)?.[0] ?? '';
+    assert.ok(link, email.body);
+    assert.match(email.body, /sign in at .*\/learner\/sign-in with this email address/);
+    assert.equal(
+      (await db.selectFrom('outbox').select('id').where('to_address', '=', 'family@example.com').execute()).length,
+      0,
+    );
+
+    // The other school's learner cannot take the same address: it signs in Cara.
+    const otherLearner = await findLearnerByUpn(db, other.organisation.id, testUpn(11));
+    assert.ok(otherLearner);
+    const refused = await inTransaction(db, (tx) => inviteLearnersByEmail(tx, other, [otherLearner.id]));
+    assert.deepEqual(refused.invitations, []);
+    assert.match(refused.notInvited[0]?.reason ?? '', /already how another learner signs in/);
+    // Nor can that school invite Cara, who is not theirs.
+    const cara = await findLearnerByUpn(db, schoolActor.organisation.id, testUpn(11));
+    assert.ok(cara);
+    await assert.rejects(
+      inTransaction(db, (tx) => inviteLearnersByEmail(tx, other, [cara.id])),
+      /not found/i,
+    );
+
+    const learner = new Agent(t.app, '192.0.2.90');
+    assert.equal((await learner.get(link)).statusCode, 200);
+    const mismatch = await learner.post(link, { password: PASSWORD, confirmPassword: `${PASSWORD}!` });
+    assert.equal(mismatch.statusCode, 400);
+    assert.match(mismatch.body, /The passwords do not match/);
+    const set = await learner.post(link, { password: PASSWORD, confirmPassword: PASSWORD });
+    assert.equal(set.headers.location, '/your-school-data?password=set');
+    const mine = await learner.get('/your-school-data?password=set');
+    assert.match(mine.body, /sign in with your email address, Cara\.Invited@example\.com/);
+    assert.match(mine.body, /Cara-grade/);
+    assert.doesNotMatch(mine.body, /Dev-grade|Other-grade/);
+    assert.equal((await learner.get(link)).statusCode, 404, 'the link works once');
+    const late = new Agent(t.app, '192.0.2.91');
+    await late.get('/learner/sign-in');
+    assert.equal((await late.post(link, { password: PASSWORD, confirmPassword: PASSWORD })).statusCode, 404);
+
+    const again = new Agent(t.app, '192.0.2.92');
+    await again.get('/learner/sign-in');
+    const signedIn = await again.post('/learner/sign-in', { username: 'cara.invited@EXAMPLE.com', password: PASSWORD });
+    assert.equal(signedIn.headers.location, '/your-school-data');
+    assert.match((await again.get('/your-school-data')).body, /Cara-grade/);
+
+    // A new invitation (or letter) stops the one before from working.
+    const first = await admin.post('/organisation/learner-data/invitations', { learnerId: cara.id });
+    assert.match(first.body, /Invitations sent to 1 learner/);
+    await admin.post('/organisation/learner-data/invitations', { learnerId: cara.id });
+    const links = (
+      await db
+        .selectFrom('outbox')
+        .select('body')
+        .where('to_address', '=', 'Cara.Invited@example.com')
+        .orderBy('id', 'desc')
+        .execute()
+    ).map((e) => /\/learner\/invitation\/[\w-]+/.exec(e.body)?.[0] ?? '');
+    assert.equal(links.length, 3);
+    assert.equal((await learner.get(links[1])).statusCode, 404, 'replaced by the newer invitation');
+    assert.equal((await learner.get(links[0])).statusCode, 200);
+
+    const events = await db
+      .selectFrom('events')
+      .select(['action', 'via'])
+      .where('subject_id', '=', cara.id)
+      .where('action', 'in', ['learner invited by email', 'learner password set'])
+      .orderBy('id')
+      .execute();
+    assert.deepEqual(
+      events.map((e) => `${e.action} (${e.via})`),
+      [
+        'learner invited by email (page)',
+        'learner password set (learner invitation link)',
+        'learner invited by email (page)',
+        'learner invited by email (page)',
+      ],
+    );
   });
 });

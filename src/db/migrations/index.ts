@@ -21,6 +21,7 @@ import * as induction from './0015-induction.ts';
 import * as inductionOverlapPerStatement from './0015a-induction-overlap-per-statement.ts';
 import * as traineeRecords from './0016-trainee-records.ts';
 import * as stagedPlacementNames from './0017-staged-placement-names.ts';
+import * as learnerEmail from './0018-learner-email.ts';
 import * as inductionEarliestStart from './0019-induction-earliest-start.ts';
 import * as traineeNameSearch from './0021-trainee-name-search.ts';
 import * as uploadRowRecordKeys from './0022-upload-row-record-keys.ts';
@@ -46,6 +47,7 @@ export const migrations: Record<string, Migration> = {
   '0015a-induction-overlap-per-statement': inductionOverlapPerStatement,
   '0016-trainee-records': traineeRecords,
   '0017-staged-placement-names': stagedPlacementNames,
+  '0018-learner-email': learnerEmail,
   '0019-induction-earliest-start': inductionEarliestStart,
   '0021-trainee-name-search': traineeNameSearch,
   '0022-upload-row-record-keys': uploadRowRecordKeys,

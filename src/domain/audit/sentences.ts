@@ -197,6 +197,7 @@ const LEARNER_DETAILS: [string, string][] = [
   ['admission_number', 'admission number'],
   ['date_of_birth', 'date of birth'],
   ['year_group', 'year group'],
+  ['email', 'email address'],
 ];
 /** A learner's details changed by an upload, in words. */
 function learnerDetailChanges(changes: Changes): string {
@@ -591,9 +592,22 @@ export const WORDINGS: readonly Wording[] = [
     'learner password set',
     'learner-password-set',
     'Learner’s password set',
-    () => ['set their password with the code on their sign-in letter'],
+    (c) => [
+      c.event.via === 'learner invitation link'
+        ? 'set their password with the link in their invitation email'
+        : 'set their password with the code on their sign-in letter',
+    ],
     { actor: (c) => [learner(c)] },
   ),
+  w('learner', 'learner invited by email', 'learner-invited-by-email', 'Learner invited by email', (c) => {
+    const until = value(c.changes, 'expires_at', 'to');
+    return [
+      'invited ',
+      learner(c),
+      ` by email, at ${text(value(c.changes, 'email', 'to'))}`,
+      until ? `, with a link that works until ${formatEventTime(new Date(String(until)))}` : '',
+    ];
+  }),
   w(
     'membership',
     'learner data access granted',

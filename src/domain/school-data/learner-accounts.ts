@@ -1,10 +1,12 @@
 // Learners' accounts for "Your school data". A school admin prints sign-in letters: each gives the
 // learner a username and a one-time code valid for 30 days (printing again voids the old code).
 // The learner uses the code once to choose a password, then signs in with their username (or
-// email address, when the school gave one) and password. Learners' sessions reach only their own
+// email address, when the school gave one) and password. Or the admin invites learners whose
+// upload gave an email address: the emailed link works once, to choose a password, and the
+// learner then signs in with that address. Learners' sessions reach only their own
 // page. Every letter, password and permission change is audited.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { sql } from 'kysely';
 import type { DB, Learner } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
@@ -15,6 +17,8 @@ import { checkNewPassword, hashPassword, hashToken, verifyPassword } from '../or
 
 /** How long a printed code can be used. */
 export const SIGN_IN_CODE_DAYS = 30;
+/** How long an emailed invitation's link can be used (as staff invitations). */
+export const INVITATION_DAYS = 7;
 /** Learners' sessions end after this long without a request. */
 export const LEARNER_IDLE_MINUTES = 60;
 
@@ -28,6 +32,8 @@ function newCode(): string {
 }
 
 const codeHash = (code: string) => hashToken(`learner-code:${code.toUpperCase().replace(/[^A-Z0-9]/g, '')}`);
+/** An emailed link's token is kept (hashed) with the codes: only the newest letter's code or link works. */
+const linkHash = (token: string) => hashToken(`learner-link:${token}`);
 
 /** A username from the learner's name and a few digits: ada.lovelace42. */
 function newUsername(learner: Pick<Learner, 'first_name' | 'surname'>): string {
@@ -91,17 +97,7 @@ export async function printSignInLetters(
       .execute();
     const letters: SignInLetter[] = [];
     for (const learner of learners) {
-      let username = learner.username;
-      while (!username) {
-        const candidate = newUsername(learner);
-        const made = await tx
-          .insertInto('learner_accounts')
-          .values({ learner_id: learner.id, username: candidate })
-          .onConflict((oc) => oc.column('username').doNothing())
-          .returning('username')
-          .executeTakeFirst();
-        username = made?.username ?? null;
-      }
+      const username = await ensureAccount(tx, learner, learner.username);
       const code = newCode();
       await tx
         .insertInto('learner_sign_in_codes')
@@ -130,6 +126,210 @@ export async function printSignInLetters(
     );
     return letters;
   });
+}
+
+/** The account of a learner, made (with a username) if they have none. */
+async function ensureAccount(
+  tx: Transaction<DB>,
+  learner: Pick<Learner, 'id' | 'first_name' | 'surname'>,
+  username: string | null,
+): Promise<string> {
+  let name = username;
+  while (!name) {
+    const made = await tx
+      .insertInto('learner_accounts')
+      .values({ learner_id: learner.id, username: newUsername(learner) })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .returning('username')
+      .executeTakeFirst();
+    name = made?.username ?? null;
+  }
+  return name;
+}
+
+export interface LearnerInvitation {
+  learnerId: string;
+  name: string;
+  email: string;
+  /** For the link in the email only: never kept. */
+  token: string;
+  expiresAt: Date;
+}
+
+export interface InvitationResult {
+  invitations: LearnerInvitation[];
+  /** Chosen learners with an email address who were not invited, and why. */
+  notInvited: { name: string; reason: string }[];
+  /** Chosen learners with no email address recorded. */
+  withoutEmail: number;
+}
+
+/**
+ * Invitations by email for learners of the actor's school (an admin) whose uploads gave an email
+ * address: each gets an account if they have none, with that address to sign in with, and a link
+ * to choose a password once; their older codes and links stop working. A learner whose address
+ * another learner's account already has, or who shares it with another learner chosen, is left
+ * out (one address signs in one learner): print them a letter. The caller sends the emails in
+ * the same transaction.
+ */
+export async function inviteLearnersByEmail(
+  tx: Transaction<DB>,
+  actor: Actor,
+  learnerIds: string[],
+  { via = 'page', now = new Date() }: { via?: string; now?: Date } = {},
+): Promise<InvitationResult> {
+  requireSchoolAdmin(actor);
+  if (learnerIds.length === 0) throw new DomainError('Choose the learners to invite', 'learners');
+  const learners = await tx
+    .selectFrom('learners as l')
+    .leftJoin('learner_accounts as a', 'a.learner_id', 'l.id')
+    .select(['l.id', 'l.first_name', 'l.surname', 'l.email', 'a.username'])
+    .where('l.school_id', '=', actor.organisation.id)
+    .where('l.id', 'in', learnerIds)
+    .orderBy(sql`lower(l.surname)`)
+    .orderBy(sql`lower(l.first_name)`)
+    .execute();
+  if (learners.length === 0) throw new NotFoundError('Learner');
+  const withEmail = learners.flatMap((l) => (l.email ? [{ ...l, email: l.email }] : []));
+  const sharing = new Map<string, number>();
+  for (const l of withEmail) sharing.set(l.email.toLowerCase(), (sharing.get(l.email.toLowerCase()) ?? 0) + 1);
+  const taken = new Map(
+    withEmail.length
+      ? (
+          await tx
+            .selectFrom('learner_accounts')
+            .select(['learner_id', sql<string>`lower(email)`.as('email')])
+            .where(
+              sql`lower(email)`,
+              'in',
+              withEmail.map((l) => l.email.toLowerCase()),
+            )
+            .execute()
+        ).map((row) => [row.email, row.learner_id])
+      : [],
+  );
+  const result: InvitationResult = {
+    invitations: [],
+    notInvited: [],
+    withoutEmail: learners.length - withEmail.length,
+  };
+  const expiresAt = new Date(now.getTime() + INVITATION_DAYS * 86_400_000);
+  for (const learner of withEmail) {
+    const { email } = learner;
+    const name = `${learner.first_name} ${learner.surname}`;
+    const holder = taken.get(email.toLowerCase());
+    if (holder && holder !== learner.id) {
+      result.notInvited.push({
+        name,
+        reason: `${email} is already how another learner signs in. Print ${name} a sign-in letter instead`,
+      });
+      continue;
+    }
+    if ((sharing.get(email.toLowerCase()) ?? 0) > 1) {
+      result.notInvited.push({
+        name,
+        reason: `${email} is the email address of more than one learner you chose. Print ${name} a sign-in letter instead`,
+      });
+      continue;
+    }
+    await ensureAccount(tx, learner, learner.username);
+    await tx.updateTable('learner_accounts').set({ email }).where('learner_id', '=', learner.id).execute();
+    await tx
+      .updateTable('learner_sign_in_codes')
+      .set({ voided_at: now })
+      .where('learner_id', '=', learner.id)
+      .where('used_at', 'is', null)
+      .where('voided_at', 'is', null)
+      .execute();
+    const token = randomBytes(32).toString('base64url');
+    await tx
+      .insertInto('learner_sign_in_codes')
+      .values({ code_hash: linkHash(token), learner_id: learner.id, expires_at: expiresAt, created_by: actor.userId })
+      .execute();
+    result.invitations.push({ learnerId: learner.id, name, email, token, expiresAt });
+  }
+  await recordEvents(
+    tx,
+    actor,
+    via,
+    result.invitations.map((invitation) => ({
+      organisationId: actor.organisation.id,
+      subjectType: 'learner',
+      subjectId: invitation.learnerId,
+      action: 'learner invited by email',
+      changes: { email: { to: invitation.email }, expires_at: { to: expiresAt.toISOString() } },
+    })),
+  );
+  return result;
+}
+
+/** Whether an emailed link is one that works now (to show the page to choose a password). */
+export async function invitationWorks(db: Kysely<DB>, token: string, now = new Date()): Promise<boolean> {
+  if (!/^[\w-]{20,100}$/.test(token)) return false;
+  const row = await db
+    .selectFrom('learner_sign_in_codes')
+    .select('learner_id')
+    .where('code_hash', '=', linkHash(token))
+    .where('used_at', 'is', null)
+    .where('voided_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * A learner uses the link in their email once to choose a password; they then sign in with their
+ * email address. Throws DomainError on 'password' when it is not allowed, and returns undefined
+ * when the link does not work (used, replaced by a newer letter or link, or expired).
+ */
+export async function setLearnerPasswordWithLink(
+  db: Kysely<DB>,
+  token: string,
+  password: string,
+  { now = new Date() }: { now?: Date } = {},
+): Promise<{ learnerId: string; email: string } | undefined> {
+  checkNewPassword(password);
+  const hash = await hashPassword(password);
+  return inTransaction(db, async (tx) => {
+    const used = await tx
+      .updateTable('learner_sign_in_codes')
+      .set({ used_at: now })
+      .where('code_hash', '=', linkHash(token))
+      .where('used_at', 'is', null)
+      .where('voided_at', 'is', null)
+      .where('expires_at', '>', now)
+      .returning('learner_id')
+      .executeTakeFirst();
+    if (!used) return undefined;
+    return passwordChosen(tx, used.learner_id, hash, 'learner invitation link');
+  }).then((chosen) => (chosen ? { learnerId: chosen.learnerId, email: chosen.email ?? '' } : undefined));
+}
+
+/** In the transaction that used a code or link: the learner's new password, their other sessions ended, audited. */
+async function passwordChosen(tx: Transaction<DB>, learnerId: string, hash: string, via: string) {
+  const account = await tx
+    .updateTable('learner_accounts')
+    .set({ password_hash: hash })
+    .where('learner_id', '=', learnerId)
+    .returning(['username', 'email'])
+    .executeTakeFirstOrThrow();
+  const learner = await tx
+    .selectFrom('learners')
+    .select('school_id')
+    .where('id', '=', learnerId)
+    .executeTakeFirstOrThrow();
+  // Any other session of the learner ends: the password is new.
+  await tx.deleteFrom('learner_sessions').where('learner_id', '=', learnerId).execute();
+  await recordEvents(tx, 'system', via, [
+    {
+      organisationId: learner.school_id,
+      subjectType: 'learner',
+      subjectId: learnerId,
+      action: 'learner password set',
+      changes: {},
+    },
+  ]);
+  return { learnerId, username: account.username, email: account.email };
 }
 
 /**
@@ -161,29 +361,8 @@ export async function setLearnerPasswordWithCode(
         'code',
       );
     }
-    const account = await tx
-      .updateTable('learner_accounts')
-      .set({ password_hash: hash })
-      .where('learner_id', '=', used.learner_id)
-      .returning(['username'])
-      .executeTakeFirstOrThrow();
-    const learner = await tx
-      .selectFrom('learners')
-      .select('school_id')
-      .where('id', '=', used.learner_id)
-      .executeTakeFirstOrThrow();
-    // Any other session of the learner ends: the password is new.
-    await tx.deleteFrom('learner_sessions').where('learner_id', '=', used.learner_id).execute();
-    await recordEvents(tx, 'system', 'learner sign-in code', [
-      {
-        organisationId: learner.school_id,
-        subjectType: 'learner',
-        subjectId: used.learner_id,
-        action: 'learner password set',
-        changes: {},
-      },
-    ]);
-    return { learnerId: used.learner_id, username: account.username };
+    const chosen = await passwordChosen(tx, used.learner_id, hash, 'learner sign-in code');
+    return { learnerId: chosen.learnerId, username: chosen.username };
   });
 }
 
@@ -233,17 +412,17 @@ export async function endLearnerSession(db: Kysely<DB>, token: string): Promise<
   await db.deleteFrom('learner_sessions').where('id_hash', '=', hashToken(token)).execute();
 }
 
-/** A learner's account as staff see it: their username and whether they have chosen a password. */
+/** A learner's account as staff see it: their username, the email address they sign in with (if any), and whether they have chosen a password. */
 export async function learnerAccount(
   db: Kysely<DB>,
   learnerId: string,
-): Promise<{ username: string; hasPassword: boolean } | undefined> {
+): Promise<{ username: string; email: string | null; hasPassword: boolean } | undefined> {
   const row = await db
     .selectFrom('learner_accounts')
-    .select(['username', 'password_hash'])
+    .select(['username', 'email', 'password_hash'])
     .where('learner_id', '=', learnerId)
     .executeTakeFirst();
-  return row ? { username: row.username, hasPassword: row.password_hash !== null } : undefined;
+  return row ? { username: row.username, email: row.email, hasPassword: row.password_hash !== null } : undefined;
 }
 
 // --- Staff permission -------------------------------------------------------------------------

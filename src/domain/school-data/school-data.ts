@@ -31,6 +31,8 @@ export interface StagedLearnerData {
   yearGroup: string;
   /** The school's own fields in the sheet's column order, blanks left out: [name, value]. */
   fields: [string, string][];
+  /** The learner's email address, from an "Email address" column (not one of the fields); a blank keeps the one recorded. */
+  email?: string;
 }
 
 /** What a data set says besides its learners' rows. */
@@ -57,12 +59,12 @@ export const SCHOOL_FIELD_VALUE_MAX = 500;
 /** How long after its submission an upload of school data can be undone (the uploads' own rule). */
 export const UNDO_DAYS = 7;
 
-/** The given rows as a relation g(row_number, upn, admission_number, first_name, surname, date_of_birth, year_group, fields). */
+/** The given rows as a relation g(row_number, upn, admission_number, first_name, surname, date_of_birth, year_group, fields, email). */
 function givenRows(source: SchoolDataSource): RawBuilder<unknown> {
   const columns = (row: string) =>
     sql.raw(`${row}->>'upn' as upn, ${row}->>'admissionNumber' as admission_number,
     ${row}->>'firstName' as first_name, ${row}->>'surname' as surname, (${row}->>'dateOfBirth')::date as date_of_birth,
-    ${row}->>'yearGroup' as year_group, ${row}->'fields' as fields`);
+    ${row}->>'yearGroup' as year_group, ${row}->'fields' as fields, ${row}->>'email' as email`);
   if ('items' in source) {
     return sql`(
       select i.row_number::int as row_number, ${columns('i.c')}
@@ -78,7 +80,7 @@ function givenRows(source: SchoolDataSource): RawBuilder<unknown> {
 /** A learner's details as kept for undo and shown in the audit log. */
 const DETAILS_JSON = (alias: string) =>
   sql.raw(
-    `jsonb_build_object('admission_number', ${alias}.admission_number, 'first_name', ${alias}.first_name, 'surname', ${alias}.surname, 'date_of_birth', to_char(${alias}.date_of_birth, 'YYYY-MM-DD'), 'year_group', ${alias}.year_group)`,
+    `jsonb_strip_nulls(jsonb_build_object('admission_number', ${alias}.admission_number, 'first_name', ${alias}.first_name, 'surname', ${alias}.surname, 'date_of_birth', to_char(${alias}.date_of_birth, 'YYYY-MM-DD'), 'year_group', ${alias}.year_group, 'email', ${alias}.email))`,
   );
 
 /** The audit log's from → to for each detail the data set changes. */
@@ -87,7 +89,8 @@ const DETAIL_CHANGES = sql.raw(`jsonb_strip_nulls(jsonb_build_object(
   'first_name', case when l.first_name is distinct from g.first_name then jsonb_build_object('from', l.first_name, 'to', g.first_name) end,
   'surname', case when l.surname is distinct from g.surname then jsonb_build_object('from', l.surname, 'to', g.surname) end,
   'date_of_birth', case when l.date_of_birth is distinct from g.date_of_birth then jsonb_build_object('from', to_char(l.date_of_birth, 'YYYY-MM-DD'), 'to', to_char(g.date_of_birth, 'YYYY-MM-DD')) end,
-  'year_group', case when l.year_group is distinct from g.year_group then jsonb_build_object('from', l.year_group, 'to', g.year_group) end))`);
+  'year_group', case when l.year_group is distinct from g.year_group then jsonb_build_object('from', l.year_group, 'to', g.year_group) end,
+  'email', case when g.email is not null and l.email is distinct from g.email then jsonb_build_object('from', l.email, 'to', g.email) end))`);
 
 export interface SubmittedSchoolData {
   dataSetId: string;
@@ -135,16 +138,16 @@ export async function submitSchoolData(
     ),
     changed as (
       update learners l set admission_number = k.admission_number, first_name = k.first_name, surname = k.surname, date_of_birth = k.date_of_birth,
-        year_group = k.year_group, version = l.version + 1, updated_at = now()
+        year_group = k.year_group, email = coalesce(k.email, l.email), version = l.version + 1, updated_at = now()
       from known k where l.id = k.learner_id and k.changes <> '{}'::jsonb
       returning l.id
     ),
     created as (
-      insert into learners (school_id, upn, admission_number, first_name, surname, date_of_birth, year_group)
-      select ${schoolId}::uuid, g.upn, g.admission_number, g.first_name, g.surname, g.date_of_birth, g.year_group from given g
+      insert into learners (school_id, upn, admission_number, first_name, surname, date_of_birth, year_group, email)
+      select ${schoolId}::uuid, g.upn, g.admission_number, g.first_name, g.surname, g.date_of_birth, g.year_group, g.email from given g
       where not exists (select from known k where k.upn = g.upn)
       order by g.upn
-      returning id, upn, admission_number, first_name, surname, date_of_birth, year_group
+      returning id, upn, admission_number, first_name, surname, date_of_birth, year_group, email
     ),
     data_rows as (
       insert into learner_school_data (data_set_id, learner_id, school_id, fields, previous, created_learner)
@@ -278,7 +281,7 @@ export async function undoSchoolData(
     with restored as (
       update learners l set admission_number = d.previous->>'admission_number', first_name = d.previous->>'first_name',
         surname = d.previous->>'surname', date_of_birth = (d.previous->>'date_of_birth')::date,
-        year_group = d.previous->>'year_group', version = l.version + 1, updated_at = now()
+        year_group = d.previous->>'year_group', email = d.previous->>'email', version = l.version + 1, updated_at = now()
       from learner_school_data d
       where d.data_set_id = ${dataSet.id} and d.learner_id = l.id and not d.created_learner and d.previous is not null
         and ${DETAILS_JSON('l')} <> d.previous

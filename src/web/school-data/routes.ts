@@ -1,11 +1,13 @@
 // School data pages. Staff: find a learner and see their page exactly as the learner does (only
 // with the "view learner data" permission; without it every learner route is a 404), each view
 // audited; school admins grant or remove the permission, list the views, and print sign-in
-// letters. Learners: sign in with the code on their letter (choosing a password) or their
-// username or email address and password, then see "Your school data" and nothing else.
+// letters or invite learners by email. Learners: sign in with the code on their letter or the
+// link in their email (choosing a password), or their username or email address and password,
+// then see "Your school data" and nothing else.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { DB, Learner } from '../../db/schema.ts';
+import { inTransaction } from '../../db/transaction.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
 import {
@@ -13,16 +15,21 @@ import {
   checkLearnerPassword,
   endLearnerSession,
   findLearnerSession,
+  INVITATION_DAYS,
+  invitationWorks,
+  inviteLearnersByEmail,
   learnerAccount,
   listLearnerDataAccess,
   printSignInLetters,
   SIGN_IN_CODE_DAYS,
   setLearnerDataAccess,
   setLearnerPasswordWithCode,
+  setLearnerPasswordWithLink,
   startLearnerSession,
 } from '../../domain/school-data/learner-accounts.ts';
 import { countLearnersByYearGroup, findLearner, searchLearners } from '../../domain/school-data/learners.ts';
 import { learnerDataPage, listLearnerViews, recordLearnerView } from '../../domain/school-data/school-data.ts';
+import type { Notify } from '../../integrations/notify/notify.ts';
 import { markAttemptSucceeded, reserveAttempt, THROTTLE_WINDOW_MINUTES } from '../../integrations/sign-in/throttle.ts';
 import { errorsFrom, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor } from '../guards.ts';
@@ -37,7 +44,7 @@ const learnerNavigation = (url: string) => [
 
 export async function schoolDataRoutes(
   app: FastifyInstance,
-  { db, secure, baseUrl }: { db: Kysely<DB>; secure: boolean; baseUrl: string },
+  { db, secure, baseUrl, notify }: { db: Kysely<DB>; secure: boolean; baseUrl: string; notify: Notify },
 ) {
   // --- Staff ----------------------------------------------------------------------------------
 
@@ -158,6 +165,89 @@ export async function schoolDataRoutes(
     });
   });
 
+  /** How many of the school's learners have an email address recorded, by year group. */
+  async function emailCounts(schoolId: string) {
+    const rows = await db
+      .selectFrom('learners')
+      .select(['year_group', (eb) => eb.fn.countAll<string>().as('count')])
+      .where('school_id', '=', schoolId)
+      .where('email', 'is not', null)
+      .groupBy('year_group')
+      .execute();
+    const counts = new Map(rows.map((row) => [row.year_group, Number(row.count)]));
+    return (await countLearnersByYearGroup(db, schoolId)).map((group) => ({
+      ...group,
+      withEmail: counts.get(group.yearGroup) ?? 0,
+    }));
+  }
+
+  const invitationsPage = async (actor: Actor, extra: Record<string, unknown> = {}) => {
+    const yearGroups = await emailCounts(actor.organisation.id);
+    return {
+      title: 'Invite learners by email',
+      yearGroups,
+      withEmail: yearGroups.reduce((sum, group) => sum + group.withEmail, 0),
+      invitationDays: INVITATION_DAYS,
+      backLink: '/organisation/learner-data',
+      ...extra,
+    };
+  };
+
+  app.get('/organisation/learner-data/invitations', { preHandler: requireActor }, async (request, reply) => {
+    const actor = schoolAdmin(request);
+    return reply.viewAsync(`${VIEW}/invitations-choose.njk`, await invitationsPage(actor));
+  });
+
+  app.post('/organisation/learner-data/invitations', { preHandler: requireActor }, async (request, reply) => {
+    const actor = schoolAdmin(request);
+    const learnerId = field(request.body, 'learnerId');
+    const yearGroup = field(request.body, 'yearGroup');
+    let ids: string[] = [];
+    if (learnerId) ids = [(await findLearner(db, actor, learnerId)).id];
+    else if (yearGroup) {
+      let query = db
+        .selectFrom('learners')
+        .select('id')
+        .where('school_id', '=', actor.organisation.id)
+        .where('email', 'is not', null);
+      if (yearGroup !== 'all') query = query.where('year_group', '=', yearGroup);
+      ids = (await query.execute()).map((row) => row.id);
+    }
+    if (ids.length === 0) {
+      reply.code(400);
+      const message = yearGroup
+        ? 'None of those learners has an email address. Upload your school data with an “Email address” column, or print sign-in letters'
+        : 'Choose the learners to invite';
+      return reply.viewAsync(
+        `${VIEW}/invitations-choose.njk`,
+        await invitationsPage(actor, { errors: formErrors([new DomainError(message, 'yearGroup')]) }),
+      );
+    }
+    const result = await inTransaction(db, async (tx) => {
+      const invited = await inviteLearnersByEmail(tx, actor, ids);
+      for (const invitation of invited.invitations) {
+        await notify.send(tx, {
+          to: invitation.email,
+          subject: `See your school data from ${actor.organisation.name}`,
+          body: [
+            `Dear ${invitation.name},`,
+            `${actor.organisation.name} shares your school data with you on Rollbook: what your school records about how you are getting on. Only you, and staff at your school who are allowed to, can see it.`,
+            `Choose a password with this link. It works once, within ${INVITATION_DAYS} days:\n${baseUrl}/learner/invitation/${invitation.token}`,
+            `Then sign in at ${baseUrl}/learner/sign-in with this email address, ${invitation.email}, and your password.`,
+            'If you were not expecting this email, you can ignore it, or tell your school.',
+          ].join('\n\n'),
+        });
+      }
+      return invited;
+    });
+    return reply.viewAsync(`${VIEW}/invitations-sent.njk`, {
+      title: `Invitations sent to ${result.invitations.length} ${result.invitations.length === 1 ? 'learner' : 'learners'}`,
+      result,
+      invitationDays: INVITATION_DAYS,
+      backLink: '/organisation/learner-data',
+    });
+  });
+
   // --- Learners -------------------------------------------------------------------------------
 
   async function signedInLearner(request: FastifyRequest): Promise<Learner | undefined> {
@@ -232,6 +322,45 @@ export async function schoolDataRoutes(
       const { learnerId } = await setLearnerPasswordWithCode(db, code, password);
       await markAttemptSucceeded(db, attempt);
       await signIn(reply, learnerId);
+      return reply.redirect('/your-school-data?password=set', 303);
+    } catch (error) {
+      if (error instanceof DomainError) return again(error);
+      throw error;
+    }
+  });
+
+  // The link in an invitation email: choose a password once, then sign in with the email address.
+  const linkGone = (reply: FastifyReply) =>
+    reply.code(404).viewAsync(`${VIEW}/learner-invitation-gone.njk`, { title: 'This link does not work' });
+
+  app.get<{ Params: { token: string } }>('/learner/invitation/:token', async (request, reply) => {
+    if (!(await invitationWorks(db, request.params.token))) return linkGone(reply);
+    return reply.viewAsync(`${VIEW}/learner-invitation.njk`, {
+      title: 'Choose a password',
+      token: request.params.token,
+    });
+  });
+
+  app.post<{ Params: { token: string } }>('/learner/invitation/:token', async (request, reply) => {
+    const { token } = request.params;
+    const password = field(request.body, 'password').slice(0, 1024);
+    const confirm = field(request.body, 'confirmPassword').slice(0, 1024);
+    const again = (error: DomainError) => {
+      reply.code(400);
+      return reply.viewAsync(`${VIEW}/learner-invitation.njk`, {
+        title: 'Choose a password',
+        token,
+        errors: errorsFrom(error),
+      });
+    };
+    if (!(await invitationWorks(db, token))) return linkGone(reply);
+    if (confirm !== password) {
+      return again(new DomainError('The passwords do not match. Type the same password twice', 'confirmPassword'));
+    }
+    try {
+      const chosen = await setLearnerPasswordWithLink(db, token, password);
+      if (!chosen) return linkGone(reply);
+      await signIn(reply, chosen.learnerId);
       return reply.redirect('/your-school-data?password=set', 303);
     } catch (error) {
       if (error instanceof DomainError) return again(error);

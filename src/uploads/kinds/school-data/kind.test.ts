@@ -402,6 +402,47 @@ describe('school data uploads', () => {
     assert.equal(after?.learner.year_group, 'Year 9');
   });
 
+  it('keeps an email column apart from the fields: stored with the learner, never shown, checked, and undone', async () => {
+    const schoolId = (
+      await t.database.db
+        .selectFrom('organisations')
+        .select('id')
+        .where('name', '=', DEMO_SCHOOL)
+        .executeTakeFirstOrThrow()
+    ).id;
+    const emailOf = async (n: number) => (await findLearnerByUpn(t.database.db, schoolId, testUpn(n)))?.email ?? null;
+    const first = await taken(
+      school,
+      sheet(
+        [...HEADINGS, 'Art', 'Email address'],
+        [
+          [...learnerCells(40), 'Merit', 'kit40@example.com'],
+          [...learnerCells(41), 'Pass', 'not an address'],
+        ],
+      ),
+    );
+    const report = readCsv((await school.get(`/uploads/${first}/report`)).body);
+    assert.match(
+      report.at(-1)?.at(-1) ?? '',
+      /Email address: “not an address” is not an email address\. Write it like name@example\.com, or leave it blank/,
+    );
+    await school.post(`/uploads/${first}/submit`, { skipErrors: 'true', publish: 'now' });
+    assert.equal(await emailOf(40), 'kit40@example.com');
+    assert.deepEqual((await learnerPage(40))?.data?.fields, [{ name: 'Art', value: 'Merit' }], 'not one of the fields');
+    // A blank cell keeps the address recorded; a new one replaces it, and undo gives the old one back.
+    const blank = await taken(school, sheet([...HEADINGS, 'Art', 'Email'], [[...learnerCells(40), 'Distinction', '']]));
+    await school.post(`/uploads/${blank}/submit`, { skipErrors: 'false', publish: 'now' });
+    assert.equal(await emailOf(40), 'kit40@example.com');
+    const changed = await taken(
+      school,
+      sheet([...HEADINGS, 'Art', 'Learner email'], [[...learnerCells(40), 'Merit', 'kit.new@example.com']]),
+    );
+    await school.post(`/uploads/${changed}/submit`, { skipErrors: 'false', publish: 'now' });
+    assert.equal(await emailOf(40), 'kit.new@example.com');
+    await school.post(`/uploads/${changed}/undo`);
+    assert.equal(await emailOf(40), 'kit40@example.com');
+  });
+
   it('keeps another school out of an upload and its preview', async () => {
     const id = await taken(school, sheet([...HEADINGS, 'Art'], [[...learnerCells(20), 'secret']]));
     const provider = await signedIn(t.app, 'provider@example.com');

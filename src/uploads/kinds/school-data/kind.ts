@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import { addMonths, englandTime, formatIsoDate, isRealDate, toIsoDate } from '../../../domain/dates.ts';
 import { DomainError } from '../../../domain/errors.ts';
-import { normalisePostcode } from '../../../domain/identifiers.ts';
+import { normaliseEmail, normalisePostcode } from '../../../domain/identifiers.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
 import { countLearnersByYearGroup } from '../../../domain/school-data/learners.ts';
 import {
@@ -150,6 +150,31 @@ interface Lookup {
 
 const LEARNERS = 'learners';
 const YEAR = 'year';
+
+/**
+ * Headings of a column of learners' email addresses, as a school might write them. Such a column
+ * is not one of the school's fields (learners are not shown it): each address is kept with the
+ * learner, to invite them by email.
+ */
+const EMAIL_HEADINGS = new Set([
+  'email',
+  'emailaddress',
+  'learneremail',
+  'learneremailaddress',
+  'pupilemail',
+  'pupilemailaddress',
+]);
+const emailKeys = new Map<string, boolean>();
+/** Whether a free column's key is an email column (worked out once per heading). */
+function isEmailKey(key: string): boolean {
+  let email = emailKeys.get(key);
+  if (email === undefined) {
+    if (emailKeys.size > 10_000) emailKeys.clear();
+    email = EMAIL_HEADINGS.has(normaliseHeader(key.slice(FREE_COLUMN_KEY.length)));
+    emailKeys.set(key, email);
+  }
+  return email;
+}
 
 /** When to publish: now, or at a date and time in England. */
 const PUBLISH_NOW = 'now';
@@ -423,6 +448,24 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
         });
       }
     }
+    // The school's own fields, in the file's order; blank cells are not stored (nor shown). An
+    // email column is kept apart, for invitations.
+    const fields: [string, string][] = [];
+    let email: string | undefined;
+    for (const key in row.values) {
+      const value = row.values[key];
+      if (!key.startsWith(FREE_COLUMN_KEY) || typeof value !== 'string' || value === '') continue;
+      if (isEmailKey(key)) {
+        const address = normaliseEmail(value);
+        if (address) email ??= address;
+        else {
+          errors.push({
+            column: key,
+            message: `${key.slice(FREE_COLUMN_KEY.length)}: “${value}” is not an email address. Write it like name@example.com, or leave it blank`,
+          });
+        }
+      } else fields.push([key.slice(FREE_COLUMN_KEY.length), value]);
+    }
     if (
       errors.length ||
       typeof firstName !== 'string' ||
@@ -433,14 +476,6 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
       !recordKey
     ) {
       return { outcome: 'error', errors, recordKey };
-    }
-    // The school's own fields, in the file's order; blank cells are not stored (nor shown).
-    const fields: [string, string][] = [];
-    for (const key in row.values) {
-      const value = row.values[key];
-      if (key.startsWith(FREE_COLUMN_KEY) && typeof value === 'string' && value !== '') {
-        fields.push([key.slice(FREE_COLUMN_KEY.length), value]);
-      }
     }
     return {
       outcome: 'change',
@@ -453,6 +488,7 @@ export const schoolData = defineKind<SchoolDataChange, Lookup>({
         dateOfBirth,
         yearGroup,
         fields,
+        ...(email ? { email } : {}),
         ...(found ? {} : { newLearner: true as const }),
       },
     };
