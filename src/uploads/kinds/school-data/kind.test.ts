@@ -350,6 +350,40 @@ describe('school data uploads', () => {
     assert.match(summary.body, /8 rows cannot be uploaded because of errors/);
   });
 
+  it('checks the other row and header rules: under 2, impossible dates, year group names, another learner’s admission number, a date submitted that is not a date', async () => {
+    const today = new Date();
+    const baby = `${today.getUTCDate()}/${today.getUTCMonth() + 1}/${today.getUTCFullYear() - 1}`;
+    const rows = [
+      learnerCells(50, { 'Date of birth': baby }),
+      learnerCells(51, { 'Date of birth': '31/2/2014' }),
+      learnerCells(52, { 'Year group': 'R' }),
+      learnerCells(53, { 'Year group': 'Rec' }),
+      learnerCells(54, { 'Year group': 'Year 9' }),
+      // ADM1 is learner 1's admission number.
+      learnerCells(55, { 'Admission number': 'adm1' }),
+    ];
+    const id = await taken(school, sheet([...HEADINGS], rows));
+    const report = readCsv((await school.get(`/uploads/${id}/report`)).body);
+    const headerRow = report.findIndex((r) => r[0] === 'First name');
+    const errorsOf = (i: number) => report[headerRow + 1 + i].at(-1) ?? '';
+    assert.match(errorsOf(0), /would make the learner younger than 2/);
+    assert.match(errorsOf(1), /Date of birth: "31\/2\/2014" is not a date|not a real date/);
+    assert.equal(errorsOf(2), '', '"R" is Reception');
+    assert.equal(errorsOf(3), '', '"Rec" is Reception');
+    assert.equal(errorsOf(4), '');
+    assert.match(errorsOf(5), /Admission number: adm1 belongs to another learner at your school \(UPN .+\)/);
+    const review = await school.get(`/uploads/${id}/review?skipErrors=true`);
+    assert.match(review.body, /Reception[\s\S]*Reception/);
+    await school.post(`/uploads/${id}/cancel`);
+
+    const block = BLOCK();
+    block[3] = ['Date submitted', 'last Tuesday'];
+    assert.match(
+      await refusal(sheet([...HEADINGS], [learnerCells(56)], { block })),
+      /The date submitted at the top of the sheet, “last Tuesday”, is not a date/,
+    );
+  });
+
   it('publishes at a later time: learners keep their previous data until then; a bad date is refused', async () => {
     const id = await taken(
       school,
