@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { DEMO } from '../../src/demo/index.ts';
 import { today } from '../../src/domain/dates.ts';
-import { SYSTEM } from '../../src/domain/organisations/actor.ts';
+import { claimEcts } from '../../src/domain/induction/periods.ts';
+import { type Actor, SYSTEM } from '../../src/domain/organisations/actor.ts';
 import { createApiToken } from '../../src/domain/organisations/api-tokens.ts';
 import { createOrganisation } from '../../src/domain/organisations/organisations.ts';
 import { addUserToOrganisation } from '../../src/domain/organisations/users.ts';
@@ -60,6 +61,7 @@ describe('API v1: induction claims and outcomes', () => {
   let context: TestContext;
   let token: string;
   let otherToken: string;
+  let otherActor: Actor;
 
   before(async () => {
     context = await startTestApp();
@@ -78,21 +80,15 @@ describe('API v1: induction claims and outcomes', () => {
       role: 'admin',
       password: 'rollbook-demo',
     });
-    otherToken = (
-      await createApiToken(
-        db,
-        {
-          userId: user.id,
-          email: user.email,
-          firstName: 'Eli',
-          lastName: 'Where',
-          organisation: { id: other.id, type: 'appropriate_body', name: other.name },
-          role: 'admin',
-        },
-        other.id,
-        'Other',
-      )
-    ).token;
+    otherActor = {
+      userId: user.id,
+      email: user.email,
+      firstName: 'Eli',
+      lastName: 'Where',
+      organisation: { id: other.id, type: 'appropriate_body', name: other.name },
+      role: 'admin',
+    };
+    otherToken = (await createApiToken(db, otherActor, other.id, 'Other')).token;
   });
   after(() => context.close());
 
@@ -199,6 +195,54 @@ describe('API v1: induction claims and outcomes', () => {
       .where('induction_status', '=', 'InProgress')
       .executeTakeFirstOrThrow();
     assert.equal(Number(sentToRecord.n), 40, 'the teaching record heard of every claim');
+  });
+
+  it('refuses at submission a claim whose teacher another body claimed after the check, and claims the rest', async () => {
+    const db = context.database.db;
+    const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
+    const [headers, ...rows] = parseCsv(template.body);
+    const picked = rows.slice(0, 3);
+    const checked = await upload('induction-claims', [headers, ...picked]);
+    assert.deepEqual([checked.state, checked.counts.changes], ['checked', 3]);
+    // Meanwhile another body claims the second teacher.
+    const [trn, dob] = picked[1];
+    const [record] = await localTeachingRecordInduction(db).findTeachers([
+      { trn, dateOfBirth: dob.split('/').reverse().join('-') },
+    ]);
+    assert.ok(record);
+    await claimEcts(db, otherActor, [{ record, startedOn: today(), programme: 'provider_led' }], {
+      via: 'page',
+      today: today(),
+    });
+
+    const refused = await submit(checked.id);
+    assert.equal(refused.statusCode, 409, refused.body);
+    assert.deepEqual([refused.json().state, refused.json().stale], ['checked', 1]);
+    const report = parseCsv((await api('GET', `/api/v1/uploads/${checked.id}/report?format=csv`, token)).body);
+    const errors = report.slice(1).map((row) => row.at(-1));
+    assert.equal(errors[0], '');
+    assert.match(
+      errors[1] ?? '',
+      /completing their induction with another appropriate body \(Elsewhere Hub\).*\(this changed after the file was checked\)/,
+    );
+    assert.equal(errors[2], '');
+
+    const submitted = await submit(checked.id);
+    assert.deepEqual(submitted.json(), { state: 'submitted', submitted: 2 });
+    const { rows: claimed } = await sql<{ trn: string; body: string; events: number; statuses: number }>`
+      select t.trn, o.name as body,
+        (select count(*) from events e where e.subject_id = t.id::text and e.action = 'induction claimed'
+          and e.via = ${`upload ${checked.id}`})::int as events,
+        (select count(*) from induction_status_updates s where s.teacher_id = t.id and s.status = 'InProgress')::int as statuses
+      from induction_periods p join teachers t on t.id = p.teacher_id join organisations o on o.id = p.appropriate_body_id
+      where p.claimed_by_upload = ${checked.id}::uuid order by t.trn
+    `.execute(db);
+    assert.deepEqual(
+      claimed,
+      [picked[0][0], picked[2][0]]
+        .sort()
+        .map((t) => ({ trn: t, body: DEMO.appropriateBody.name, events: 1, statuses: 1 })),
+    );
   });
 
   it('records passes and releases in bulk, refuses a fail, and undoes them', async () => {

@@ -4,13 +4,13 @@
 // operation either way, so each rule lives once. Every change writes its audit events and, where
 // the teaching record wants to know, a status change, in the same transaction. The database
 // refuses what slips past: overlapping periods, two ongoing, two outcomes, terms out of range.
-import { type Kysely, sql } from 'kysely';
-import type { DB, TrainingProgramme } from '../../db/schema.ts';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
+import type { DB, InductionOutcome, TrainingProgramme } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
 import { formatIsoDate } from '../dates.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
-import type { Actor } from '../organisations/actor.ts';
+import { type Actor, actorIds } from '../organisations/actor.ts';
 import type { RecordTeacher } from '../ports/teaching-record.ts';
 import {
   claimBlockers,
@@ -23,7 +23,7 @@ import {
   teacherName,
 } from './rules.ts';
 import { queueInductionStatus } from './status-updates.ts';
-import { saveRecordTeachers, type TeacherFacts, teacherFacts } from './teachers.ts';
+import { type TeacherFacts, teacherFacts } from './teachers.ts';
 
 export interface ChangeOptions {
   via: string;
@@ -39,11 +39,64 @@ function requireBody(actor: Actor): void {
 
 // --- Claims -----------------------------------------------------------------------------------
 
+/**
+ * What Rollbook knew of a claim's teacher when the claim was checked: the facts the claim's rules
+ * read (and whether it is their first period). A bulk upload stages it with each claim, so that at
+ * submission only the claims whose teacher has changed since are judged again.
+ */
+export interface ClaimKnown {
+  outcome: InductionOutcome | null;
+  ongoingBodyId: string | null;
+  lastFinishedOn: string | null;
+  periods: number;
+}
+
 export interface ClaimInput {
   /** The teacher as the teaching record gave them (found by TRN and date of birth). */
   record: RecordTeacher;
   startedOn: string;
   programme: TrainingProgramme;
+  /** What Rollbook knew of the teacher when the claim was checked (staged claims). */
+  known?: ClaimKnown;
+}
+
+/** The facts of a teacher that a claim's rules read, as a staged claim keeps them. */
+export function claimKnown(facts: TeacherFacts | undefined): ClaimKnown {
+  return {
+    outcome: facts?.outcome ?? null,
+    ongoingBodyId: facts?.ongoing_body_id ?? null,
+    lastFinishedOn: facts?.last_finished_on ?? null,
+    periods: facts?.period_count ?? 0,
+  };
+}
+
+/** Where claims come from: a list (a page), or the staged rows of a checked upload. */
+export type ClaimSource = { items: ClaimInput[] } | { uploadId: string };
+
+/**
+ * The claims as a relation c(ord, trn, date_of_birth, first_name, last_name, qts_date, record_status,
+ * prohibited, started_on, programme), read where they already are: an upload's are never brought
+ * into memory.
+ */
+function claimsRelation(source: ClaimSource): RawBuilder<unknown> {
+  if ('items' in source) {
+    const records = source.items.map((c) => c.record);
+    return sql`unnest(
+      ${source.items.map((_, i) => i)}::int[], ${records.map((r) => r.trn)}::text[],
+      ${records.map((r) => r.dateOfBirth)}::date[], ${records.map((r) => r.firstName)}::text[],
+      ${records.map((r) => r.lastName)}::text[], ${records.map((r) => r.qtsDate)}::date[],
+      ${records.map((r) => r.inductionStatus)}::text[], ${records.map((r) => r.prohibited)}::boolean[],
+      ${source.items.map((c) => c.startedOn)}::date[], ${source.items.map((c) => c.programme)}::text[]
+    ) as c(ord, trn, date_of_birth, first_name, last_name, qts_date, record_status, prohibited, started_on, programme)`;
+  }
+  return sql`(
+    select u.row_number as ord, u.change->'record'->>'trn' as trn, (u.change->'record'->>'dateOfBirth')::date as date_of_birth,
+      u.change->'record'->>'firstName' as first_name, u.change->'record'->>'lastName' as last_name,
+      (u.change->'record'->>'qtsDate')::date as qts_date, u.change->'record'->>'inductionStatus' as record_status,
+      (u.change->'record'->>'prohibited')::boolean as prohibited, (u.change->>'startedOn')::date as started_on,
+      u.change->>'programme' as programme
+    from upload_rows u where u.upload_id = ${source.uploadId} and u.outcome = 'change'
+  ) as c`;
 }
 
 /**
@@ -60,6 +113,38 @@ export async function claimProblems(
   return problemsOfClaims(actor, claims, today, await factsByTrn(db, claims));
 }
 
+/**
+ * Why each of an upload's staged claims cannot be made now, by row number. Only the claims whose
+ * teacher's facts differ from those staged with them (or that staged none) are judged again, by
+ * the same rules as claimProblems: the rest were judged by them when the file was checked, and
+ * nothing they read has changed. One query finds them, without reading the others.
+ */
+export async function stagedClaimProblems(
+  db: Kysely<DB>,
+  actor: Actor,
+  uploadId: string,
+  today: string,
+): Promise<Map<number, string>> {
+  const { rows } = await sql<{ row_number: number; change: ClaimInput }>`
+    select u.row_number, u.change from upload_rows u
+    left join teachers t on t.trn = u.change->'record'->>'trn'
+    left join induction_periods o on o.teacher_id = t.id and o.finished_on is null
+    left join lateral (
+      select max(p.finished_on) as last_finished_on, max(p.outcome)::text as outcome, count(*)::int as period_count
+      from induction_periods p where p.teacher_id = t.id
+    ) s on true
+    where u.upload_id = ${uploadId} and u.outcome = 'change'
+      and (u.change->'known' is null or (s.outcome, o.appropriate_body_id, s.last_finished_on, coalesce(s.period_count, 0))
+        is distinct from (u.change->'known'->>'outcome', (u.change->'known'->>'ongoingBodyId')::uuid,
+          (u.change->'known'->>'lastFinishedOn')::date, (u.change->'known'->>'periods')::int))
+    order by u.row_number
+  `.execute(db);
+  if (rows.length === 0) return new Map();
+  const claims = rows.map((r) => r.change);
+  const problems = await claimProblems(db, actor, claims, today);
+  return new Map([...problems].map(([i, message]) => [rows[i].row_number, message]));
+}
+
 /** What Rollbook knows of the claims' teachers, by TRN (one query). */
 async function factsByTrn(db: Kysely<DB>, claims: ClaimInput[]): Promise<Map<string, TeacherFacts>> {
   const known = await teacherFacts(db, { trns: claims.map((c) => c.record.trn) });
@@ -74,30 +159,35 @@ function problemsOfClaims(
 ): Map<number, string> {
   const problems = new Map<number, string>();
   claims.forEach((claim, i) => {
-    const { record } = claim;
-    const facts = byTrn.get(record.trn);
-    const name = `${record.firstName} ${record.lastName}`;
-    const blockers = claimBlockers(
-      {
-        name,
-        qtsDate: record.qtsDate,
-        prohibited: record.prohibited,
-        recordStatus: record.inductionStatus,
-        outcome: facts?.outcome ?? null,
-        ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
-      },
-      actor.organisation.id,
-    );
-    const problem =
-      blockers[0] ??
-      claimDateProblem(claim.startedOn, {
-        qtsDate: record.qtsDate,
-        lastFinishedOn: facts?.last_finished_on ?? null,
-        today,
-      });
+    const problem = claimProblem(actor, claim, today, byTrn.get(claim.record.trn));
     if (problem) problems.set(i, problem);
   });
   return problems;
+}
+
+/** Why this body cannot claim the teacher from this date, given what Rollbook knows of them; or undefined. */
+export function claimProblem(
+  actor: Actor,
+  { record, startedOn }: Pick<ClaimInput, 'record' | 'startedOn'>,
+  today: string,
+  facts: TeacherFacts | undefined,
+): string | undefined {
+  const name = `${record.firstName} ${record.lastName}`;
+  const blockers = claimBlockers(
+    {
+      name,
+      qtsDate: record.qtsDate,
+      prohibited: record.prohibited,
+      recordStatus: record.inductionStatus,
+      outcome: facts?.outcome ?? null,
+      ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
+    },
+    actor.organisation.id,
+  );
+  return (
+    blockers[0] ??
+    claimDateProblem(startedOn, { qtsDate: record.qtsDate, lastFinishedOn: facts?.last_finished_on ?? null, today })
+  );
 }
 
 /**
@@ -114,42 +204,94 @@ export async function claimEcts(
   requireBody(actor);
   if (claims.length === 0) return { teacherIds: [] };
   return inTransaction(db, async (tx) => {
-    const known = await factsByTrn(tx, claims);
-    const first = [...problemsOfClaims(actor, claims, today, known).entries()][0];
+    const first = [...(await claimProblems(tx, actor, claims, today)).entries()][0];
     if (first) throw new DomainError(first[1], 'startedOn');
-    const ids = await saveRecordTeachers(
-      tx,
-      claims.map((c) => c.record),
-    );
-    const teacherIds = claims.map((c) => ids.get(c.record.trn) ?? '');
-    await sql`
-      insert into induction_periods (teacher_id, appropriate_body_id, started_on, training_programme, claimed_by_upload)
-      select c.teacher_id, ${actor.organisation.id}::uuid, c.started_on, c.programme, ${uploadId ?? null}::uuid
-      from unnest(${teacherIds}::uuid[], ${claims.map((c) => c.startedOn)}::date[],
-        ${claims.map((c) => c.programme)}::text[]) as c(teacher_id, started_on, programme)
+    await writeClaims(tx, actor, { items: claims }, { via, uploadId });
+    const { rows } = await sql<{ id: string }>`
+      select t.id from ${claimsRelation({ items: claims })} join teachers t on t.trn = c.trn order by c.ord
     `.execute(tx);
-    // The teaching record hears of the first period only; a later one changes nothing there.
-    const firstPeriods = teacherIds.filter((_, i) => (known.get(claims[i].record.trn)?.period_count ?? 0) === 0);
-    await queueInductionStatus(tx, firstPeriods, 'InProgress');
-    await recordEvents(
-      tx,
-      actor,
-      via,
-      claims.map((claim, i) => ({
-        organisationId: actor.organisation.id,
-        subjectType: 'teacher',
-        subjectId: teacherIds[i],
-        action: 'induction claimed',
-        changes: {
-          teacher: { to: `${claim.record.firstName} ${claim.record.lastName}` },
-          appropriate_body: { to: actor.organisation.name },
-          started_on: { to: claim.startedOn },
-          training_programme: { to: claim.programme },
-        },
-      })),
-    );
-    return { teacherIds };
+    return { teacherIds: rows.map((r) => r.id) };
   });
+}
+
+/**
+ * Claims the ECTs of an upload's staged claims: claimEcts for a whole file, by the same rules (the
+ * claims whose teacher changed since the check judged again, see stagedClaimProblems) and the same
+ * writes, done from the staged rows in SQL. Refuses every claim if one cannot be made.
+ */
+export async function claimStagedEcts(
+  db: Kysely<DB>,
+  actor: Actor,
+  uploadId: string,
+  { via, today, expected }: Omit<ChangeOptions, 'uploadId'> & { expected: number },
+): Promise<void> {
+  requireBody(actor);
+  await inTransaction(db, async (tx) => {
+    const first = [...(await stagedClaimProblems(tx, actor, uploadId, today)).values()][0];
+    if (first) throw new DomainError(first, 'startedOn');
+    const claimed = await writeClaims(tx, actor, { uploadId }, { via, uploadId });
+    if (claimed !== expected) throw new Error(`Expected ${expected} claims, found ${claimed}`);
+  });
+}
+
+/**
+ * The writes of a claim, whatever the number, in four statements over the claims where they are:
+ * the teachers saved (added, or refreshed where the record says something new), their periods,
+ * the status changes of first periods and the audit events. Returns how many periods it opened.
+ */
+async function writeClaims(
+  tx: Kysely<DB>,
+  actor: Actor,
+  source: ClaimSource,
+  { via, uploadId }: { via: string; uploadId?: string },
+): Promise<number> {
+  const claims = claimsRelation(source);
+  await sql`
+    insert into teachers (trn, date_of_birth, first_name, last_name, qts_date, record_status, prohibited)
+    select distinct on (c.trn) c.trn, c.date_of_birth, c.first_name, c.last_name, c.qts_date, c.record_status, c.prohibited
+    from ${claims} order by c.trn, c.ord desc
+    on conflict (trn) do update set
+      date_of_birth = excluded.date_of_birth, first_name = excluded.first_name, last_name = excluded.last_name,
+      qts_date = excluded.qts_date, record_status = excluded.record_status, prohibited = excluded.prohibited,
+      updated_at = case when (teachers.first_name, teachers.last_name, teachers.qts_date, teachers.record_status,
+          teachers.prohibited) is distinct from (excluded.first_name, excluded.last_name, excluded.qts_date,
+          excluded.record_status, excluded.prohibited) then now() else teachers.updated_at end
+    -- A teacher the record says nothing new of is left as it is (no new row version to write).
+    where (teachers.date_of_birth, teachers.first_name, teachers.last_name, teachers.qts_date, teachers.record_status,
+        teachers.prohibited) is distinct from (excluded.date_of_birth, excluded.first_name, excluded.last_name,
+        excluded.qts_date, excluded.record_status, excluded.prohibited)
+  `.execute(tx);
+  // The teaching record hears of a teacher's first period only; a later one changes nothing there.
+  const { rows: firsts } = await sql<{ id: string }>`
+    select t.id from ${claims} join teachers t on t.trn = c.trn
+    where not exists (select 1 from induction_periods p where p.teacher_id = t.id)
+  `.execute(tx);
+  const inserted = await sql`
+    insert into induction_periods (teacher_id, appropriate_body_id, started_on, training_programme, claimed_by_upload)
+    select t.id, ${actor.organisation.id}::uuid, c.started_on, c.programme, ${uploadId ?? null}::uuid
+    from ${claims} join teachers t on t.trn = c.trn
+    order by c.ord
+  `.execute(tx);
+  await queueInductionStatus(
+    tx,
+    firsts.map((f) => f.id),
+    'InProgress',
+  );
+  const { actorUserId, actorOrganisationId } = actorIds(actor);
+  await sql`
+    insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
+    select ${actorUserId}::uuid, ${actorOrganisationId}::uuid, ${actor.organisation.id}::uuid, 'teacher', t.id::text,
+      'induction claimed',
+      jsonb_build_object(
+        'teacher', jsonb_build_object('to', c.first_name || ' ' || c.last_name),
+        'appropriate_body', jsonb_build_object('to', ${actor.organisation.name}::text),
+        'started_on', jsonb_build_object('to', c.started_on),
+        'training_programme', jsonb_build_object('to', c.programme)),
+      ${via}
+    from ${claims} join teachers t on t.trn = c.trn
+    order by c.ord
+  `.execute(tx);
+  return Number(inserted.numAffectedRows ?? 0);
 }
 
 // --- Release and pass (one or many), fail (one) ------------------------------------------------

@@ -1,14 +1,13 @@
-// Upload kind: an appropriate body claims many ECTs at once. The sheet is prefilled with the ECTs
-// schools have reported to the body and it has not claimed, with the programme and start date each
-// school gave, so a body that agrees uploads it unchanged (an empty sheet is offered too). Every
-// row is checked against the teaching record, looked up for the whole file at once; while the
-// record does not answer, the upload waits and is checked again. Claims are made by the domain's
-// claimEcts, the same operation as the one-by-one page, so each rule and message lives once.
-import { sql } from 'kysely';
 import type { TrainingProgramme } from '../../../db/schema.ts';
 import { formatIsoDate } from '../../../domain/dates.ts';
 import { countClaimTasks, listClaimTasks } from '../../../domain/induction/lists.ts';
-import { type ClaimInput, claimEcts, claimProblems, undoUploadedClaims } from '../../../domain/induction/periods.ts';
+import {
+  type ClaimKnown,
+  claimKnown,
+  claimStagedEcts,
+  stagedClaimProblems,
+  undoUploadedClaims,
+} from '../../../domain/induction/periods.ts';
 import {
   claimBlockers,
   claimDateProblem,
@@ -18,15 +17,20 @@ import {
 import { type TeacherFacts, teacherFacts } from '../../../domain/induction/teachers.ts';
 import { type RecordTeacher, TeachingRecordUnavailable } from '../../../domain/ports/teaching-record.ts';
 import type { ColumnSpec } from '../../headers.ts';
-import { defineKind, LookupUnavailable, type ParsedRow, type SubmitContext } from '../kind.ts';
+import { defineKind, LookupUnavailable, type ParsedRow } from '../kind.ts';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
 
-/** A staged claim: the teacher as the teaching record gave them, the start date and programme. */
+/**
+ * A staged claim: the teacher as the teaching record gave them, the start date and programme, and
+ * what Rollbook knew of the teacher when the row was checked (so the submission judges again only
+ * the claims whose teacher has changed since).
+ */
 export interface InductionClaim {
   record: RecordTeacher;
   startedOn: string;
   programme: TrainingProgramme;
+  known: ClaimKnown;
 }
 
 interface Lookup {
@@ -130,15 +134,6 @@ export function emptyCells(row: ParsedRow, keys: string[]) {
   return keys
     .filter((key) => row.cells[key] === '')
     .map((key) => ({ column: key, message: `${HEADERS[key] ?? key}: empty. Fill it in, or delete the row` }));
-}
-
-/** The staged claims of an upload, in row order, with their row numbers. */
-async function stagedClaims(tx: SubmitContext['db'], uploadId: string) {
-  const { rows } = await sql<{ row_number: number; change: InductionClaim }>`
-    select row_number, change from upload_rows
-    where upload_id = ${uploadId} and outcome = 'change' order by row_number
-  `.execute(tx);
-  return rows;
 }
 
 const toProgramme = (value: string): TrainingProgramme => (value === 'school-led' ? 'school_led' : 'provider_led');
@@ -257,32 +252,23 @@ export const inductionClaims = defineKind<InductionClaim, Lookup>({
         errors: [{ column: 'startedOn', message: `${name}: ${dateProblem}` }],
       };
     }
-    return { outcome: 'change', recordKey: trn, change: { record, startedOn, programme: toProgramme(programme) } };
+    return {
+      outcome: 'change',
+      recordKey: trn,
+      change: { record, startedOn, programme: toProgramme(programme), known: claimKnown(facts) },
+    };
   },
 
   async recheck(tx, { actor, today, uploadId }) {
-    const staged = await stagedClaims(tx, uploadId);
-    const problems = await claimProblems(
-      tx,
-      actor,
-      staged.map((s) => s.change),
-      today,
-    );
+    const problems = await stagedClaimProblems(tx, actor, uploadId, today);
     return new Map(
-      [...problems].map(([i, message]) => [
-        staged[i].row_number,
-        `${message} (this changed after the file was checked)`,
-      ]),
+      [...problems].map(([rowNumber, message]) => [rowNumber, `${message} (this changed after the file was checked)`]),
     );
   },
 
   writes: ['teachers', 'induction_periods', 'induction_status_updates', 'events'],
-  async apply(tx, { actor, today, uploadId, expected }) {
-    const staged = await stagedClaims(tx, uploadId);
-    if (staged.length !== expected) throw new Error(`Expected ${expected} claims, found ${staged.length}`);
-    const claims: ClaimInput[] = staged.map((s) => s.change);
-    await claimEcts(tx, actor, claims, { via: `upload ${uploadId}`, today, uploadId });
-  },
+  apply: (tx, { actor, today, uploadId, expected }) =>
+    claimStagedEcts(tx, actor, uploadId, { via: `upload ${uploadId}`, today, expected }),
 
   undo: (tx, { actor, uploadId }) => undoUploadedClaims(tx, actor, uploadId, { via: `undo of upload ${uploadId}` }),
   async undoPreview(db, { uploadId }) {
