@@ -192,6 +192,29 @@ async function checkAndStage(
   if (sheet.rows.length >= REFRESH_STATISTICS_FROM_ROWS)
     await sql`analyze upload_rows (upload_id, row_number, outcome)`.execute(database.db);
 
+  // The kind's rules across rows, over the staged rows: the rows they fail are errors, and no
+  // longer count as rows of their record (for the one-row-per-record rule below).
+  if (kind.checkStaged) {
+    const failedTogether = await kind.checkStaged(database.db, { ...ctx, uploadId });
+    if (failedTogether.size) {
+      const numbers = [...failedTogether.keys()];
+      const errors = numbers.map((n) =>
+        JSON.stringify(
+          (failedTogether.get(n) ?? []).map((e) => ({ column: columnIndex(e.column), message: e.message })),
+        ),
+      );
+      const { rows: failed } = await sql<{ row_number: number }>`
+        update upload_rows set outcome = 'error', change = null, record_key = null, errors = d.errors || upload_rows.errors
+        from unnest(${numbers}::int[], ${errors}::jsonb[]) as d(row_number, errors)
+        where upload_rows.upload_id = ${uploadId} and upload_rows.row_number = d.row_number
+          and upload_rows.outcome = 'change'
+        returning upload_rows.row_number
+      `.execute(database.db);
+      counts.change -= failed.length;
+      counts.error += failed.length;
+    }
+  }
+
   // The one-row-per-record rule: every row of a record found in more than one row fails, each
   // naming the others (in file order).
   const repeated = kind.oneRowPerRecord

@@ -2,6 +2,7 @@
 // JSON), their rules, and how they are kept. Every rule and message lives here once: each error
 // names the field it belongs to (the API's camelCase name), so pages put it by the field, the bulk
 // sheet names the column and the API returns it as { field, message }.
+import { type RawBuilder, sql } from 'kysely';
 import type { Trainee } from '../../db/schema.ts';
 import { addMonths, formatIsoDate, isRealDate } from '../dates.ts';
 import { DomainError } from '../errors.ts';
@@ -489,6 +490,36 @@ export function columnsOf(details: TraineeDetails) {
     employing_school_urn: details.employingSchoolUrn,
     degree: details.degree ? JSON.stringify(details.degree) : null,
   };
+}
+
+/**
+ * columnsOf in SQL, for details held as JSON (a bulk upload's staged rows): each column and its
+ * value from the JSON `details`, the same columns and values as columnsOf gives.
+ */
+export function columnsOfJson(details: RawBuilder<unknown>): [string, RawBuilder<unknown>][] {
+  const text = (key: string) => sql`${details}->>${sql.lit(key)}`;
+  return [
+    ['first_names', text('firstNames')],
+    ['last_name', text('lastName')],
+    ['previous_last_name', text('previousLastName')],
+    ['date_of_birth', sql`(${text('dateOfBirth')})::date`],
+    ['sex', text('sex')],
+    ['email', text('email')],
+    ['provider_trainee_id', text('providerTraineeId')],
+    ['hesa_id', text('hesaId')],
+    ['route', text('trainingRoute')],
+    ['subject', sql`coalesce(${details}->'courseSubjects'->>0, '')`],
+    ['subject_2', sql`${details}->'courseSubjects'->>1`],
+    ['subject_3', sql`${details}->'courseSubjects'->>2`],
+    ['age_range', text('ageRange')],
+    ['study_mode', text('studyMode')],
+    ['itt_start_date', sql`(${text('ittStartDate')})::date`],
+    ['expected_end_date', sql`(${text('ittEndDate')})::date`],
+    ['course_year', sql`(${text('courseYear')})::int`],
+    ['lead_school_urn', text('leadSchoolUrn')],
+    ['employing_school_urn', text('employingSchoolUrn')],
+    ['degree', sql`case when jsonb_typeof(${details}->'degree') = 'object' then ${details}->'degree' end`],
+  ];
 }
 
 /** A value as JSON with its object keys in order (a degree read back from jsonb has them in another). */

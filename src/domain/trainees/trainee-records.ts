@@ -2,18 +2,19 @@
 // to the Teaching Record System), changing details, deferring, reinstating and withdrawing. One
 // operation each, used by the pages, the bulk upload and the records API, which validates, writes
 // and records its audit event in the caller's transaction.
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { DB, Trainee, TraineeState } from '../../db/schema.ts';
 import { type NewEvent, recordEvents } from '../audit/events.ts';
 import { formatIsoDate, traineeAcademicYear } from '../dates.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
-import type { Actor } from '../organisations/actor.ts';
+import { type Actor, actorIds } from '../organisations/actor.ts';
 import { isUuid } from '../organisations/organisations.ts';
 import { ValidationErrors } from '../organisations/users.ts';
 import { ANOTHER_REASON, findReferenceItem, referenceName, WITHDRAWAL_REASONS } from './reference-lists.ts';
 import {
   checkTraineeInput,
   columnsOf,
+  columnsOfJson,
   detailsOf,
   differences,
   FieldError,
@@ -74,16 +75,33 @@ export function firstWord(firstNames: string): string {
 /** The same as SQL, for a trainee row. */
 const FIRST_WORD_SQL = sql<string>`regexp_replace(lower(split_part(btrim(t.first_names), ' ', 1)), '[^[:alpha:]]', '', 'g')`;
 
+/** What the duplicates rule compares of a trainee's details, as it compares them. */
+export function duplicateFields(details: TraineeDetails) {
+  return {
+    dateOfBirth: details.dateOfBirth,
+    lastName: details.lastName.toLowerCase(),
+    startYear: traineeAcademicYear(details.ittStartDate),
+    route: details.trainingRoute,
+    firstWord: firstWord(details.firstNames),
+    email: details.email.toLowerCase(),
+  };
+}
+export type DuplicateFields = ReturnType<typeof duplicateFields>;
+
 /** The duplicates rule's key, so rows of one file can be compared with each other. */
 export function duplicateKeys(details: TraineeDetails): string[] {
-  const base = [
-    details.dateOfBirth,
-    details.lastName.toLowerCase(),
-    traineeAcademicYear(details.ittStartDate),
-    details.trainingRoute,
-  ].join('|');
-  return [`${base}|name:${firstWord(details.firstNames)}`, `${base}|email:${details.email.toLowerCase()}`];
+  const f = duplicateFields(details);
+  const base = [f.dateOfBirth, f.lastName, f.startYear, f.route].join('|');
+  return [`${base}|name:${f.firstWord}`, `${base}|email:${f.email}`];
 }
+
+/**
+ * The staged trainees to add of an upload (upload_rows, outcome 'change', kind 'add'), each with
+ * its details and the duplicates rule's fields (`duplicate`, from duplicateFields) as JSON.
+ */
+const stagedAdds = (uploadId: string) => sql`
+  select u.row_number, u.change from upload_rows u
+  where u.upload_id = ${uploadId} and u.outcome = 'change' and u.change->>'kind' = 'add'`;
 
 /**
  * For each of the details (by index), an existing trainee of the provider it duplicates: same date
@@ -97,14 +115,49 @@ export async function findDuplicates(
   { exceptIds = [] }: { exceptIds?: string[] } = {},
 ): Promise<Map<number, { id: string; name: string }>> {
   if (items.length === 0) return new Map();
+  const fields = items.map(duplicateFields);
+  return duplicatesOf(
+    db,
+    providerId,
+    sql`unnest(
+      ${items.map((_, i) => i)}::int[], ${fields.map((f) => f.dateOfBirth)}::date[],
+      ${fields.map((f) => f.lastName)}::text[], ${fields.map((f) => f.startYear)}::int[],
+      ${fields.map((f) => f.route)}::text[], ${fields.map((f) => f.firstWord)}::text[],
+      ${fields.map((f) => f.email)}::text[]
+    ) as d(index, date_of_birth, last_name, start_year, route, first_word, email)`,
+    exceptIds,
+  );
+}
+
+/** findDuplicates for an upload's staged trainees to add, by row number, read where they are staged. */
+export async function findStagedDuplicates(
+  db: Kysely<DB>,
+  providerId: string,
+  uploadId: string,
+): Promise<Map<number, { id: string; name: string }>> {
+  return duplicatesOf(
+    db,
+    providerId,
+    sql`(
+      select a.row_number as index, (a.change->'duplicate'->>'dateOfBirth')::date as date_of_birth,
+        a.change->'duplicate'->>'lastName' as last_name, (a.change->'duplicate'->>'startYear')::int as start_year,
+        a.change->'duplicate'->>'route' as route, a.change->'duplicate'->>'firstWord' as first_word,
+        a.change->'duplicate'->>'email' as email
+      from (${stagedAdds(uploadId)}) a
+    ) as d`,
+    [],
+  );
+}
+
+async function duplicatesOf(
+  db: Kysely<DB>,
+  providerId: string,
+  details: RawBuilder<unknown>,
+  exceptIds: string[],
+): Promise<Map<number, { id: string; name: string }>> {
   const { rows } = await sql<{ index: number; id: string; name: string }>`
     select distinct on (d.index) d.index, t.id, t.first_names || ' ' || t.last_name as name
-    from unnest(
-      ${items.map((_, i) => i)}::int[], ${items.map((d) => d.dateOfBirth)}::date[],
-      ${items.map((d) => d.lastName.toLowerCase())}::text[], ${items.map((d) => traineeAcademicYear(d.ittStartDate))}::int[],
-      ${items.map((d) => d.trainingRoute)}::text[], ${items.map((d) => firstWord(d.firstNames))}::text[],
-      ${items.map((d) => d.email.toLowerCase())}::text[]
-    ) as d(index, date_of_birth, last_name, start_year, route, first_word, email)
+    from ${details}
     join trainees t on t.provider_id = ${providerId} and t.date_of_birth = d.date_of_birth
       and lower(t.last_name) = d.last_name and t.route = d.route
       and extract(year from t.itt_start_date - interval '7 months') = d.start_year
@@ -116,6 +169,28 @@ export async function findDuplicates(
 }
 
 /**
+ * The duplicates rule within an upload's staged trainees to add: for each row that shares a key
+ * (duplicateKeys) with others, those other rows, in order. Only those rows are read.
+ */
+export async function stagedDuplicatesWithin(db: Kysely<DB>, uploadId: string): Promise<Map<number, number[]>> {
+  const { rows } = await sql<{ row_number: number; others: number[] }>`
+    with staged as (${stagedAdds(uploadId)}),
+    keys as (
+      select s.row_number, concat_ws('|', s.change->'duplicate'->>'dateOfBirth', s.change->'duplicate'->>'lastName',
+        s.change->'duplicate'->>'startYear', s.change->'duplicate'->>'route', k.key) as key
+      from staged s, lateral (values ('name:' || (s.change->'duplicate'->>'firstWord')),
+        ('email:' || (s.change->'duplicate'->>'email'))) as k(key)
+    ),
+    shared as (select key from keys group by key having count(*) > 1)
+    select a.row_number, array_agg(distinct b.row_number order by b.row_number) as others
+    from keys a join shared using (key) join keys b on b.key = a.key and b.row_number <> a.row_number
+    group by a.row_number
+    order by a.row_number
+  `.execute(db);
+  return new Map(rows.map((row) => [row.row_number, row.others.map(Number)]));
+}
+
+/**
  * Provider trainee IDs and HESA IDs already used by another trainee of the provider, as field
  * errors by index. Each identifier names one trainee at a provider.
  */
@@ -124,21 +199,52 @@ export async function identifiersInUse(
   providerId: string,
   items: { details: TraineeDetails; exceptId?: string }[],
 ): Promise<Map<number, FieldError[]>> {
-  const found = new Map<number, FieldError[]>();
   const ids = items.map((i) => i.details.providerTraineeId?.toLowerCase() ?? null);
   const hesa = items.map((i) => i.details.hesaId);
-  if (!ids.some(Boolean) && !hesa.some(Boolean)) return found;
+  if (!ids.some(Boolean) && !hesa.some(Boolean)) return new Map();
+  return identifiersUsed(
+    db,
+    providerId,
+    sql`unnest(${items.map((_, i) => i)}::int[], ${ids}::text[], ${hesa}::text[],
+      ${items.map((i) => i.exceptId ?? null)}::uuid[]) as d(index, id, hesa_id, except_id)`,
+  );
+}
+
+/**
+ * identifiersInUse for an upload's staged trainees to add, or to update (each except itself), by
+ * row number.
+ */
+export function stagedIdentifiersInUse(
+  db: Kysely<DB>,
+  providerId: string,
+  uploadId: string,
+  kind: 'add' | 'update',
+): Promise<Map<number, FieldError[]>> {
+  return identifiersUsed(
+    db,
+    providerId,
+    sql`(
+      select u.row_number as index, lower(u.change->'details'->>'providerTraineeId') as id,
+        u.change->'details'->>'hesaId' as hesa_id, (u.change->>'traineeId')::uuid as except_id
+      from upload_rows u where u.upload_id = ${uploadId} and u.outcome = 'change' and u.change->>'kind' = ${kind}
+    ) as d`,
+  );
+}
+
+async function identifiersUsed(
+  db: Kysely<DB>,
+  providerId: string,
+  identifiers: RawBuilder<unknown>,
+): Promise<Map<number, FieldError[]>> {
+  const found = new Map<number, FieldError[]>();
   const { rows } = await sql<{ index: number; field: 'providerTraineeId' | 'hesaId'; name: string; value: string }>`
+    with d as (select * from ${identifiers})
     select d.index, 'providerTraineeId' as field, t.first_names || ' ' || t.last_name as name, t.provider_trainee_id as value
-    from unnest(${items.map((_, i) => i)}::int[], ${ids}::text[], ${items.map((i) => i.exceptId ?? null)}::uuid[])
-      as d(index, id, except_id)
-    join trainees t on t.provider_id = ${providerId} and lower(t.provider_trainee_id) = d.id
+    from d join trainees t on t.provider_id = ${providerId} and lower(t.provider_trainee_id) = d.id
     where t.id is distinct from d.except_id
     union all
     select d.index, 'hesaId', t.first_names || ' ' || t.last_name, t.hesa_id
-    from unnest(${items.map((_, i) => i)}::int[], ${hesa}::text[], ${items.map((i) => i.exceptId ?? null)}::uuid[])
-      as d(index, hesa_id, except_id)
-    join trainees t on t.provider_id = ${providerId} and t.hesa_id = d.hesa_id
+    from d join trainees t on t.provider_id = ${providerId} and t.hesa_id = d.hesa_id
     where t.id is distinct from d.except_id
   `.execute(db);
   for (const row of rows) {
@@ -234,6 +340,63 @@ export async function registerTrainees(
     ),
   );
   return added;
+}
+
+/**
+ * Registers an upload's staged trainees to add: registerTrainees for a whole file, by the same
+ * rules (the duplicates rule within the file and against the provider's trainees, identifiers in
+ * use) and the same writes (trainee, TRN request, audit event), done from the staged rows in SQL
+ * (each row's `details`, and `duplicate` from duplicateFields). If any is refused, nothing is added.
+ * Returns how many were added.
+ */
+export async function registerStagedTrainees(
+  tx: Transaction<DB>,
+  actor: Actor,
+  uploadId: string,
+  { via, source }: WriteOptions & { source: RecordSource },
+): Promise<number> {
+  const providerId = providerOf(actor);
+  const [twice] = await sql<{ name: string }>`
+    select a.change->'details'->>'firstNames' || ' ' || (a.change->'details'->>'lastName') as name
+    from (${stagedAdds(uploadId)}) a
+    where a.row_number = any(${[...(await stagedDuplicatesWithin(tx, uploadId)).keys()].slice(0, 1)}::int[])
+  `
+    .execute(tx)
+    .then((r) => r.rows);
+  if (twice) {
+    throw new DomainError(
+      `${twice.name} is given twice (the same date of birth, last name, route and start year, and the same first name or email address)`,
+    );
+  }
+  const [first] = (await findStagedDuplicates(tx, providerId, uploadId)).values();
+  if (first) throw new DuplicateTraineeError(first);
+  const [errors] = (await stagedIdentifiersInUse(tx, providerId, uploadId, 'add')).values();
+  if (errors) throw new ValidationErrors(errors);
+
+  const columns = columnsOfJson(sql`a.change->'details'`);
+  const { actorUserId, actorOrganisationId } = actorIds(actor);
+  const { rows } = await sql<{ added: string }>`
+    with added as (
+      insert into trainees (${sql.join(columns.map(([column]) => sql.ref(column)))}, provider_id, state,
+        submitted_for_trn_at, record_source, added_by_upload)
+      select ${sql.join(columns.map(([, value]) => value))}, ${providerId}::uuid, 'submitted_for_trn', now(),
+        ${source}, ${uploadId}::uuid
+      from (${stagedAdds(uploadId)}) a
+      order by a.row_number
+      returning id, first_names, last_name
+    ),
+    requests as (insert into trn_requests (trainee_id, provider_id) select id, ${providerId}::uuid from added),
+    audit as (
+      insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
+      select ${actorUserId}::uuid, ${actorOrganisationId}::uuid, ${providerId}::uuid, 'trainee', added.id::text, 'registered',
+        jsonb_build_object('name', jsonb_build_object('to', added.first_names || ' ' || added.last_name),
+          'state', jsonb_build_object('to', 'submitted_for_trn')),
+        ${via}
+      from added
+    )
+    select count(*) as added from added
+  `.execute(tx);
+  return Number(rows[0]?.added ?? 0);
 }
 
 /** Checks the details and registers one trainee; broken rules are thrown together. */
@@ -377,6 +540,57 @@ export async function changeTrainees(
     ),
   );
   return checked.map((c) => ({ trainee: updated.get(c.trainee.id) ?? c.trainee, changed: c.changed }));
+}
+
+/**
+ * Changes an upload's staged trainees to update: changeTrainees for a whole file, done from the
+ * staged rows in SQL. Each row was checked by changeTrainees's rules against the record at its
+ * `version`, and stages the details that result (`details`) and what changes (`changed`); a record
+ * that has changed since (another version), is no longer the provider's or is now locked, or an
+ * identifier now in use, refuses them all. Returns how many were changed.
+ */
+export async function changeStagedTrainees(
+  tx: Transaction<DB>,
+  actor: Actor,
+  uploadId: string,
+  { via }: WriteOptions,
+): Promise<number> {
+  const providerId = providerOf(actor);
+  const [errors] = (await stagedIdentifiersInUse(tx, providerId, uploadId, 'update')).values();
+  if (errors) throw new ValidationErrors(errors);
+  const columns = columnsOfJson(sql`u.change->'details'`);
+  const { actorUserId, actorOrganisationId } = actorIds(actor);
+  const { rows } = await sql<{ staged: string; changed: string }>`
+    with staged as (
+      select u.row_number, (u.change->>'traineeId')::uuid as id, (u.change->>'version')::int as version, u.change
+      from upload_rows u
+      where u.upload_id = ${uploadId} and u.outcome = 'change' and u.change->>'kind' = 'update'
+    ),
+    updated as (
+      update trainees t set
+        ${sql.join(columns.map(([column, value]) => sql`${sql.ref(column)} = ${value}`))},
+        version = t.version + 1, updated_at = now()
+      from staged u
+      where t.id = u.id and t.provider_id = ${providerId} and t.version = u.version
+        and not (t.state = any(${LOCKED_STATES}::text[]))
+      returning t.id, u.row_number, u.change->'changed' as changed
+    ),
+    audit as (
+      insert into events (actor_user_id, actor_organisation_id, organisation_id, subject_type, subject_id, action, changes, via)
+      select ${actorUserId}::uuid, ${actorOrganisationId}::uuid, ${providerId}::uuid, 'trainee', updated.id::text,
+        'details changed', updated.changed, ${via}
+      from updated order by updated.row_number
+    )
+    select (select count(*) from staged) as staged, (select count(*) from updated) as changed
+  `.execute(tx);
+  const staged = Number(rows[0]?.staged ?? 0);
+  const changed = Number(rows[0]?.changed ?? 0);
+  if (changed !== staged) {
+    throw new DomainError(
+      `${staged - changed} of the trainees’ records changed while they were being updated. Nothing was changed: check the file again`,
+    );
+  }
+  return changed;
 }
 
 /** Changes one trainee's given details: changeTrainees for one, as the pages and the API use it. */

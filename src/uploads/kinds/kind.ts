@@ -247,6 +247,13 @@ export interface KindDefinition<Change, Lookup> {
    */
   check(row: ParsedRow, lookup: Lookup, ctx: UploadContext): RowOutcome<Change>;
   /**
+   * Rules across rows that the one-row-per-record rule does not cover (the same trainee added in
+   * two rows, say), run once every row is staged: set-based, in SQL over the staged rows (outcome
+   * 'change'), so no row's outcome is kept in memory for it. The rows it names fail with these
+   * errors (and so no longer count for the one-row-per-record rule).
+   */
+  checkStaged?(db: Kysely<DB>, ctx: UploadContext & { uploadId: string }): Promise<Map<number, RowError[]>>;
+  /**
    * In the submission transaction: the staged rows (upload_rows, outcome 'change') whose records
    * changed since the check, by row number, with why. Set-based: read the staged rows in SQL.
    */

@@ -4,7 +4,7 @@
 // the pages' and the API's (trainee-details.ts), each message naming its column; added trainees are
 // registered, and so asked a TRN for, by the same operation as "Add a trainee".
 import { type Kysely, sql } from 'kysely';
-import type { DB } from '../../../db/schema.ts';
+import type { DB, Trainee } from '../../../db/schema.ts';
 import { formatIsoDate } from '../../../domain/dates.ts';
 import { DomainError } from '../../../domain/errors.ts';
 import { ValidationErrors } from '../../../domain/organisations/users.ts';
@@ -27,15 +27,18 @@ import {
   type TraineeInput,
 } from '../../../domain/trainees/trainee-details.ts';
 import {
+  changeStagedTrainees,
   changeTrainees,
-  duplicateKeys,
-  findDuplicates,
+  type DuplicateFields,
+  duplicateFields,
+  findStagedDuplicates,
   LOCKED_STATES,
-  registerTrainees,
+  registerStagedTrainees,
+  stagedDuplicatesWithin,
 } from '../../../domain/trainees/trainee-records.ts';
 import { trainingRoute } from '../../../domain/trainees/training-routes.ts';
 import type { ColumnSpec } from '../../headers.ts';
-import { defineKind, type ParsedRow, type RowError, type RowOutcome } from '../kind.ts';
+import { defineKind, type ParsedRow, type RowError } from '../kind.ts';
 import { sheetDate } from '../trainee-identity.ts';
 
 const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
@@ -186,7 +189,13 @@ const columnOf = (field: string | undefined): string | undefined =>
 
 /** A change: a trainee to add, or the fields of one to update. */
 export type TraineesChange =
-  | { kind: 'add'; name: string; details: TraineeDetails }
+  | {
+      kind: 'add';
+      name: string;
+      details: TraineeDetails;
+      /** What the duplicates rule compares (checked over the staged rows, and again at submission). */
+      duplicate: DuplicateFields;
+    }
   | {
       kind: 'update';
       name: string;
@@ -196,6 +205,8 @@ export type TraineesChange =
       input: TraineeInput;
       /** What changes, field by field, for the review and for undo. */
       changed: Record<string, { from: unknown; to: unknown }>;
+      /** The trainee's details once changed, as checked against the record at `version`. */
+      details: TraineeDetails;
     };
 
 interface Existing {
@@ -207,8 +218,17 @@ interface Existing {
   details: TraineeDetails;
 }
 
+/** The provider's trainees the file names, as read (their details are worked out when a row finds them). */
 interface Lookup {
-  outcomes: Map<number, RowOutcome<TraineesChange>>;
+  byId: Map<string, Trainee>;
+  byHesa: Map<string, Trainee>;
+}
+
+const nameOf = (t: Trainee) => `${t.first_names} ${t.last_name}`;
+
+function existingOf(t: Trainee): Existing {
+  const details = detailsOf(t);
+  return { id: t.id, version: t.version, state: t.state, name: nameOf(t), details, input: inputOf(details) };
 }
 
 /** The row's cells as input: only the cells given (a blank cell is left out). */
@@ -246,14 +266,9 @@ function sameAsRecord(input: TraineeInput, record: TraineeInput): boolean {
 }
 
 /** The existing trainees rows name, by provider trainee ID (lower case) and by HESA ID. */
-async function existingTrainees(
-  db: Parameters<typeof findDuplicates>[0],
-  providerId: string,
-  ids: string[],
-  hesaIds: string[],
-) {
-  const byId = new Map<string, Existing>();
-  const byHesa = new Map<string, Existing>();
+async function existingTrainees(db: Kysely<DB>, providerId: string, ids: string[], hesaIds: string[]): Promise<Lookup> {
+  const byId = new Map<string, Trainee>();
+  const byHesa = new Map<string, Trainee>();
   if (!ids.length && !hesaIds.length) return { byId, byHesa };
   const rows = await db
     .selectFrom('trainees')
@@ -263,17 +278,8 @@ async function existingTrainees(
     .where(sql<boolean>`(lower(provider_trainee_id) = any(${ids}::text[]) or hesa_id = any(${hesaIds}::text[]))`)
     .execute();
   for (const t of rows) {
-    const details = detailsOf(t);
-    const existing = {
-      id: t.id,
-      version: t.version,
-      state: t.state,
-      name: `${t.first_names} ${t.last_name}`,
-      details,
-      input: inputOf(details),
-    };
-    if (t.provider_trainee_id) byId.set(t.provider_trainee_id.toLowerCase(), existing);
-    if (t.hesa_id) byHesa.set(t.hesa_id, existing);
+    if (t.provider_trainee_id) byId.set(t.provider_trainee_id.toLowerCase(), t);
+    if (t.hesa_id) byHesa.set(t.hesa_id, t);
   }
   return { byId, byHesa };
 }
@@ -391,138 +397,123 @@ export const trainees = defineKind<TraineesChange, Lookup>({
     return Number(n);
   },
 
-  async prepare({ db, actor, today }, rows) {
-    const parsed: { row: ParsedRow; input: TraineeInput; unparsed: Set<string> }[] = [];
+  async prepare({ db, actor }, rows) {
+    // Only the identifiers are kept from this first pass; each row is checked as it is staged.
     const ids = new Set<string>();
     const hesaIds = new Set<string>();
     for await (const row of rows) {
-      const { input, unparsed } = rowInput(row);
-      parsed.push({ row, input, unparsed });
+      const { input } = rowInput(row);
       if (input.providerTraineeId) ids.add(String(input.providerTraineeId).trim().toLowerCase());
       if (input.hesaId) hesaIds.add(String(input.hesaId).replace(/\s+/g, ''));
     }
-    const existing = await existingTrainees(db, actor.organisation.id, [...ids], [...hesaIds]);
-    const outcomes = new Map<number, RowOutcome<TraineesChange>>();
-    const adds: { rowNumber: number; details: TraineeDetails }[] = [];
+    return existingTrainees(db, actor.organisation.id, [...ids], [...hesaIds]);
+  },
 
-    for (const { row, input, unparsed } of parsed) {
-      const byId = input.providerTraineeId
-        ? existing.byId.get(String(input.providerTraineeId).trim().toLowerCase())
-        : undefined;
-      const byHesa = input.hesaId ? existing.byHesa.get(String(input.hesaId).replace(/\s+/g, '')) : undefined;
-      if (byId && byHesa && byId.id !== byHesa.id) {
-        outcomes.set(row.rowNumber, {
+  check(row, existing, { today }) {
+    const { input, unparsed } = rowInput(row);
+    const byId = input.providerTraineeId
+      ? existing.byId.get(String(input.providerTraineeId).trim().toLowerCase())
+      : undefined;
+    const byHesa = input.hesaId ? existing.byHesa.get(String(input.hesaId).replace(/\s+/g, '')) : undefined;
+    if (byId && byHesa && byId.id !== byHesa.id) {
+      return {
+        outcome: 'error',
+        errors: [
+          {
+            column: 'hesaId',
+            message: `HESA ID: ${input.hesaId} is ${nameOf(byHesa)}’s, but the provider trainee ID ${input.providerTraineeId} is ${nameOf(byId)}’s. Check which trainee the row is for`,
+          },
+        ],
+      };
+    }
+    const record = byId ?? byHesa;
+    if (record) {
+      const found = existingOf(record);
+      if ((LOCKED_STATES as string[]).includes(found.state)) {
+        return {
           outcome: 'error',
-          errors: [
-            {
-              column: 'hesaId',
-              message: `HESA ID: ${input.hesaId} is ${byHesa.name}’s, but the provider trainee ID ${input.providerTraineeId} is ${byId.name}’s. Check which trainee the row is for`,
-            },
-          ],
-        });
-        continue;
-      }
-      const found = byId ?? byHesa;
-      if (found) {
-        if ((LOCKED_STATES as string[]).includes(found.state)) {
-          outcomes.set(row.rowNumber, {
-            outcome: 'error',
-            recordKey: found.id,
-            errors: [
-              { message: `${found.name} cannot be changed: they have been recommended, awarded or have withdrawn` },
-            ],
-          });
-          continue;
-        }
-        // An identifier the row was matched by keeps the record's own spelling.
-        if (
-          input.providerTraineeId &&
-          found.input.providerTraineeId?.toLowerCase() === String(input.providerTraineeId).trim().toLowerCase()
-        ) {
-          input.providerTraineeId = found.input.providerTraineeId;
-        }
-        // A row that gives every cell as the record has it (a prefilled sheet left as it is) changes
-        // nothing, even for a record that lacks details the rules now ask for (demo or older records).
-        if (sameAsRecord(input, found.input)) {
-          outcomes.set(row.rowNumber, { outcome: 'skip', reason: `No changes to ${found.name}`, recordKey: found.id });
-          continue;
-        }
-        const merged = { ...found.input, ...input };
-        const checked = checkTraineeInput(merged, today);
-        if (!checked.details) {
-          outcomes.set(row.rowNumber, {
-            outcome: 'error',
-            recordKey: found.id,
-            errors: rowErrors(checked.errors, unparsed),
-          });
-          continue;
-        }
-        const changed = differences(found.details, checked.details);
-        if (Object.keys(changed).length === 0) {
-          outcomes.set(row.rowNumber, { outcome: 'skip', reason: `No changes to ${found.name}`, recordKey: found.id });
-          continue;
-        }
-        outcomes.set(row.rowNumber, {
-          outcome: 'change',
           recordKey: found.id,
-          change: { kind: 'update', name: found.name, traineeId: found.id, version: found.version, input, changed },
-        });
-        continue;
+          errors: [
+            { message: `${found.name} cannot be changed: they have been recommended, awarded or have withdrawn` },
+          ],
+        };
       }
-      const checked = checkTraineeInput(input, today);
-      const recordKey = input.providerTraineeId
-        ? `new id ${String(input.providerTraineeId).toLowerCase()}`
-        : input.hesaId
-          ? `new hesa ${input.hesaId}`
-          : undefined;
+      // An identifier the row was matched by keeps the record's own spelling.
+      if (
+        input.providerTraineeId &&
+        found.input.providerTraineeId?.toLowerCase() === String(input.providerTraineeId).trim().toLowerCase()
+      ) {
+        input.providerTraineeId = found.input.providerTraineeId;
+      }
+      // A row that gives every cell as the record has it (a prefilled sheet left as it is) changes
+      // nothing, even for a record that lacks details the rules now ask for (demo or older records).
+      if (sameAsRecord(input, found.input)) {
+        return { outcome: 'skip', reason: `No changes to ${found.name}`, recordKey: found.id };
+      }
+      const checked = checkTraineeInput({ ...found.input, ...input }, today);
       if (!checked.details) {
-        outcomes.set(row.rowNumber, { outcome: 'error', recordKey, errors: rowErrors(checked.errors, unparsed) });
-        continue;
+        return { outcome: 'error', recordKey: found.id, errors: rowErrors(checked.errors, unparsed) };
       }
-      adds.push({ rowNumber: row.rowNumber, details: checked.details });
-      outcomes.set(row.rowNumber, {
+      const changed = differences(found.details, checked.details);
+      if (Object.keys(changed).length === 0) {
+        return { outcome: 'skip', reason: `No changes to ${found.name}`, recordKey: found.id };
+      }
+      return {
         outcome: 'change',
-        recordKey,
+        recordKey: found.id,
         change: {
-          kind: 'add',
-          name: `${checked.details.firstNames} ${checked.details.lastName}`,
+          kind: 'update',
+          name: found.name,
+          traineeId: found.id,
+          version: found.version,
+          input,
+          changed,
           details: checked.details,
         },
-      });
+      };
     }
+    const checked = checkTraineeInput(input, today);
+    const recordKey = input.providerTraineeId
+      ? `new id ${String(input.providerTraineeId).toLowerCase()}`
+      : input.hesaId
+        ? `new hesa ${input.hesaId}`
+        : undefined;
+    if (!checked.details) return { outcome: 'error', recordKey, errors: rowErrors(checked.errors, unparsed) };
+    return {
+      outcome: 'change',
+      recordKey,
+      change: {
+        kind: 'add',
+        name: `${checked.details.firstNames} ${checked.details.lastName}`,
+        details: checked.details,
+        duplicate: duplicateFields(checked.details),
+      },
+    };
+  },
 
-    // Duplicates of the provider's trainees (one query), and of each other within the file.
-    const duplicates = await findDuplicates(
-      db,
-      actor.organisation.id,
-      adds.map((a) => a.details),
-    );
-    const byKey = new Map<string, number[]>();
-    adds.forEach((add) => {
-      for (const key of duplicateKeys(add.details)) byKey.set(key, [...(byKey.get(key) ?? []), add.rowNumber]);
-    });
-    adds.forEach((add, index) => {
+  // The duplicates rule for the trainees to add, over the staged rows: of the provider's
+  // trainees (one query), and of each other within the file.
+  async checkStaged(db, { actor, uploadId }) {
+    const existing = await findStagedDuplicates(db, actor.organisation.id, uploadId);
+    const within = await stagedDuplicatesWithin(db, uploadId);
+    const failed = new Map<number, RowError[]>();
+    for (const rowNumber of new Set([...existing.keys(), ...within.keys()])) {
       const errors: RowError[] = [];
-      const existingOne = duplicates.get(index);
+      const existingOne = existing.get(rowNumber);
       if (existingOne) {
         errors.push({
           message: `This trainee is already registered: ${existingOne.name} (/trainees/${existingOne.id}) has the same date of birth, last name, route and start year, and the same first name or email address`,
         });
       }
-      const others = new Set(duplicateKeys(add.details).flatMap((key) => byKey.get(key) ?? []));
-      others.delete(add.rowNumber);
-      if (others.size) {
+      const others = within.get(rowNumber);
+      if (others?.length) {
         errors.push({
-          message: `The same trainee is in row ${[...others].sort((a, b) => a - b).join(' and row ')} too (the same date of birth, last name, route and start year, and the same first name or email address). Keep one row`,
+          message: `The same trainee is in row ${others.join(' and row ')} too (the same date of birth, last name, route and start year, and the same first name or email address). Keep one row`,
         });
       }
-      if (errors.length) outcomes.set(add.rowNumber, { outcome: 'error', errors });
-    });
-    return { outcomes };
-  },
-
-  check(row, lookup) {
-    return lookup.outcomes.get(row.rowNumber) ?? { outcome: 'skip', reason: 'Nothing given' };
+      failed.set(rowNumber, errors);
+    }
+    return failed;
   },
 
   async recheck(tx, { actor, uploadId }) {
@@ -548,26 +539,11 @@ export const trainees = defineKind<TraineesChange, Lookup>({
   },
 
   writes: ['trainees', 'trn_requests', 'events'],
-  async apply(tx, { actor, today, uploadId }) {
-    const staged = await tx
-      .selectFrom('upload_rows')
-      .select('change')
-      .where('upload_id', '=', uploadId)
-      .where('outcome', '=', 'change')
-      .orderBy('row_number')
-      .execute();
-    const changes = staged.map((s) => s.change as TraineesChange);
+  async apply(tx, { actor, today, uploadId, expected }) {
     const via = `upload ${uploadId}`;
-    const adds = changes.flatMap((c) => (c.kind === 'add' ? [c.details] : []));
-    await registerTrainees(tx, actor, adds, { via, today, source: 'csv', uploadId });
-    await changeTrainees(
-      tx,
-      actor,
-      changes.flatMap((c) =>
-        c.kind === 'update' ? [{ traineeId: c.traineeId, input: c.input, version: c.version }] : [],
-      ),
-      { via, today },
-    );
+    const added = await registerStagedTrainees(tx, actor, uploadId, { via, today, source: 'csv' });
+    const changed = await changeStagedTrainees(tx, actor, uploadId, { via, today });
+    if (added + changed !== expected) throw new Error(`Expected ${expected} changes, made ${added + changed}`);
   },
 
   async undo(tx, { actor, uploadId, today }) {
