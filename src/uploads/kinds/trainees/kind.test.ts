@@ -4,6 +4,7 @@
 // counts, submission through the domain operations (then TRNs), and undo.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { csvFile, readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import { createProvider } from '../../../../test/support/factories.ts';
@@ -225,6 +226,51 @@ describe('bulk trainees upload', () => {
       })
       .execute();
     await assert.rejects(undoUpload(database, provider, second.id), /changed since/);
+  });
+
+  it('refuses at submission an update whose trainee changed after the check, and a row staged without what the submission reads', async () => {
+    const blank = Object.fromEntries(HEADERS.map((h) => [h, ''])) as Record<string, string>;
+    const checked = await upload([
+      HEADERS.map(
+        (h) => ({ ...blank, 'Provider trainee ID': 'BULK-22', 'Email address': 'moved@example.com' })[h] ?? '',
+      ),
+      row(30),
+      row(31),
+    ]);
+    assert.deepEqual([checked.change_count, checked.error_count], [3, 0]);
+    const trainee = await database.db
+      .selectFrom('trainees')
+      .select('id')
+      .where('provider_id', '=', provider.organisation.id)
+      .where('provider_trainee_id', '=', 'BULK-22')
+      .executeTakeFirstOrThrow();
+    await database.db
+      .transaction()
+      .execute((tx) => changeTraineeDetails(tx, provider, trainee.id, { lastName: 'Changed' }, { via: 'page', today }));
+    // A row staged as an earlier version of Rollbook staged it.
+    await sql`update upload_rows set change = change - 'duplicate' where upload_id = ${checked.id} and row_number = 4`.execute(
+      database.db,
+    );
+    const refused = await submitUpload(database, provider, checked.id, { skipErrors: false, today });
+    assert.deepEqual(refused, { state: 'checked', stale: 2 });
+    const report = readCsv((await errorReport(database.db, provider, checked.id)).body);
+    assert.match(report[1].at(-1) ?? '', /record changed after the file was checked/);
+    assert.equal(report[2].at(-1), '');
+    assert.match(report[3].at(-1) ?? '', /Upload the file again/);
+
+    const submitted = await submitUpload(database, provider, checked.id, { skipErrors: true, today });
+    assert.deepEqual(submitted, { state: 'submitted', submitted: 1 });
+    const after = await database.db
+      .selectFrom('trainees')
+      .select(['provider_trainee_id', 'email', 'last_name'])
+      .where('provider_id', '=', provider.organisation.id)
+      .where('provider_trainee_id', 'in', ['BULK-22', 'BULK-30', 'BULK-31'])
+      .orderBy('provider_trainee_id')
+      .execute();
+    assert.deepEqual(after, [
+      { provider_trainee_id: 'BULK-22', email: 'bulk22@example.com', last_name: 'Changed' },
+      { provider_trainee_id: 'BULK-30', email: 'bulk30@example.com', last_name: 'Bulk30' },
+    ]);
   });
 
   it('finds only the uploading provider’s trainees to update: another provider’s row adds its own', async () => {

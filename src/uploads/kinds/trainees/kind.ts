@@ -524,16 +524,22 @@ export const trainees = defineKind<TraineesChange, Lookup>({
           .on(sql<boolean>`trainees.id = (u.change->>'traineeId')::uuid`)
           .on('trainees.provider_id', '=', actor.organisation.id),
       )
-      .select(['u.row_number', sql<string>`u.change->>'name'`.as('name')])
+      .select(['u.row_number', sql<string>`u.change->>'name'`.as('name'), sql<string>`u.change->>'kind'`.as('kind')])
       .where('u.upload_id', '=', uploadId)
       .where('u.outcome', '=', 'change')
-      .where(sql<boolean>`u.change->>'kind' = 'update'`)
-      .where(sql<boolean>`(trainees.id is null or trainees.version <> (u.change->>'version')::int)`)
+      // Rows staged before the submission read them in SQL lack what it reads: checked again.
+      .where(
+        sql<boolean>`case when u.change->>'kind' = 'update'
+          then trainees.id is null or trainees.version <> (u.change->>'version')::int or u.change->'details' is null
+          else u.change->'duplicate' is null end`,
+      )
       .execute();
     return new Map(
       changed.map((row) => [
         row.row_number,
-        `${row.name}’s record changed after the file was checked. Upload the file again to check it against the record`,
+        row.kind === 'update'
+          ? `${row.name}’s record changed after the file was checked. Upload the file again to check it against the record`
+          : `${row.name} was checked by an earlier version of Rollbook. Upload the file again to check it`,
       ]),
     );
   },
