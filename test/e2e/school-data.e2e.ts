@@ -7,6 +7,8 @@
 // time its learners keep seeing their previous data, and from then they see the new one, while the
 // others keep theirs. Meanwhile a new member of staff is refused every learner page (404) until the
 // admin gives them permission; then they find a learner, see the page, and the admin sees that view.
+// Last, learners whose upload rows gave an email address are invited by email: one uses the link
+// to choose a password, which then works once only, and signs in with that address.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -376,6 +378,94 @@ describe('school data in the browser', () => {
       const afterOut = await reread(learnerOut);
       assert.match(afterOut, new RegExp(`Autumn targets\\..*Autumn ${notInSecond}`), 'the others keep theirs');
       assert.doesNotMatch(afterOut, /Spring/);
+      browser.expectNoConsoleErrors({ allowed: refused });
+    });
+  }
+
+  for (const javaScript of [true, false]) {
+    const how = javaScript ? 'with JavaScript' : 'without JavaScript';
+    const first = javaScript ? 5000 : 6000;
+    const year = javaScript ? 'Year 12' : 'Year 13';
+
+    it(`a school invites learners by the email addresses it uploaded, and one signs in with theirs (${how})`, {
+      timeout: JOURNEY_TIMEOUT_MS * 2,
+    }, async () => {
+      const page = await browser.newPage({ javaScript });
+      await page.goto(KIND.start);
+      await signIn(page, 'school@example.com');
+      const upload = new UploadPages(page, KIND);
+      await upload.expectStartPage();
+      const address = (n: number) => `kit${n}@pupils.example.com`;
+      const sheetWithEmails = csvText([
+        ['School name', 'Rollbook Demo Primary School'],
+        [],
+        ['First name', 'Surname', 'UPN', 'Admission number', 'Date of birth', 'Year group', 'Email address', 'Art'],
+        ...[first, first + 1].map((n) => [
+          `Kit${n}`,
+          `Journey${n}`,
+          upn(n),
+          `J${n}`,
+          '14/2/2010',
+          year,
+          address(n),
+          `Art ${n}`,
+        ]),
+        [`Kit${first + 2}`, `Journey${first + 2}`, upn(first + 2), `J${first + 2}`, '14/2/2010', year, '', 'No email'],
+      ]);
+      await upload.upload(csv('emails.csv', sheetWithEmails));
+      await upload.expectCounts({ change: 3, skip: 0, error: 0 });
+      await upload.continueToReview();
+      await upload.submit('Submit school data for 3 learners', 'School data submitted for 3 learners');
+
+      await page.goto('/organisation/learner-data');
+      await expectPage(page, { path: '/organisation/learner-data', heading: 'Who can see learners’ data' });
+      await page.getByRole('link', { name: 'Invite learners by email' }).click();
+      await expectPage(page, { path: '/organisation/learner-data/invitations', heading: 'Invite learners by email' });
+      await page.getByLabel(`${year} (2 of 3 have an email address)`).check();
+      await page.getByRole('button', { name: 'Send the invitations' }).click();
+      await expectPage(page, {
+        path: '/organisation/learner-data/invitations',
+        heading: 'Invitations sent to 2 learners',
+      });
+      const sent = await textOf(page.locator('main'));
+      assert.match(sent, new RegExp(`Kit${first} Journey${first} \\(${address(first).replace(/\./g, '\\.')}\\)`));
+
+      const support = await browser.newPage({ javaScript });
+      await support.goto('/sign-in');
+      await signIn(support, 'support@example.com');
+      await support.goto('/support/outbox');
+      await expectPage(support, { path: '/support/outbox', heading: 'Emails sent' });
+      const message = support
+        .locator('.govuk-summary-card')
+        .filter({ hasText: address(first) })
+        .first();
+      const link = /\/learner\/invitation\/[\w-]+/.exec(await message.innerHTML())?.[0];
+      assert.ok(link, `an invitation for ${address(first)}`);
+
+      const learner = await browser.newPage({ javaScript });
+      await learner.goto(link);
+      await expectPage(learner, { path: link, heading: 'Choose a password' });
+      await learner.getByLabel('Choose a password').fill(PASSWORD);
+      await learner.getByLabel('Type the password again').fill(PASSWORD);
+      await learner.getByRole('button', { name: 'Set password and continue' }).click();
+      await expectPage(learner, { path: '/your-school-data?password=set', heading: 'Your school data' });
+      const mine = await textOf(learner.locator('main'));
+      assert.match(mine, new RegExp(`sign in with your email address, ${address(first).replace(/\./g, '\\.')}`));
+      assert.match(mine, new RegExp(`Art ${first}`));
+      assert.doesNotMatch(mine, /pupils\.example\.com.*Email address/, 'the address is not one of the fields');
+      const used = await learner.goto(link);
+      assert.equal(used?.status(), 404, 'the link works once');
+      refused.push(notFoundLogged(learner.url()));
+      await expectPage(learner, { path: link, heading: 'This link does not work' });
+
+      const again = await browser.newPage({ javaScript });
+      await again.goto('/learner/sign-in');
+      await expectPage(again, { path: '/learner/sign-in', heading: 'Sign in to see your school data' });
+      await again.getByLabel('Username or email address').fill(address(first).toUpperCase());
+      await again.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await again.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await expectPage(again, { path: '/your-school-data', heading: 'Your school data' });
+      assert.match(await textOf(again.locator('main')), new RegExp(`Kit${first} Journey${first}, ${year}`));
       browser.expectNoConsoleErrors({ allowed: refused });
     });
   }
