@@ -12,7 +12,8 @@ import { type Kysely, sql } from 'kysely';
 export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create extension if not exists pg_trgm with schema public`.execute(db);
   const { rows } = await sql<{ schema: string }>`
-    select extnamespace::regnamespace::text as schema from pg_extension where extname = 'pg_trgm'
+    select n.nspname as schema from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+    where e.extname = 'pg_trgm'
   `.execute(db);
   const opclass = sql`${sql.id(rows[0].schema)}.gin_trgm_ops`;
   await sql`create index trainees_name_trigrams on trainees
