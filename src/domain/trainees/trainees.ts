@@ -71,6 +71,8 @@ export function missingPlacementsSql(alias: string) {
  * missingPlacementsSql for a whole provider's trainees at once (the trainee list's filter): the
  * provider's placements are counted in one pass, and each trainee looked up among those with
  * enough, where counting each trainee's own placements took a lookup a trainee (430 ms at 100,000).
+ * The same rule as missingPlacementsSql because a placement's provider is always its trainee's:
+ * every placement is written with the provider of the trainee it was found under (migration 0008).
  */
 export function missingPlacementsAtProviderSql(alias: string, providerId: string) {
   return sql<boolean>`(${needsPlacementsSql(alias)} and ${sql.ref(`${alias}.id`)} not in (
