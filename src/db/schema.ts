@@ -449,6 +449,7 @@ export interface InductionPeriodsTable {
   fail_confirmation_sent_on: string | null;
   claimed_by_upload: string | null;
   closed_by_upload: string | null;
+  closed_version: number | null;
   version: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;

@@ -10,6 +10,7 @@ import { DomainError, NotFoundError } from '../../src/domain/errors.ts';
 import {
   addExtension,
   changeExtension,
+  changeInductionPeriod,
   claimEcts,
   closeInductions,
   deleteInductionPeriod,
@@ -17,6 +18,7 @@ import {
   type FailNotice,
   failEct,
   reopenInduction,
+  undoUploadedOutcomes,
 } from '../../src/domain/induction/periods.ts';
 import { parseTerms } from '../../src/domain/induction/rules.ts';
 import { sendAllInductionStatusUpdates } from '../../src/domain/induction/status-updates.ts';
@@ -321,6 +323,66 @@ describe('induction', () => {
         ['induction period deleted', 'Claimed in error'],
       ],
     );
+  });
+
+  it('refuses to undo an outcomes upload once support has corrected the period it closed, keeping the correction', async () => {
+    const corrected = await createRecordTeacher(db(), { firstName: 'Corrected', lastName: 'Since' });
+    const untouched = await createRecordTeacher(db());
+    const [correctedId] = (await claim(hub, corrected, '2024-09-02')).teacherIds;
+    const [untouchedId] = (await claim(hub, untouched, '2024-09-02')).teacherIds;
+    const uploadId = crypto.randomUUID();
+    await closeInductions(
+      db(),
+      hub,
+      [
+        { teacherId: correctedId, finishedOn: '2026-05-01', terms: 6, outcome: 'pass' },
+        { teacherId: untouchedId, finishedOn: '2026-05-01', terms: 6, outcome: 'pass' },
+      ],
+      { ...options, uploadId },
+    );
+    const periodId = (
+      await db()
+        .selectFrom('induction_periods')
+        .select('id')
+        .where('teacher_id', '=', correctedId)
+        .executeTakeFirstOrThrow()
+    ).id;
+    await changeInductionPeriod(
+      db(),
+      support,
+      periodId,
+      {
+        appropriateBodyId: hub.organisation.id,
+        startedOn: '2024-09-02',
+        finishedOn: '2026-04-24',
+        terms: '6',
+        programme: 'provider_led',
+      },
+      'Ticket 77: the pass was a week earlier',
+      options,
+    );
+    const before = [await periodsOf(correctedId), await periodsOf(untouchedId)];
+    const statuses = await pendingStatus(corrected.trn);
+    assert.deepEqual(await undoUploadedOutcomes(db(), hub, uploadId, options), [
+      'Corrected Since’s induction period has been corrected since this upload ended it: change their record on their page instead',
+    ]);
+    assert.deepEqual([await periodsOf(correctedId), await periodsOf(untouchedId)], before, 'nothing reopened');
+    assert.equal(before[0][0].finished_on, '2026-04-24');
+    assert.deepEqual(await pendingStatus(corrected.trn), statuses, 'the teaching record hears nothing');
+  });
+
+  it('undoes an outcomes upload nobody changed since: the periods are open again', async () => {
+    const record = await createRecordTeacher(db());
+    const [id] = (await claim(hub, record, '2024-09-02')).teacherIds;
+    const uploadId = crypto.randomUUID();
+    await closeInductions(db(), hub, [{ teacherId: id, finishedOn: '2026-05-01', terms: 6, outcome: 'pass' }], {
+      ...options,
+      uploadId,
+    });
+    assert.deepEqual(await undoUploadedOutcomes(db(), hub, uploadId, options), []);
+    const [period] = await periodsOf(id);
+    assert.deepEqual([period.finished_on, period.outcome], [null, null]);
+    assert.equal((await pendingStatus(record.trn)).at(-1)?.status, 'InProgress');
   });
 
   it('parses terms: 0 to 16 with at most one decimal place', () => {

@@ -25,6 +25,7 @@ import * as learnerEmail from './0018-learner-email.ts';
 import * as inductionEarliestStart from './0019-induction-earliest-start.ts';
 import * as traineeNameSearch from './0021-trainee-name-search.ts';
 import * as uploadRowRecordKeys from './0022-upload-row-record-keys.ts';
+import * as inductionClosedVersion from './0024-induction-closed-version.ts';
 
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0019-induction-earliest-start': inductionEarliestStart,
   '0021-trainee-name-search': traineeNameSearch,
   '0022-upload-row-record-keys': uploadRowRecordKeys,
+  '0024-induction-closed-version': inductionClosedVersion,
 };

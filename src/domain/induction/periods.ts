@@ -370,7 +370,7 @@ export async function closeInductions(
     const { rows } = await sql<{ id: string; teacher_id: string }>`
       update induction_periods p set finished_on = c.finished_on, number_of_terms = c.terms,
         outcome = nullif(c.outcome, 'release'), closed_by_upload = ${uploadId ?? null}::uuid,
-        version = p.version + 1, updated_at = now()
+        closed_version = p.version + 1, version = p.version + 1, updated_at = now()
       from unnest(${closes.map((c) => c.teacherId)}::uuid[], ${closes.map((c) => c.finishedOn)}::date[],
         ${closes.map((c) => String(Number(c.terms)))}::numeric[], ${closes.map((c) => c.outcome)}::text[])
         as c(teacher_id, finished_on, terms, outcome)
@@ -1073,23 +1073,28 @@ export async function undoUploadedOutcomes(
       last_name: string;
       outcome: 'pass' | null;
       finished_on: string;
-      changed: boolean;
+      later: boolean;
+      corrected: boolean;
     }>`
       select p.id, p.teacher_id, t.first_name, t.last_name, p.outcome, p.finished_on::text as finished_on,
         exists (select 1 from induction_periods later where later.teacher_id = p.teacher_id
-          and later.started_on > p.started_on) as changed
+          and later.started_on > p.started_on) as later,
+        p.version is distinct from p.closed_version as corrected
       from induction_periods p join teachers t on t.id = p.teacher_id
       where p.closed_by_upload = ${uploadId}::uuid and p.appropriate_body_id = ${actor.organisation.id}
       for update of p
     `.execute(tx);
-    const changed = rows.filter((r) => r.changed);
+    const changed = rows.filter((r) => r.later || r.corrected);
     if (changed.length) {
-      return changed.map(
-        (r) => `${teacherName(r)} has a later induction period: change their record on their page instead`,
+      return changed.map((r) =>
+        r.later
+          ? `${teacherName(r)} has a later induction period: change their record on their page instead`
+          : `${teacherName(r)}’s induction period has been corrected since this upload ended it: change their record on their page instead`,
       );
     }
     await sql`
       update induction_periods set finished_on = null, number_of_terms = null, outcome = null, closed_by_upload = null,
+        closed_version = null,
         version = version + 1, updated_at = now()
       where id = any(${rows.map((r) => r.id)}::uuid[])
     `.execute(tx);
