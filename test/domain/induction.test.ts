@@ -9,6 +9,7 @@ import type { Database } from '../../src/db/database.ts';
 import { DomainError, NotFoundError } from '../../src/domain/errors.ts';
 import {
   addExtension,
+  addInductionPeriod,
   changeExtension,
   changeInductionPeriod,
   claimEcts,
@@ -22,6 +23,7 @@ import {
 } from '../../src/domain/induction/periods.ts';
 import { parseTerms } from '../../src/domain/induction/rules.ts';
 import { sendAllInductionStatusUpdates } from '../../src/domain/induction/status-updates.ts';
+import { saveRecordTeachers } from '../../src/domain/induction/teachers.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
 import type { RecordTeacher } from '../../src/domain/ports/teaching-record.ts';
 import { outbox } from '../../src/integrations/notify/notify.ts';
@@ -383,6 +385,29 @@ describe('induction', () => {
     const [period] = await periodsOf(id);
     assert.deepEqual([period.finished_on, period.outcome], [null, null]);
     assert.equal((await pendingStatus(record.trn)).at(-1)?.status, 'InProgress');
+  });
+
+  it('refuses support a period for a teacher the teaching record has as exempt, passed or failed before Rollbook, or prohibited', async () => {
+    const period = (bodyId: string) => ({
+      appropriateBodyId: bodyId,
+      startedOn: '2024-09-02',
+      finishedOn: null,
+      terms: '',
+      programme: 'provider_led' as const,
+    });
+    const cases = [
+      [{ inductionStatus: 'Exempt' as const }, /exempt from completing their induction/],
+      [{ inductionStatus: 'Passed' as const }, /already passed their induction/],
+      [{ inductionStatus: 'Failed' as const }, /already failed their induction/],
+      [{ prohibited: true }, /prohibited from teaching/],
+    ] as const;
+    for (const [overrides, message] of cases) {
+      const record = await createRecordTeacher(db(), overrides);
+      const id = (await saveRecordTeachers(db(), [record])).get(record.trn) as string;
+      await refuses(addInductionPeriod(db(), support, id, period(hub.organisation.id), 'Ticket 9', options), message);
+      assert.deepEqual(await periodsOf(id), []);
+      assert.deepEqual(await pendingStatus(record.trn), [], 'the teaching record is not told "in progress"');
+    }
   });
 
   it('parses terms: 0 to 16 with at most one decimal place', () => {

@@ -254,4 +254,30 @@ describe('support corrections of induction periods', () => {
     assert.match(later.body, /passed their induction with .+: no period can start after that/);
     assert.equal((await periodsOf(passed.teacher_id)).length, 1);
   });
+  it('answers an id that only looks like one (36 dashes, 36 hex digits) as not found or a field to fix, never a server error', async () => {
+    const id = await teacherId(75);
+    const periods = await periodsOf(id);
+    const [period] = periods;
+    const ab = await signedIn(t.app, 'ab@example.com');
+    for (const odd of ['-'.repeat(36), 'a'.repeat(36)]) {
+      assert.equal((await ab.get(`/induction/teachers/${odd}`)).statusCode, 404, odd);
+      assert.equal((await support.get(`/support/teachers/${odd}`)).statusCode, 404, odd);
+      assert.equal((await support.get(`/support/teachers/${id}/periods/${odd}/edit`)).statusCode, 404, odd);
+      const form = {
+        appropriateBodyId: odd,
+        ...dateFields('startedOn', period.started_on),
+        ...(period.finished_on ? dateFields('finishedOn', period.finished_on) : noDate('finishedOn')),
+        terms: period.number_of_terms === null ? '' : String(Number(period.number_of_terms)),
+        programme: period.training_programme,
+        reason: 'Ticket 5',
+      };
+      const added = await support.post(`/support/teachers/${id}/periods/new`, form);
+      assert.equal(added.statusCode, 400, odd);
+      assert.match(added.body, /Select the appropriate body the period was with/);
+      const corrected = await support.post(`/support/teachers/${id}/periods/${period.id}/edit`, form);
+      assert.equal(corrected.statusCode, 400, odd);
+      assert.match(corrected.body, /Select the appropriate body the period was with/);
+    }
+    assert.deepEqual(await periodsOf(id), periods, 'nothing changed');
+  });
 });

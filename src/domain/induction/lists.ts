@@ -7,6 +7,7 @@ import { containing } from '../../db/like.ts';
 import type { DB, InductionOutcome, RecordInductionStatus, TrainingProgramme } from '../../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
 import { type Actor, isSupport } from '../organisations/actor.ts';
+import { isUuid } from '../organisations/organisations.ts';
 import { type InductionStatus, inductionStatus, TERMS_REQUIRED } from './rules.ts';
 
 export const ECTS_PAGE_SIZE = 25;
@@ -166,7 +167,7 @@ export interface TeacherRecordView {
 
 /** One teacher as the actor may see them: a body's own (a period or a school's report), or any for support. */
 export async function findTeacherForActor(db: Kysely<DB>, actor: Actor, teacherId: string): Promise<TeacherRecordView> {
-  if (!/^[0-9a-f-]{36}$/i.test(teacherId)) throw new NotFoundError('Teacher');
+  if (!isUuid(teacherId)) throw new NotFoundError('Teacher');
   const teacher = await teacherRow(db, teacherId);
   if (!teacher) throw new NotFoundError('Teacher');
   if (!isSupport(actor)) {

@@ -11,6 +11,7 @@ import { recordEvents } from '../audit/events.ts';
 import { formatIsoDate } from '../dates.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { type Actor, actorIds } from '../organisations/actor.ts';
+import { isUuid } from '../organisations/organisations.ts';
 import type { RecordTeacher } from '../ports/teaching-record.ts';
 import {
   claimBlockers,
@@ -20,6 +21,7 @@ import {
   PROGRAMME_NAMES,
   parseTerms,
   periodStartProblem,
+  supportPeriodBarriers,
   teacherName,
 } from './rules.ts';
 import { queueInductionStatus } from './status-updates.ts';
@@ -692,6 +694,7 @@ export async function deleteInductionPeriod(
   { via }: Pick<ChangeOptions, 'via'>,
 ): Promise<void> {
   const reason = requireSupport(actor, reasonText);
+  if (!isUuid(periodId)) throw new NotFoundError('Induction period');
   await inTransaction(db, async (tx) => {
     const period = await tx
       .selectFrom('induction_periods')
@@ -784,6 +787,14 @@ async function periodsOf(tx: Kysely<DB>, teacherId: string): Promise<PeriodRow[]
 const periodDates = (p: { started_on: string; finished_on: string | null }) =>
   `${formatIsoDate(p.started_on)} to ${p.finished_on ? formatIsoDate(p.finished_on) : 'now (ongoing)'}`;
 
+const supportFacts = (facts: TeacherFacts) => ({
+  name: teacherName(facts),
+  qtsDate: facts.qts_date,
+  prohibited: facts.prohibited,
+  recordStatus: facts.record_status,
+  outcome: facts.outcome,
+});
+
 /**
  * Checks a period support adds or corrects against the rules and the teacher's other periods;
  * gives the body's name and the terms as stored. Throws a DomainError naming the field to fix.
@@ -799,10 +810,12 @@ async function checkSupportPeriod(
   const body = await tx
     .selectFrom('organisations')
     .select(['id', 'name'])
-    .where('id', '=', /^[0-9a-f-]{36}$/i.test(input.appropriateBodyId) ? input.appropriateBodyId : null)
+    .where('id', '=', isUuid(input.appropriateBodyId) ? input.appropriateBodyId : null)
     .where('type', '=', 'appropriate_body')
     .executeTakeFirst();
   if (!body) throw new DomainError('Select the appropriate body the period was with', 'appropriateBodyId');
+  const [barrier] = supportPeriodBarriers(supportFacts(facts));
+  if (barrier) throw new DomainError(barrier, 'startedOn');
   const startProblem = periodStartProblem(input.startedOn, { qtsDate: facts.qts_date, today });
   if (startProblem) throw new DomainError(startProblem, 'startedOn');
   if (input.finishedOn) {
@@ -858,7 +871,10 @@ async function queueAfterCorrection(tx: Kysely<DB>, before: TeacherFacts, teache
     if (after.first_started_on !== before.first_started_on || after.last_finished_on !== before.last_finished_on) {
       await queueInductionStatus(tx, [teacherId], after.outcome === 'pass' ? 'Passed' : 'Failed');
     }
-  } else if (after.first_started_on !== before.first_started_on) {
+  } else if (
+    after.first_started_on !== before.first_started_on &&
+    supportPeriodBarriers(supportFacts(after)).length === 0
+  ) {
     await queueInductionStatus(tx, [teacherId], 'InProgress');
   }
 }
@@ -933,7 +949,7 @@ export async function changeInductionPeriod(
     const owner = await tx
       .selectFrom('induction_periods')
       .select('teacher_id')
-      .where('id', '=', /^[0-9a-f-]{36}$/i.test(periodId) ? periodId : null)
+      .where('id', '=', isUuid(periodId) ? periodId : null)
       .executeTakeFirst();
     if (!owner) throw new NotFoundError('Induction period');
     const facts = (await teacherFacts(tx, { ids: [owner.teacher_id] })).get(owner.teacher_id);

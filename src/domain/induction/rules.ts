@@ -57,25 +57,46 @@ export interface ClaimFacts {
 }
 
 /**
+ * Why the teacher can have no induction period now, as phrases ("they are prohibited from
+ * teaching"), in the order the pages give them: no QTS, prohibited, passed, failed or exempt, by
+ * Rollbook's outcome or the teaching record's status.
+ */
+export function inductionBarriers(facts: Omit<ClaimFacts, 'name' | 'ongoingWith'>): string[] {
+  const barriers: string[] = [];
+  if (!facts.qtsDate) barriers.push('they do not have qualified teacher status (QTS)');
+  if (facts.prohibited) barriers.push('they are prohibited from teaching');
+  if (facts.outcome === 'pass' || facts.recordStatus === 'Passed') {
+    barriers.push('they have already passed their induction');
+  }
+  if (facts.outcome === 'fail' || facts.recordStatus === 'Failed' || facts.recordStatus === 'FailedInWales') {
+    barriers.push('they have already failed their induction');
+  }
+  if (facts.recordStatus === 'Exempt') barriers.push('they are exempt from completing their induction');
+  return barriers;
+}
+
+/**
+ * Why support cannot add or correct a period of this teacher; none when it can. Rollbook's own
+ * outcome is no barrier here (support corrects the periods of a pass or fail, and the teaching
+ * record's status then only echoes it), but without one the teaching record's pass, fail or
+ * exemption (from before Rollbook) is, as are a prohibition and no QTS: a period would tell the
+ * record "in progress" over them.
+ */
+export function supportPeriodBarriers(facts: Omit<ClaimFacts, 'ongoingWith'>): string[] {
+  const { outcome, ...rest } = facts;
+  return inductionBarriers(outcome ? { ...rest, outcome: null, recordStatus: 'InProgress' } : facts).map(
+    (b) =>
+      `${facts.name} cannot have an induction period added or corrected: ${b}. Check their record in the Teaching Record System`,
+  );
+}
+
+/**
  * Why this body cannot claim the teacher, in the order the check page gives them; none when it can.
  * The dates of the claim are checked separately (claimDateProblem).
  */
 export function claimBlockers(facts: ClaimFacts, bodyId: string): string[] {
   const { name } = facts;
-  const reasons: string[] = [];
-  if (!facts.qtsDate) {
-    reasons.push(`You cannot claim ${name}: they do not have qualified teacher status (QTS).`);
-  }
-  if (facts.prohibited) reasons.push(`You cannot claim ${name}: they are prohibited from teaching.`);
-  if (facts.outcome === 'pass' || facts.recordStatus === 'Passed') {
-    reasons.push(`You cannot claim ${name}: they have already passed their induction.`);
-  }
-  if (facts.outcome === 'fail' || facts.recordStatus === 'Failed' || facts.recordStatus === 'FailedInWales') {
-    reasons.push(`You cannot claim ${name}: they have already failed their induction.`);
-  }
-  if (facts.recordStatus === 'Exempt') {
-    reasons.push(`You cannot claim ${name}: they are exempt from completing their induction.`);
-  }
+  const reasons = inductionBarriers(facts).map((b) => `You cannot claim ${name}: ${b}.`);
   if (facts.ongoingWith && facts.ongoingWith.id !== bodyId) {
     reasons.push(
       `You cannot claim ${name}: they are completing their induction with another appropriate body (${facts.ongoingWith.name}). That body must release them first.`,
