@@ -410,6 +410,79 @@ describe('induction', () => {
     }
   });
 
+  it('refuses support an end date of a failed period after the date written confirmation was sent', async () => {
+    const record = await createRecordTeacher(db());
+    const [id] = (await claim(hub, record, '2024-09-02')).teacherIds;
+    await failEct(
+      db(),
+      hub,
+      { teacherId: id, finishedOn: '2026-05-01', terms: 6, confirmationSentOn: '2026-05-04' },
+      { ...options, notice },
+    );
+    const periodId = (
+      await db().selectFrom('induction_periods').select('id').where('teacher_id', '=', id).executeTakeFirstOrThrow()
+    ).id;
+    const correction = (finishedOn: string) =>
+      changeInductionPeriod(
+        db(),
+        support,
+        periodId,
+        {
+          appropriateBodyId: hub.organisation.id,
+          startedOn: '2024-09-02',
+          finishedOn,
+          terms: '6',
+          programme: 'provider_led',
+        },
+        'Ticket 31',
+        options,
+      );
+    await refuses(
+      correction('2026-05-05'),
+      /The end date cannot be after 4 May 2026, when written confirmation of the fail was sent/,
+    );
+    assert.equal((await periodsOf(id))[0].finished_on, '2026-05-01');
+    await correction('2026-05-04');
+    assert.deepEqual(
+      (await periodsOf(id)).map((p) => [p.finished_on, p.outcome]),
+      [['2026-05-04', 'fail']],
+    );
+  });
+
+  it('records a period support moved to another body in both bodies’ audit logs', async () => {
+    const record = await createRecordTeacher(db());
+    const [id] = (await claim(hub, record, '2024-09-02')).teacherIds;
+    const periodId = (
+      await db().selectFrom('induction_periods').select('id').where('teacher_id', '=', id).executeTakeFirstOrThrow()
+    ).id;
+    const before = (await eventsOf(id)).length;
+    await changeInductionPeriod(
+      db(),
+      support,
+      periodId,
+      {
+        appropriateBodyId: other.organisation.id,
+        startedOn: '2024-09-02',
+        finishedOn: null,
+        terms: '',
+        programme: 'provider_led',
+      },
+      'Ticket 12: claimed by the wrong hub',
+      options,
+    );
+    const moved = (await eventsOf(id)).slice(before);
+    assert.deepEqual(
+      moved.map((e) => [e.action, e.organisation_id]).sort(),
+      [
+        ['induction period corrected', hub.organisation.id],
+        ['induction period corrected', other.organisation.id],
+      ].sort(),
+    );
+    for (const e of moved) {
+      assert.deepEqual((e.changes as Record<string, unknown>).appropriate_body, { from: 'North Hub', to: 'South Hub' });
+    }
+  });
+
   it('parses terms: 0 to 16 with at most one decimal place', () => {
     assert.deepEqual(parseTerms('2.5'), { ok: true, value: 2.5 });
     assert.deepEqual(parseTerms('16'), { ok: true, value: 16 });

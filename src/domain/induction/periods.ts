@@ -770,13 +770,15 @@ interface PeriodRow {
   number_of_terms: string | null;
   training_programme: TrainingProgramme;
   outcome: 'pass' | 'fail' | null;
+  fail_confirmation_sent_on: string | null;
 }
 
 /** A teacher's periods, locked for the correction, oldest first. */
 async function periodsOf(tx: Kysely<DB>, teacherId: string): Promise<PeriodRow[]> {
   const { rows } = await sql<PeriodRow>`
     select p.id, p.appropriate_body_id, o.name as body_name, p.started_on::text as started_on,
-      p.finished_on::text as finished_on, p.number_of_terms::text as number_of_terms, p.training_programme, p.outcome
+      p.finished_on::text as finished_on, p.number_of_terms::text as number_of_terms, p.training_programme, p.outcome,
+      p.fail_confirmation_sent_on::text as fail_confirmation_sent_on
     from induction_periods p join organisations o on o.id = p.appropriate_body_id
     where p.teacher_id = ${teacherId} order by p.started_on
     for update of p
@@ -806,6 +808,8 @@ async function checkSupportPeriod(
   others: PeriodRow[],
   outcome: 'pass' | 'fail' | null,
   today: string,
+  /** A failed period's date of written confirmation, which its end cannot be after. */
+  confirmationSentOn: string | null = null,
 ): Promise<{ bodyName: string; terms: number | null }> {
   const body = await tx
     .selectFrom('organisations')
@@ -821,6 +825,16 @@ async function checkSupportPeriod(
   if (input.finishedOn) {
     const endProblem = endDateProblem(input.finishedOn, input.startedOn, today);
     if (endProblem) throw new DomainError(endProblem, 'finishedOn');
+    if (
+      outcome === 'fail' &&
+      confirmationSentOn &&
+      confirmationDateProblem(confirmationSentOn, input.finishedOn, today)
+    ) {
+      throw new DomainError(
+        `The end date cannot be after ${formatIsoDate(confirmationSentOn)}, when written confirmation of the fail was sent`,
+        'finishedOn',
+      );
+    }
   } else if (outcome) {
     throw new DomainError(
       'A period with an outcome needs an end date. To make it ongoing, reopen the induction instead',
@@ -958,7 +972,15 @@ export async function changeInductionPeriod(
     const before = periods.find((p) => p.id === periodId);
     if (!before) throw new NotFoundError('Induction period');
     const others = periods.filter((p) => p.id !== periodId);
-    const { bodyName, terms } = await checkSupportPeriod(tx, facts, input, others, before.outcome, today);
+    const { bodyName, terms } = await checkSupportPeriod(
+      tx,
+      facts,
+      input,
+      others,
+      before.outcome,
+      today,
+      before.fail_confirmation_sent_on,
+    );
     const changes: Record<string, { from?: unknown; to: unknown }> = {};
     if (before.appropriate_body_id !== input.appropriateBodyId) {
       changes.appropriate_body = { from: before.body_name, to: bodyName };
@@ -989,20 +1011,27 @@ export async function changeInductionPeriod(
       .where('id', '=', periodId)
       .execute();
     await queueAfterCorrection(tx, facts, owner.teacher_id);
-    await recordEvents(tx, actor, via, [
-      {
-        organisationId: input.appropriateBodyId,
-        subjectType: 'teacher',
-        subjectId: owner.teacher_id,
-        action: 'induction period corrected',
-        changes: {
-          teacher: { to: teacherName(facts) },
-          ...(changes.appropriate_body ? {} : { appropriate_body: { to: bodyName } }),
-          ...changes,
-          reason: { to: reason },
-        },
+    const event = {
+      subjectType: 'teacher',
+      subjectId: owner.teacher_id,
+      action: 'induction period corrected',
+      changes: {
+        teacher: { to: teacherName(facts) },
+        ...(changes.appropriate_body ? {} : { appropriate_body: { to: bodyName } }),
+        ...changes,
+        reason: { to: reason },
       },
-    ]);
+    };
+    // A period moved to another body is in both bodies' audit logs: the one it left and the one it joined.
+    const bodies = changes.appropriate_body
+      ? [before.appropriate_body_id, input.appropriateBodyId]
+      : [input.appropriateBodyId];
+    await recordEvents(
+      tx,
+      actor,
+      via,
+      bodies.map((organisationId) => ({ organisationId, ...event })),
+    );
   });
 }
 
