@@ -269,7 +269,24 @@ describe('school data pages', () => {
     assert.ok(otherLearner);
     const refused = await inTransaction(db, (tx) => inviteLearnersByEmail(tx, other, [otherLearner.id]));
     assert.deepEqual(refused.invitations, []);
-    assert.match(refused.notInvited[0]?.reason ?? '', /already how another learner signs in/);
+    // Said without naming another learner or school: the address is only not usable.
+    assert.match(
+      refused.notInvited[0]?.reason ?? '',
+      /cara\.invited@example\.com cannot be used for Other Invited to sign in/,
+    );
+    assert.doesNotMatch(refused.notInvited[0]?.reason ?? '', /another|Cara /);
+    // Both schools inviting their learner with one new address at once: one is invited, the other
+    // told the address cannot be used, and nothing fails.
+    await db.updateTable('learners').set({ email: 'both@example.com' }).where('id', '=', otherLearner.id).execute();
+    const ownLearner = await findLearnerByUpn(db, schoolActor.organisation.id, testUpn(12));
+    assert.ok(ownLearner);
+    await db.updateTable('learners').set({ email: 'both@example.com' }).where('id', '=', ownLearner.id).execute();
+    const both = await Promise.all([
+      inTransaction(db, (tx) => inviteLearnersByEmail(tx, other, [otherLearner.id])),
+      inTransaction(db, (tx) => inviteLearnersByEmail(tx, schoolActor, [ownLearner.id])),
+    ]);
+    assert.equal(both.flatMap((result) => result.invitations).length, 1);
+    assert.equal(both.flatMap((result) => result.notInvited).length, 1);
     // Nor can that school invite Cara, who is not theirs.
     const cara = await findLearnerByUpn(db, schoolActor.organisation.id, testUpn(11));
     assert.ok(cara);

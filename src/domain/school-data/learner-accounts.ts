@@ -193,6 +193,13 @@ export async function inviteLearnersByEmail(
   const withEmail = learners.flatMap((l) => (l.email ? [{ ...l, email: l.email }] : []));
   const sharing = new Map<string, number>();
   for (const l of withEmail) sharing.set(l.email.toLowerCase(), (sharing.get(l.email.toLowerCase()) ?? 0) + 1);
+  // Two invitations of one address at once (two admins, two schools): the second waits here for
+  // the first to finish, then finds the address taken, rather than failing on the unique index.
+  const addresses = [...sharing.keys()].sort();
+  if (addresses.length) {
+    await sql`select pg_advisory_xact_lock(hashtext('learner email ' || e))
+      from unnest(${addresses}::text[]) as e order by e`.execute(tx);
+  }
   const taken = new Map(
     withEmail.length
       ? (
@@ -221,7 +228,8 @@ export async function inviteLearnersByEmail(
     if (holder && holder !== learner.id) {
       result.notInvited.push({
         name,
-        reason: `${email} is already how another learner signs in. Print ${name} a sign-in letter instead`,
+        // Worded so as not to say whose it is: the address may be a learner's at another school.
+        reason: `${email} cannot be used for ${name} to sign in. Print ${name} a sign-in letter instead`,
       });
       continue;
     }
