@@ -8,13 +8,14 @@ import type { UploadState } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { type ApiActor, findActorByToken } from '../domain/organisations/api-tokens.ts';
 import type { Services } from '../services.ts';
-import { allKinds, largestFileBytes } from '../uploads/kinds/index.ts';
+import { allKinds, findKind, largestFileBytes } from '../uploads/kinds/index.ts';
 import { DEFAULT_MAX_FILE_BYTES, maxFileBytesOf, megabytes, type UploadKind } from '../uploads/kinds/kind.ts';
 import { kindFor, UPLOADS_PAGE_SIZE } from '../uploads/pipeline.ts';
 import { attachmentHeader } from '../uploads/report.ts';
 import type { Uploads } from '../uploads/service.ts';
 import { UndoBlocked } from '../uploads/undo.ts';
 import { MALFORMED_MULTIPART_API_MESSAGE } from '../web/request-body.ts';
+import { bytesToKeep, OVER_LIMIT, readUpTo } from '../web/uploads/upload-form.ts';
 import type { UploadsInFlight } from '../web/uploads-in-flight.ts';
 import { ApiProblem, apiErrorHandler, apiNotFound } from './errors.ts';
 import { apiLearnerRoutes } from './learners.ts';
@@ -353,12 +354,16 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       let file: { name: string; bytes: Uint8Array } | undefined;
       // Other fields: a kind's header block values (like "School name"), for a file without them.
       const headerBlock: Record<string, string> = {};
+      // A file is kept up to its kind's limit (and a little more, to be refused as too large), or
+      // the usual limit while the kind is not yet known: the rest is read and let go.
+      let cutShort = false;
       for await (const part of request.parts({
-        limits: { fileSize: largestFileBytes(), files: 1, fields: 20, fieldSize: 2048 },
+        limits: { fileSize: largestFileBytes() + OVER_LIMIT, files: 1, fields: 20, fieldSize: 2048 },
       })) {
         if (part.type === 'file') {
-          const bytes = await part.toBuffer();
+          const { bytes, truncated } = await readUpTo(part.file, bytesToKeep(kindId ? findKind(kindId) : undefined));
           if (part.fieldname === 'file') file = { name: part.filename ?? '', bytes };
+          cutShort = truncated;
         } else if (part.fieldname === 'kind') {
           kindId = String(part.value).trim();
         } else {
@@ -370,6 +375,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiOptions) {
       }
       const kind = kindOf(actor, kindId);
       if (!file) throw new ApiProblem(422, 'Attach the file in the "file" field');
+      if (cutShort && file.bytes.length <= maxFileBytesOf(kind)) {
+        throw new ApiProblem(
+          422,
+          `A file over ${megabytes(DEFAULT_MAX_FILE_BYTES)} needs the "kind" field sent before the "file" field`,
+        );
+      }
       const upload = await uploads.receive(actor, kind.id, file, { via: apiVia(actor), headerBlock });
       return reply.code(201).header('location', `/api/v1/uploads/${upload.id}`).send(uploadJson(upload));
     },

@@ -347,6 +347,29 @@ describe('API v1', () => {
       type: 'image/png',
     });
     assert.equal(picture.statusCode, 422);
+
+    // Over the kind's limit, whichever field comes first: only that much (and a little) is kept.
+    const big = { name: 'big.csv', bytes: Buffer.alloc(51 * 1024 * 1024, 'a,') };
+    for (const fields of [
+      { kind: KIND, file: big },
+      { file: big, kind: KIND },
+    ]) {
+      const body = await multipart(fields);
+      const tooBig = await api('POST', '/api/v1/uploads', { payload: body.payload, headers: body.headers });
+      assert.equal(tooBig.statusCode, 422);
+      assert.match(tooBig.json().errors[0].message, /larger than 50 MB/);
+    }
+    // A kind that takes larger files needs to be named before a file over the usual limit.
+    const school = await actorFor(context.database.db, 'school@example.com', '100001');
+    const schoolToken = (await createApiToken(context.database.db, school, school.organisation.id, 'MIS')).token;
+    const fileFirst = await multipart({ file: big, kind: 'school-data' });
+    const unknownYet = await api('POST', '/api/v1/uploads', {
+      token: schoolToken,
+      payload: fileFirst.payload,
+      headers: fileFirst.headers,
+    });
+    assert.equal(unknownYet.statusCode, 422);
+    assert.match(unknownYet.json().errors[0].message, /needs the "kind" field sent before the "file" field/);
     assert.equal(await uploadCount(), before, 'nothing stored');
   });
 

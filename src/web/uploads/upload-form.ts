@@ -4,7 +4,7 @@
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { findKind, largestFileBytes } from '../../uploads/kinds/index.ts';
-import { DEFAULT_MAX_FILE_BYTES, maxFileBytesOf } from '../../uploads/kinds/kind.ts';
+import { DEFAULT_MAX_FILE_BYTES, maxFileBytesOf, type UploadKind } from '../../uploads/kinds/kind.ts';
 
 export interface ChosenFile {
   /** The name the browser sent: '' when no file was chosen. */
@@ -16,7 +16,7 @@ export interface ChosenFile {
  * Read beyond a kind's limit: a larger file is cut off here (not kept whole in memory) and, being
  * over the limit still, refused by the pipeline with its own message.
  */
-const OVER_LIMIT = 64 * 1024;
+export const OVER_LIMIT = 64 * 1024;
 
 export async function registerUploadForm(app: FastifyInstance): Promise<void> {
   await app.register(fastifyMultipart, {
@@ -29,18 +29,30 @@ export async function registerUploadForm(app: FastifyInstance): Promise<void> {
       // more), the rest read and let go.
       const kindId = (this.params as { kind?: unknown } | undefined)?.kind;
       const kind = typeof kindId === 'string' ? findKind(kindId) : undefined;
-      const keep = (kind ? maxFileBytesOf(kind) : DEFAULT_MAX_FILE_BYTES) + OVER_LIMIT;
-      const chunks: Buffer[] = [];
-      let kept = 0;
-      for await (const chunk of part.file as AsyncIterable<Buffer>) {
-        if (kept >= keep) continue;
-        chunks.push(chunk);
-        kept += chunk.length;
-      }
-      const file: ChosenFile = { name: part.filename ?? '', bytes: Buffer.concat(chunks, Math.min(kept, keep)) };
+      const { bytes } = await readUpTo(part.file, bytesToKeep(kind));
+      const file: ChosenFile = { name: part.filename ?? '', bytes };
       part.value = file;
     },
   });
+}
+
+/** How much of a file to keep for a kind (its limit and a little more), or for a kind not yet known. */
+export function bytesToKeep(kind: UploadKind | undefined): number {
+  return (kind ? maxFileBytesOf(kind) : DEFAULT_MAX_FILE_BYTES) + OVER_LIMIT;
+}
+
+/** Reads a file part, keeping its first `keep` bytes; the rest is read and let go. */
+export async function readUpTo(
+  stream: AsyncIterable<Buffer>,
+  keep: number,
+): Promise<{ bytes: Buffer; truncated: boolean }> {
+  const chunks: Buffer[] = [];
+  let read = 0;
+  for await (const chunk of stream) {
+    if (read < keep) chunks.push(chunk);
+    read += chunk.length;
+  }
+  return { bytes: Buffer.concat(chunks, Math.min(read, keep)), truncated: read > keep };
 }
 
 /** The chosen file from a parsed upload form, or undefined when none was chosen. */
