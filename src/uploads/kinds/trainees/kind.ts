@@ -288,8 +288,8 @@ async function existingTrainees(db: Kysely<DB>, providerId: string, ids: string[
 const CODED: Record<string, ReferenceItem[]> = { sex: SEXES, trainingRoute: ROUTE_LIST, studyMode: STUDY_MODES };
 
 const describeValue = (value: unknown, field?: string): string => {
-  if (field && CODED[field] && typeof value === 'string') return referenceName(CODED[field], value);
   if (value === null || value === undefined || value === '') return '(blank)';
+  if (field && CODED[field] && typeof value === 'string') return referenceName(CODED[field], value);
   if (Array.isArray(value)) return value.join(', ');
   if (typeof value === 'object') {
     const degree = value as Record<string, unknown>;
