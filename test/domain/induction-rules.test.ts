@@ -11,6 +11,7 @@ import {
   claimDateProblem,
   dateOfBirthProblem,
   EARLIEST_CLAIM_START,
+  periodOutcomeName,
   periodStartProblem,
 } from '../../src/domain/induction/rules.ts';
 import type { Actor } from '../../src/domain/organisations/actor.ts';
@@ -54,6 +55,33 @@ describe('induction rules: the teacher’s age and the earliest start date', () 
     const period = (date: string) => periodStartProblem(date, { qtsDate: null, today: TODAY });
     assert.equal(period('1999-09-01'), undefined);
     assert.equal(period('1999-08-31'), 'The induction start date must be on or after 1 September 1999');
+  });
+
+  it('lets a school’s registration start in the future, with the same earliest-start and QTS rules', () => {
+    const registration = (date: string) =>
+      periodStartProblem(date, {
+        qtsDate: '2024-07-20',
+        today: TODAY,
+        earliest: EARLIEST_CLAIM_START,
+        allowFuture: true,
+      });
+    assert.equal(registration('2026-09-01'), undefined);
+    assert.equal(
+      periodStartProblem('2026-09-01', { qtsDate: null, today: TODAY }),
+      'The induction start date cannot be in the future',
+    );
+    assert.equal(registration('2021-08-31'), 'The induction start date must be on or after 1 September 2021');
+    assert.equal(registration('2024-07-19'), 'The induction start date cannot be before their QTS date (20 July 2024)');
+  });
+
+  it('names how a period ended in one place: Passed, Failed, Released or In progress', () => {
+    assert.equal(periodOutcomeName({ outcome: 'pass', finished_on: '2026-05-01' }), 'Passed');
+    assert.equal(
+      periodOutcomeName({ outcome: 'fail', finished_on: '2026-05-01' }, { failedDetail: ' (sent)' }),
+      'Failed (sent)',
+    );
+    assert.equal(periodOutcomeName({ outcome: null, finished_on: '2026-05-01' }), 'Released');
+    assert.equal(periodOutcomeName({ outcome: null, finished_on: null }), 'In progress');
   });
 
   it('refuses to claim from before 1 September 2021, one by one', async () => {

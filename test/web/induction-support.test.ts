@@ -175,6 +175,7 @@ describe('support corrections of induction periods', () => {
     const form = await support.get(`/support/teachers/${id}/periods/new`);
     assert.equal(form.statusCode, 200);
     assert.match(form.body, /Add an induction period/);
+    assert.match(form.body, /Not before their QTS date, nor before 1 September 1999/);
     assert.match(form.body, new RegExp(DEMO_INDUCTION.otherBody));
     const path = `/support/teachers/${id}/periods/new`;
     const values = {

@@ -355,4 +355,9 @@ describe('induction pages', () => {
       ['induction period deleted', 'induction reopened'],
     );
   });
+  it('gives the earliest start of a claim in the bulk guidance from the rule itself', async () => {
+    const guidance = await ab.get('/bulk/induction-claims/guidance');
+    assert.equal(guidance.statusCode, 200);
+    assert.match(guidance.body, /On or after 1 September 2021, not before their QTS date/);
+  });
 });

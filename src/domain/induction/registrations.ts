@@ -6,11 +6,11 @@ import { type Kysely, sql } from 'kysely';
 import type { DB, TrainingProgramme } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { recordEvents } from '../audit/events.ts';
-import { formatIsoDate } from '../dates.ts';
+import { today } from '../dates.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
 import type { RecordTeacher } from '../ports/teaching-record.ts';
-import { claimBlockers, EARLIEST_CLAIM_START, earliestStartProblem, teacherName } from './rules.ts';
+import { claimBlockers, EARLIEST_CLAIM_START, periodStartProblem, teacherName } from './rules.ts';
 import { saveRecordTeachers, teacherFacts } from './teachers.ts';
 
 /** Whether a school in the register is independent (not state-funded), from its establishment type. */
@@ -84,14 +84,13 @@ export async function registerEct(
       body.id,
     );
     if (blockers[0]) throw new DomainError(blockers[0].replace('You cannot claim', 'You cannot register'), 'trn');
-    const tooEarly = earliestStartProblem(input.startedOn, EARLIEST_CLAIM_START);
-    if (tooEarly) throw new DomainError(tooEarly, 'startedOn');
-    if (record.qtsDate && input.startedOn < record.qtsDate) {
-      throw new DomainError(
-        `The induction start date cannot be before their QTS date (${formatIsoDate(record.qtsDate)})`,
-        'startedOn',
-      );
-    }
+    const startProblem = periodStartProblem(input.startedOn, {
+      qtsDate: record.qtsDate,
+      today: today(),
+      earliest: EARLIEST_CLAIM_START,
+      allowFuture: true,
+    });
+    if (startProblem) throw new DomainError(startProblem, 'startedOn');
     const ids = await saveRecordTeachers(tx, [record]);
     const teacherId = ids.get(record.trn) ?? '';
     const existing = await tx

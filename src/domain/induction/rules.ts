@@ -162,9 +162,20 @@ export function earliestStartProblem(startedOn: string, earliest: string = EARLI
  */
 export function periodStartProblem(
   startedOn: string,
-  { qtsDate, today, earliest = EARLIEST_PERIOD_START }: { qtsDate: string | null; today: string; earliest?: string },
+  {
+    qtsDate,
+    today,
+    earliest = EARLIEST_PERIOD_START,
+    allowFuture = false,
+  }: {
+    qtsDate: string | null;
+    today: string;
+    earliest?: string;
+    /** A school may register an ECT whose induction starts later. */
+    allowFuture?: boolean;
+  },
 ): string | undefined {
-  if (startedOn > today) return 'The induction start date cannot be in the future';
+  if (startedOn > today && !allowFuture) return 'The induction start date cannot be in the future';
   const tooEarly = earliestStartProblem(startedOn, earliest);
   if (tooEarly) return tooEarly;
   if (qtsDate && startedOn < qtsDate) {
@@ -240,6 +251,19 @@ export function inductionStatus(
     default:
       return 'none';
   }
+}
+
+/**
+ * How a period ended, as the pages say it: Passed, Failed, Released, or In progress while ongoing.
+ * A fail may add its date of written confirmation.
+ */
+export function periodOutcomeName(
+  p: { outcome: InductionOutcome | null; finished_on: string | null },
+  { failedDetail = '' } = {},
+): string {
+  if (p.outcome === 'pass') return 'Passed';
+  if (p.outcome === 'fail') return `Failed${failedDetail}`;
+  return p.finished_on ? 'Released' : 'In progress';
 }
 
 /** A teacher's name as pages and messages give it. */

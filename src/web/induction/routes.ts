@@ -32,6 +32,7 @@ import {
   dateOfBirthProblem,
   inductionStatus,
   PROGRAMME_NAMES,
+  periodOutcomeName,
   STATUS_NAMES,
   TERMS_REQUIRED,
   teacherName,
@@ -101,14 +102,9 @@ function periodRows(view: TeacherRecordView) {
     dates: `${formatIsoDate(p.started_on)} to ${p.finished_on ? formatIsoDate(p.finished_on) : 'now'}`,
     programme: PROGRAMME_NAMES[p.training_programme],
     terms: p.number_of_terms === null ? 'Ongoing' : termsText(p.number_of_terms),
-    outcome:
-      p.outcome === 'pass'
-        ? 'Passed'
-        : p.outcome === 'fail'
-          ? `Failed (written confirmation sent ${formatIsoDate(p.fail_confirmation_sent_on)})`
-          : p.finished_on
-            ? 'Released'
-            : 'In progress',
+    outcome: periodOutcomeName(p, {
+      failedDetail: ` (written confirmation sent ${formatIsoDate(p.fail_confirmation_sent_on)})`,
+    }),
   }));
 }
 

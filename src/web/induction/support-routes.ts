@@ -15,7 +15,14 @@ import {
   deleteInductionPeriod,
   reopenInduction,
 } from '../../domain/induction/periods.ts';
-import { PROGRAMME_NAMES, STATUS_NAMES, teacherName, termsText } from '../../domain/induction/rules.ts';
+import {
+  EARLIEST_PERIOD_START,
+  PROGRAMME_NAMES,
+  periodOutcomeName,
+  STATUS_NAMES,
+  teacherName,
+  termsText,
+} from '../../domain/induction/rules.ts';
 import { errorsFrom, type FormErrors, field, formErrors } from '../forms.ts';
 import { actorOf, requireActor, requireSupport } from '../guards.ts';
 import {
@@ -40,8 +47,6 @@ interface PeriodValues {
 
 const isProgramme = (value: string): value is TrainingProgramme => value === 'provider_led' || value === 'school_led';
 const periodFieldId = (f: string) => (f === 'startedOn' || f === 'finishedOn' ? `${f}-day` : f);
-const outcomeName = (p: Pick<TeacherPeriod, 'outcome' | 'finished_on'>) =>
-  p.outcome === 'pass' ? 'Passed' : p.outcome === 'fail' ? 'Failed' : p.finished_on ? 'Released' : 'In progress';
 
 export async function supportInductionRoutes(
   app: FastifyInstance,
@@ -81,7 +86,7 @@ export async function supportInductionRoutes(
         dates: `${formatIsoDate(p.started_on)} to ${p.finished_on ? formatIsoDate(p.finished_on) : 'now'}`,
         programme: PROGRAMME_NAMES[p.training_programme],
         terms: p.number_of_terms === null ? 'ongoing' : `${termsText(p.number_of_terms)} terms`,
-        outcome: outcomeName(p),
+        outcome: periodOutcomeName(p),
         canDelete: !p.outcome,
       })),
       values,
@@ -139,6 +144,7 @@ export async function supportInductionRoutes(
         ? `/support/teachers/${view.id}/periods/${period.id}/edit`
         : `/support/teachers/${view.id}/periods/new`,
       button: period ? 'Save correction' : 'Add period',
+      startHint: `For example, 1 9 2024. Not before their QTS date, nor before ${formatIsoDate(EARLIEST_PERIOD_START)}`,
       outcome: period?.outcome === 'pass' ? 'pass' : period?.outcome === 'fail' ? 'fail' : undefined,
       view,
       values,
@@ -280,7 +286,7 @@ export async function supportInductionRoutes(
         title: done === 'added' ? 'Induction period added' : 'Induction period corrected',
         panelText: `${name}, TRN ${view.trn}`,
         paragraphs: [
-          `${name}’s period with ${period.body_name}: ${formatIsoDate(period.started_on)} to ${period.finished_on ? formatIsoDate(period.finished_on) : 'now (ongoing)'}, ${period.number_of_terms === null ? 'no terms yet' : `${termsText(period.number_of_terms)} terms`}, ${PROGRAMME_NAMES[period.training_programme].toLowerCase()} (${outcomeName(period).toLowerCase()}).`,
+          `${name}’s period with ${period.body_name}: ${formatIsoDate(period.started_on)} to ${period.finished_on ? formatIsoDate(period.finished_on) : 'now (ongoing)'}, ${period.number_of_terms === null ? 'no terms yet' : `${termsText(period.number_of_terms)} terms`}, ${PROGRAMME_NAMES[period.training_programme].toLowerCase()} (${periodOutcomeName(period).toLowerCase()}).`,
           'The audit log keeps the change with your reason. If the change moved the start of their induction or the dates of its outcome, the Teaching Record System is told.',
         ],
         links: [

@@ -12,6 +12,7 @@ import {
   claimBlockers,
   claimDateProblem,
   dateOfBirthProblem,
+  EARLIEST_CLAIM_START,
   PROGRAMME_NAMES,
 } from '../../../domain/induction/rules.ts';
 import { type TeacherFacts, teacherFacts } from '../../../domain/induction/teachers.ts';
@@ -77,7 +78,7 @@ const COLUMNS: ColumnSpec[] = [
     aliases: ['Start date', 'Induction start date'],
     required: true,
     type: { type: 'date' },
-    hint: 'The day their induction started with you, like 1/9/2025. On or after 1/9/2021, not before their QTS date, not in the future, and after any earlier induction period ended.',
+    hint: `The day their induction started with you, like 1/9/2025. On or after ${formatIsoDate(EARLIEST_CLAIM_START)}, not before their QTS date, not in the future, and after any earlier induction period ended.`,
   },
 ];
 
