@@ -10,6 +10,7 @@ import { inTransaction } from '../db/transaction.ts';
 import { today } from '../domain/dates.ts';
 import { DomainError, NotFoundError } from '../domain/errors.ts';
 import type { ApiActor } from '../domain/organisations/api-tokens.ts';
+import { isUuid } from '../domain/organisations/organisations.ts';
 import { ValidationErrors } from '../domain/organisations/users.ts';
 import { REFERENCE_LISTS } from '../domain/trainees/reference-lists.ts';
 import { TRAINEE_STATES } from '../domain/trainees/states.ts';
@@ -309,7 +310,9 @@ interface Cursor {
 const encodeCursor = (cursor: Cursor) => Buffer.from(`${cursor.updatedAt}|${cursor.id}`).toString('base64url');
 function decodeCursor(text: string): Cursor {
   const [updatedAt, id] = Buffer.from(text, 'base64url').toString().split('|');
-  if (!updatedAt || !id || Number.isNaN(Date.parse(updatedAt)) || !/^[0-9a-f-]{36}$/.test(id)) {
+  // Only what encodeCursor wrote: anything else would reach the database as a broken timestamp or id.
+  const written = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(updatedAt ?? '');
+  if (!written || Number.isNaN(Date.parse(updatedAt)) || !id || !isUuid(id)) {
     throw new ApiProblem(422, 'cursor is not one this API gave: use links.next from the previous page as it is');
   }
   return { updatedAt, id };

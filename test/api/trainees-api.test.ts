@@ -259,6 +259,13 @@ describe('records API: trainees', () => {
       next = page.json().links.next;
     }
     assert.ok(university.id);
+    // A cursor the API did not give is refused, whatever it holds, and reaches no query.
+    for (const made of [`2020|${mine}`, `2026-01-01T00:00:00.000000Z|${'f'.repeat(36)}`, 'x|y']) {
+      const cursor = Buffer.from(made).toString('base64url');
+      const refused = await api('GET', `/api/v1/trainees?cursor=${cursor}`);
+      assert.equal(refused.statusCode, 422, made);
+      assert.match(refused.json().errors[0].message, /cursor is not one this API gave/);
+    }
   });
 
   it('gives the bulk sheet empty, or listing the token’s own trainees who can still be changed', async () => {

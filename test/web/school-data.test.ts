@@ -115,6 +115,9 @@ describe('school data pages', () => {
     assert.doesNotMatch(page.body, /Art/, 'blanks are left out');
     assert.equal((await staff.get(`/learners/${elsewhere}`)).statusCode, 404, 'another school’s learner');
     assert.equal((await staff.get('/learners/not-an-id')).statusCode, 404);
+    // Shaped like an id, not one: still not found, never a database error.
+    for (const id of ['-'.repeat(36), 'f'.repeat(36)])
+      assert.equal((await staff.get(`/learners/${id}`)).statusCode, 404);
   });
 
   it('lists every staff view for the admin, and removing the permission shuts the door again', async () => {

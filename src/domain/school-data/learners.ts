@@ -6,11 +6,12 @@ import { escapeLike } from '../../db/like.ts';
 import type { DB, Learner } from '../../db/schema.ts';
 import { NotFoundError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
+import { isUuid } from '../organisations/organisations.ts';
 import { yearGroupOrder } from './year-groups.ts';
 
 /** A learner of the actor's school, by id; NotFoundError for any other. */
 export async function findLearner(db: Kysely<DB>, actor: Actor, learnerId: string): Promise<Learner> {
-  if (!/^[0-9a-f-]{36}$/i.test(learnerId)) throw new NotFoundError('Learner');
+  if (!isUuid(learnerId)) throw new NotFoundError('Learner');
   const learner = await db
     .selectFrom('learners')
     .selectAll()

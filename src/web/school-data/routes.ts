@@ -10,6 +10,7 @@ import type { DB, Learner } from '../../db/schema.ts';
 import { inTransaction } from '../../db/transaction.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import type { Actor } from '../../domain/organisations/actor.ts';
+import { isUuid } from '../../domain/organisations/organisations.ts';
 import {
   canViewLearnerData,
   checkLearnerPassword,
@@ -105,7 +106,7 @@ export async function schoolDataRoutes(
     const actor = schoolAdmin(request);
     const userId = field(request.body, 'userId');
     const allowed = field(request.body, 'allowed') === 'true';
-    if (!/^[0-9a-f-]{36}$/i.test(userId)) throw new NotFoundError('User');
+    if (!isUuid(userId)) throw new NotFoundError('User');
     await setLearnerDataAccess(db, actor, userId, allowed);
     const who = (await listLearnerDataAccess(db, actor)).find((s) => s.userId === userId);
     await reply.setFlash({
