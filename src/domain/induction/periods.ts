@@ -25,7 +25,7 @@ import {
   teacherName,
 } from './rules.ts';
 import { queueInductionStatus } from './status-updates.ts';
-import { type TeacherFacts, teacherFacts } from './teachers.ts';
+import { claimFactsOf, type TeacherFacts, teacherFacts } from './teachers.ts';
 
 export interface ChangeOptions {
   via: string;
@@ -174,18 +174,7 @@ export function claimProblem(
   today: string,
   facts: TeacherFacts | undefined,
 ): string | undefined {
-  const name = `${record.firstName} ${record.lastName}`;
-  const blockers = claimBlockers(
-    {
-      name,
-      qtsDate: record.qtsDate,
-      prohibited: record.prohibited,
-      recordStatus: record.inductionStatus,
-      outcome: facts?.outcome ?? null,
-      ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
-    },
-    actor.organisation.id,
-  );
+  const blockers = claimBlockers(claimFactsOf(record, facts), actor.organisation.id);
   return (
     blockers[0] ??
     claimDateProblem(startedOn, { qtsDate: record.qtsDate, lastFinishedOn: facts?.last_finished_on ?? null, today })

@@ -11,7 +11,7 @@ import { DomainError, NotFoundError } from '../errors.ts';
 import type { Actor } from '../organisations/actor.ts';
 import type { RecordTeacher } from '../ports/teaching-record.ts';
 import { claimBlockers, EARLIEST_CLAIM_START, periodStartProblem, teacherName } from './rules.ts';
-import { saveRecordTeachers, teacherFacts } from './teachers.ts';
+import { claimFactsOf, saveRecordTeachers, teacherFacts } from './teachers.ts';
 
 /** Whether a school in the register is independent (not state-funded), from its establishment type. */
 export const isIndependentSchool = (establishmentType: string | null) => /independent/i.test(establishmentType ?? '');
@@ -72,17 +72,7 @@ export async function registerEct(
     const { record } = input;
     const name = `${record.firstName} ${record.lastName}`;
     const known = [...(await teacherFacts(tx, { trns: [record.trn] })).values()][0];
-    const blockers = claimBlockers(
-      {
-        name,
-        qtsDate: record.qtsDate,
-        prohibited: record.prohibited,
-        recordStatus: record.inductionStatus,
-        outcome: known?.outcome ?? null,
-        ongoingWith: null,
-      },
-      body.id,
-    );
+    const blockers = claimBlockers({ ...claimFactsOf(record, known), ongoingWith: null }, body.id);
     if (blockers[0]) throw new DomainError(blockers[0].replace('You cannot claim', 'You cannot register'), 'trn');
     const startProblem = periodStartProblem(input.startedOn, {
       qtsDate: record.qtsDate,

@@ -4,6 +4,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { DB, InductionOutcome, RecordInductionStatus } from '../../db/schema.ts';
 import type { RecordTeacher } from '../ports/teaching-record.ts';
+import type { ClaimFacts } from './rules.ts';
 
 /**
  * Saves the teachers as the teaching record gave them (new ones added, known ones refreshed), in
@@ -50,6 +51,18 @@ export interface TeacherFacts {
   first_started_on: string | null;
   outcome: InductionOutcome | null;
   period_count: number;
+}
+
+/** What the claim rules read of a teacher: as the teaching record gives them, and as Rollbook knows them (none if new). */
+export function claimFactsOf(record: RecordTeacher, facts: TeacherFacts | undefined): ClaimFacts {
+  return {
+    name: `${record.firstName} ${record.lastName}`,
+    qtsDate: record.qtsDate,
+    prohibited: record.prohibited,
+    recordStatus: record.inductionStatus,
+    outcome: facts?.outcome ?? null,
+    ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
+  };
 }
 
 /** The facts of these teachers (by id or TRN), keyed by id; teachers not found are left out. */

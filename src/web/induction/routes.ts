@@ -38,7 +38,7 @@ import {
   teacherName,
   termsText,
 } from '../../domain/induction/rules.ts';
-import { teacherFacts } from '../../domain/induction/teachers.ts';
+import { claimFactsOf, teacherFacts } from '../../domain/induction/teachers.ts';
 import type { RecordTeacher, TeachingRecord } from '../../domain/ports/teaching-record.ts';
 import { TeachingRecordUnavailable } from '../../domain/ports/teaching-record.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
@@ -256,17 +256,7 @@ export async function inductionRoutes(app: FastifyInstance, options: Options) {
       return reply.redirect(`/induction/teachers/${facts.id}`, 303);
     }
     const name = `${record.firstName} ${record.lastName}`;
-    const blockers = claimBlockers(
-      {
-        name,
-        qtsDate: record.qtsDate,
-        prohibited: record.prohibited,
-        recordStatus: record.inductionStatus,
-        outcome: facts?.outcome ?? null,
-        ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
-      },
-      actor.organisation.id,
-    );
+    const blockers = claimBlockers(claimFactsOf(record, facts), actor.organisation.id);
     const view = facts ? await teacherHistory(db, facts.id, actor.organisation.id) : undefined;
     return reply.view(`${VIEW}/check.njk`, {
       title: `Check details for ${name}`,

@@ -15,7 +15,7 @@ import {
   EARLIEST_CLAIM_START,
   PROGRAMME_NAMES,
 } from '../../../domain/induction/rules.ts';
-import { type TeacherFacts, teacherFacts } from '../../../domain/induction/teachers.ts';
+import { claimFactsOf, type TeacherFacts, teacherFacts } from '../../../domain/induction/teachers.ts';
 import { type RecordTeacher, TeachingRecordUnavailable } from '../../../domain/ports/teaching-record.ts';
 import type { ColumnSpec } from '../../headers.ts';
 import { defineKind, LookupUnavailable, type ParsedRow } from '../kind.ts';
@@ -229,17 +229,7 @@ export const inductionClaims = defineKind<InductionClaim, Lookup>({
     }
     const name = `${record.firstName} ${record.lastName}`;
     const facts = known.get(trn);
-    const blockers = claimBlockers(
-      {
-        name,
-        qtsDate: record.qtsDate,
-        prohibited: record.prohibited,
-        recordStatus: record.inductionStatus,
-        outcome: facts?.outcome ?? null,
-        ongoingWith: facts?.ongoing_body_id ? { id: facts.ongoing_body_id, name: facts.ongoing_body_name ?? '' } : null,
-      },
-      actor.organisation.id,
-    );
+    const blockers = claimBlockers(claimFactsOf(record, facts), actor.organisation.id);
     if (blockers[0]) return { outcome: 'error', recordKey: trn, errors: [{ column: 'trn', message: blockers[0] }] };
     const dateProblem = claimDateProblem(startedOn, {
       qtsDate: record.qtsDate,
