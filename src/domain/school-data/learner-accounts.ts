@@ -299,18 +299,23 @@ export async function setLearnerPasswordWithLink(
   checkNewPassword(password);
   const hash = await hashPassword(password);
   return inTransaction(db, async (tx) => {
-    const used = await tx
-      .updateTable('learner_sign_in_codes')
-      .set({ used_at: now })
-      .where('code_hash', '=', linkHash(token))
-      .where('used_at', 'is', null)
-      .where('voided_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning('learner_id')
-      .executeTakeFirst();
+    const used = await useSignInCode(tx, linkHash(token), now);
     if (!used) return undefined;
     return passwordChosen(tx, used.learner_id, hash, 'learner invitation link');
   }).then((chosen) => (chosen ? { learnerId: chosen.learnerId, email: chosen.email ?? '' } : undefined));
+}
+
+/** Marks a printed code or emailed link used, if it works now: not used, not replaced, not expired. */
+function useSignInCode(tx: Transaction<DB>, hash: string, now: Date) {
+  return tx
+    .updateTable('learner_sign_in_codes')
+    .set({ used_at: now })
+    .where('code_hash', '=', hash)
+    .where('used_at', 'is', null)
+    .where('voided_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('learner_id')
+    .executeTakeFirst();
 }
 
 /** In the transaction that used a code or link: the learner's new password, their other sessions ended, audited. */
@@ -354,15 +359,7 @@ export async function setLearnerPasswordWithCode(
   checkNewPassword(password);
   const hash = await hashPassword(password);
   return inTransaction(db, async (tx) => {
-    const used = await tx
-      .updateTable('learner_sign_in_codes')
-      .set({ used_at: now })
-      .where('code_hash', '=', codeHash(code))
-      .where('used_at', 'is', null)
-      .where('voided_at', 'is', null)
-      .where('expires_at', '>', now)
-      .returning('learner_id')
-      .executeTakeFirst();
+    const used = await useSignInCode(tx, codeHash(code), now);
     if (!used) {
       throw new DomainError(
         'That code does not work. Check you typed it as it is on your letter. A code works once, for 30 days, and only the newest letter’s code works: ask your school for a new letter',

@@ -81,3 +81,20 @@ export async function countLearnersByYearGroup(
     .map((row) => ({ yearGroup: row.year_group, count: Number(row.count) }))
     .sort((a, b) => yearGroupOrder(a.yearGroup) - yearGroupOrder(b.yearGroup));
 }
+
+/**
+ * The learners a school admin chose for letters or invitations: one learner (by id, of the
+ * actor's school only), a year group, or 'all'; with `withEmail`, only those with an address.
+ */
+export async function chosenLearnerIds(
+  db: Kysely<DB>,
+  actor: Actor,
+  { learnerId, yearGroup, withEmail = false }: { learnerId?: string; yearGroup?: string; withEmail?: boolean },
+): Promise<string[]> {
+  if (learnerId) return [(await findLearner(db, actor, learnerId)).id];
+  if (!yearGroup) return [];
+  let query = db.selectFrom('learners').select('id').where('school_id', '=', actor.organisation.id);
+  if (withEmail) query = query.where('email', 'is not', null);
+  if (yearGroup !== 'all') query = query.where('year_group', '=', yearGroup);
+  return (await query.execute()).map((row) => row.id);
+}

@@ -28,7 +28,12 @@ import {
   setLearnerPasswordWithLink,
   startLearnerSession,
 } from '../../domain/school-data/learner-accounts.ts';
-import { countLearnersByYearGroup, findLearner, searchLearners } from '../../domain/school-data/learners.ts';
+import {
+  chosenLearnerIds,
+  countLearnersByYearGroup,
+  findLearner,
+  searchLearners,
+} from '../../domain/school-data/learners.ts';
 import { learnerDataPage, listLearnerViews, recordLearnerView } from '../../domain/school-data/school-data.ts';
 import type { Notify } from '../../integrations/notify/notify.ts';
 import { markAttemptSucceeded, reserveAttempt, THROTTLE_WINDOW_MINUTES } from '../../integrations/sign-in/throttle.ts';
@@ -138,13 +143,7 @@ export async function schoolDataRoutes(
     const actor = schoolAdmin(request);
     const learnerId = field(request.body, 'learnerId');
     const yearGroup = field(request.body, 'yearGroup');
-    let ids: string[] = [];
-    if (learnerId) ids = [(await findLearner(db, actor, learnerId)).id];
-    else if (yearGroup) {
-      let query = db.selectFrom('learners').select('id').where('school_id', '=', actor.organisation.id);
-      if (yearGroup !== 'all') query = query.where('year_group', '=', yearGroup);
-      ids = (await query.execute()).map((row) => row.id);
-    }
+    const ids = await chosenLearnerIds(db, actor, { learnerId, yearGroup });
     if (ids.length === 0) {
       reply.code(400);
       return reply.viewAsync(`${VIEW}/letters-choose.njk`, {
@@ -203,17 +202,7 @@ export async function schoolDataRoutes(
     const actor = schoolAdmin(request);
     const learnerId = field(request.body, 'learnerId');
     const yearGroup = field(request.body, 'yearGroup');
-    let ids: string[] = [];
-    if (learnerId) ids = [(await findLearner(db, actor, learnerId)).id];
-    else if (yearGroup) {
-      let query = db
-        .selectFrom('learners')
-        .select('id')
-        .where('school_id', '=', actor.organisation.id)
-        .where('email', 'is not', null);
-      if (yearGroup !== 'all') query = query.where('year_group', '=', yearGroup);
-      ids = (await query.execute()).map((row) => row.id);
-    }
+    const ids = await chosenLearnerIds(db, actor, { learnerId, yearGroup, withEmail: true });
     if (ids.length === 0) {
       reply.code(400);
       const message = yearGroup
