@@ -33,8 +33,6 @@ async function multipart(fields: Record<string, string | { name: string; bytes: 
   };
 }
 
-const parseCsv = (body: string) => readCsv(body);
-
 /** The induction status the (local) teaching record holds for each of these TRNs. */
 async function recordStatuses(context: TestContext, trns: string[]) {
   const rows = await context.database.db
@@ -131,20 +129,20 @@ describe('API v1: induction claims and outcomes', () => {
   it('offers an empty claims sheet too, and prefills another body’s sheets with none of this body’s ECTs', async () => {
     const empty = await api('GET', '/api/v1/templates/induction-claims?format=csv&ects=none', token);
     assert.equal(empty.statusCode, 200, empty.body);
-    assert.deepEqual(parseCsv(empty.body), [
+    assert.deepEqual(readCsv(empty.body), [
       ['TRN', 'Date of birth', 'Induction programme', 'Induction period start date'],
     ]);
     for (const kind of ['induction-claims', 'induction-outcomes']) {
       const other = await api('GET', `/api/v1/templates/${kind}?format=csv`, otherToken);
       assert.equal(other.statusCode, 200, other.body);
-      assert.equal(parseCsv(other.body).length, 1, `${kind}: headings only for a body nobody reported to`);
+      assert.equal(readCsv(other.body).length, 1, `${kind}: headings only for a body nobody reported to`);
     }
   });
 
   it('claims 40 prefilled ECTs, two of them after fixing their rows from the error report', async () => {
     const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
     assert.equal(template.statusCode, 200, template.body);
-    const [headers, ...rows] = parseCsv(template.body);
+    const [headers, ...rows] = readCsv(template.body);
     assert.deepEqual(headers, ['TRN', 'Date of birth', 'Induction programme', 'Induction period start date']);
     assert.ok(rows.length >= 45, `${rows.length} rows prefilled`);
     const picked = rows.slice(0, 40).map((row) => [...row]);
@@ -157,7 +155,7 @@ describe('API v1: induction claims and outcomes', () => {
 
     const report = await api('GET', `/api/v1/uploads/${first.id}/report?format=csv`, token);
     assert.equal(report.statusCode, 200, report.body);
-    const reported = parseCsv(report.body);
+    const reported = readCsv(report.body);
     const errorsColumn = reported[0].length - 1;
     const withErrors = reported.slice(1).filter((row) => row[errorsColumn]);
     assert.equal(withErrors.length, 2);
@@ -200,7 +198,7 @@ describe('API v1: induction claims and outcomes', () => {
   it('refuses at submission a claim whose teacher another body claimed after the check, and claims the rest', async () => {
     const db = context.database.db;
     const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
-    const [headers, ...rows] = parseCsv(template.body);
+    const [headers, ...rows] = readCsv(template.body);
     const picked = rows.slice(0, 3);
     const checked = await upload('induction-claims', [headers, ...picked]);
     assert.deepEqual([checked.state, checked.counts.changes], ['checked', 3]);
@@ -218,7 +216,7 @@ describe('API v1: induction claims and outcomes', () => {
     const refused = await submit(checked.id);
     assert.equal(refused.statusCode, 409, refused.body);
     assert.deepEqual([refused.json().state, refused.json().stale], ['checked', 1]);
-    const report = parseCsv((await api('GET', `/api/v1/uploads/${checked.id}/report?format=csv`, token)).body);
+    const report = readCsv((await api('GET', `/api/v1/uploads/${checked.id}/report?format=csv`, token)).body);
     const errors = report.slice(1).map((row) => row.at(-1));
     assert.equal(errors[0], '');
     assert.match(
@@ -247,7 +245,7 @@ describe('API v1: induction claims and outcomes', () => {
 
   it('records passes and releases in bulk, refuses a fail, and undoes them', async () => {
     const template = await api('GET', '/api/v1/templates/induction-outcomes?format=csv', token);
-    const [headers, ...rows] = parseCsv(template.body);
+    const [headers, ...rows] = readCsv(template.body);
     assert.deepEqual(headers, ['TRN', 'Date of birth', 'Induction period end date', 'Number of terms', 'Outcome']);
     assert.ok(rows.length >= 40);
     const end = dmy(today());
@@ -258,7 +256,7 @@ describe('API v1: induction claims and outcomes', () => {
     filled[3].splice(2, 3, end, '6.25', 'pass');
     const checked = await upload('induction-outcomes', [headers, ...filled]);
     assert.deepEqual([checked.counts.changes, checked.counts.skipped, checked.counts.errors], [2, rows.length - 4, 2]);
-    const report = parseCsv((await api('GET', `/api/v1/uploads/${checked.id}/report?format=csv`, token)).body);
+    const report = readCsv((await api('GET', `/api/v1/uploads/${checked.id}/report?format=csv`, token)).body);
     const messages = report.map((row) => row.at(-1)).join('\n');
     assert.match(messages, /a fail cannot be recorded in bulk/);
     assert.match(messages, /up to 1 decimal place/);
@@ -323,7 +321,7 @@ describe('API v1: induction claims and outcomes', () => {
     const db = context.database.db;
     const actor = await actorFor(db, 'ab@example.com', DEMO.appropriateBody.name);
     const template = await api('GET', '/api/v1/templates/induction-claims?format=csv', token);
-    const rows = parseCsv(template.body).slice(0, 4);
+    const rows = readCsv(template.body).slice(0, 4);
     const received = await receiveUpload(
       context.database,
       actor,
