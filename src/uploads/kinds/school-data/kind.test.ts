@@ -8,11 +8,13 @@ import ExcelJS from 'exceljs';
 import { type Agent, signedIn, startTestApp, type TestContext } from '../../../../test/support/app.ts';
 import { csvText, readCsv } from '../../../../test/support/csv.ts';
 import { testUpn } from '../../../../test/support/factories.ts';
+import { uploadFixture } from '../../../../test/support/fixtures.ts';
 import { findLearnerByUpn } from '../../../domain/school-data/learners.ts';
 import { learnerDataPage } from '../../../domain/school-data/school-data.ts';
 import { parsePublishAt } from './kind.ts';
 
-const START = '/bulk/school-data';
+const KIND = 'school-data';
+const START = `/bulk/${KIND}`;
 const DEMO_SCHOOL = 'Rollbook Demo Primary School';
 const HEADINGS = ['First name', 'Surname', 'UPN', 'Admission number', 'Date of birth', 'Year group'];
 
@@ -65,20 +67,23 @@ describe('school data uploads', () => {
   });
   after(() => t.close());
 
-  async function upload(agent: Agent, content: string, name = 'school-data.csv') {
+  /** A named fixture file of this kind (test/fixtures/uploads/school-data/). */
+  const fixture = (name: string) => uploadFixture(KIND, name).bytes;
+
+  async function upload(agent: Agent, content: string | Uint8Array, name = 'school-data.csv') {
     await agent.get(START);
     return agent.postFile(START, { name, content });
   }
 
   /** Uploads a sheet that must be taken, and returns its id. */
-  async function taken(agent: Agent, content: string) {
+  async function taken(agent: Agent, content: string | Uint8Array) {
     const posted = await upload(agent, content);
     assert.equal(posted.statusCode, 303, posted.body.slice(0, 3000));
     return uploadIdFrom(posted.headers.location);
   }
 
   /** The refusal message a sheet gets (422 or 400, with nothing stored). */
-  async function refusal(content: string) {
+  async function refusal(content: string | Uint8Array) {
     const before = await t.database.db.selectFrom('uploads').select('id').execute();
     const posted = await upload(school, content);
     assert.ok(posted.statusCode >= 400, `refused: ${posted.statusCode}`);
@@ -235,11 +240,8 @@ describe('school data uploads', () => {
   });
 
   it('accepts a plain sheet with just the heading row, and 75 fields of the school’s own', async () => {
-    const own = Array.from({ length: 75 }, (_, i) => `Field ${i + 1}`);
-    const id = await taken(
-      school,
-      sheet([...HEADINGS, ...own], [[...learnerCells(4), ...own.map((_, i) => `v${i + 1}`)]]),
-    );
+    // Learner 4, with fields "Field 1" to "Field 75" holding "v1" to "v75".
+    const id = await taken(school, fixture('plain-75-fields'));
     const submitted = await school.post(`/uploads/${id}/submit`, { skipErrors: 'false', publish: 'now' });
     assert.equal(submitted.statusCode, 303);
     const page = await learnerPage(4);
@@ -273,25 +275,16 @@ describe('school data uploads', () => {
   });
 
   it('refuses 76 fields, naming the extra heading', async () => {
-    const own = Array.from({ length: 76 }, (_, i) => `Field ${i + 1}`);
-    const body = await refusal(sheet([...HEADINGS, ...own], [[...learnerCells(5), ...own.map(() => 'x')]]));
+    const body = await refusal(fixture('76-fields'));
     assert.match(body, /76 columns of your own, more than the 75 allowed/);
     assert.match(body, /"Field 76"/);
   });
 
   it('refuses blank and repeated headings, another school, and too much introduction text', async () => {
+    assert.match(await refusal(fixture('blank-heading')), /Column H has values \(in row \d+, for one\) but no heading/);
+    assert.match(await refusal(fixture('repeated-heading')), /two columns called "maths"/);
     assert.match(
-      await refusal(sheet([...HEADINGS, 'Maths', '', 'Art'], [[...learnerCells(5), '1', 'stray', '2']])),
-      /Column H has values \(in row \d+, for one\) but no heading/,
-    );
-    assert.match(
-      await refusal(sheet([...HEADINGS, 'Maths', 'maths'], [[...learnerCells(5), '1', '2']])),
-      /two columns called "maths"/,
-    );
-    const otherSchool = BLOCK();
-    otherSchool[0] = ['School name', 'Some Other Academy'];
-    assert.match(
-      await refusal(sheet([...HEADINGS], [learnerCells(5)], { block: otherSchool })),
+      await refusal(fixture('another-school')),
       /The school name at the top of the sheet is “Some Other Academy”, but you are uploading for Rollbook Demo Primary School/,
     );
     const otherPostcode = BLOCK();
@@ -311,25 +304,8 @@ describe('school data uploads', () => {
   });
 
   it('checks each row: UPN check letter, date of birth, year group, a known learner’s date of birth, repeats, long cells', async () => {
-    // Learner 1 is known with date of birth 1 September 2014.
-    const rows = [
-      learnerCells(10, { UPN: 'A801200005001' }),
-      learnerCells(11, { 'Date of birth': '1/1/1990' }),
-      learnerCells(12, { 'Year group': 'Year 14' }),
-      learnerCells(1, { 'Date of birth': '2/9/2014' }),
-      learnerCells(13),
-      learnerCells(13),
-      [...learnerCells(14), 'x'.repeat(501)],
-      learnerCells(15, { 'Year group': '9' }),
-      learnerCells(16, { 'First name': '' }),
-    ];
-    const id = await taken(
-      school,
-      sheet(
-        [...HEADINGS, 'Notes'],
-        rows.map((r) => (r.length === HEADINGS.length ? [...r, ''] : r)),
-      ),
-    );
+    // Learner 1 is known with date of birth 1 September 2014; the file's row 4 gives them 2 September.
+    const id = await taken(school, fixture('row-problems'));
     const report = readCsv((await school.get(`/uploads/${id}/report`)).body);
     const headerRow = report.findIndex((r) => r[0] === 'First name');
     const errorsOf = (i: number) => report[headerRow + 1 + i].at(-1) ?? '';
