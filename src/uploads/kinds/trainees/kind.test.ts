@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { csvFile, readCsv } from '../../../../test/support/csv.ts';
 import { testDatabase } from '../../../../test/support/database.ts';
 import { createProvider } from '../../../../test/support/factories.ts';
+import { uploadFixture } from '../../../../test/support/fixtures.ts';
 import type { Database } from '../../../db/database.ts';
 import { addMonths, today as todayInEngland } from '../../../domain/dates.ts';
 import type { Actor } from '../../../domain/organisations/actor.ts';
@@ -17,6 +18,7 @@ import { localTeachingRecord } from '../../../integrations/teaching-record/teach
 import { receiveUpload, submitUpload } from '../../../uploads/pipeline.ts';
 import { errorReport } from '../../../uploads/report.ts';
 import { reviewChanges } from '../../../uploads/review.ts';
+import { FileRefusal } from '../../../uploads/sheets/sheet.ts';
 import { templateFile } from '../../../uploads/template.ts';
 import { UndoBlocked, undoUpload } from '../../../uploads/undo.ts';
 
@@ -86,6 +88,26 @@ describe('bulk trainees upload', () => {
 
   const upload = (rows: string[][], actor = provider, name = 'trainees.csv') =>
     receiveUpload(database, actor, KIND, { name, bytes: csv([HEADERS, ...rows]) }, today);
+
+  it('refuses a file with no column to find a trainee by, or with headings and no rows, and stores nothing', async () => {
+    const before = await database.db.selectFrom('uploads').select('id').execute();
+    const refusals: [string, RegExp][] = [
+      ['no-identifier', /needs a "Last name" or "Provider trainee ID" or "HESA ID" column to find each record/],
+      ['headers-only', /column headings but no rows/],
+    ];
+    for (const [name, message] of refusals) {
+      await assert.rejects(
+        receiveUpload(database, provider, KIND, uploadFixture(KIND, name), today),
+        (error: Error) => {
+          assert.ok(error instanceof FileRefusal, `${name}: ${error.message}`);
+          assert.match(error.message, message, name);
+          return true;
+        },
+      );
+    }
+    const after = await database.db.selectFrom('uploads').select('id').execute();
+    assert.equal(after.length, before.length);
+  });
 
   it('offers an empty template with the readable headers in order', async () => {
     const file = await templateFile(database.db, provider, KIND, 'csv', today, {});
@@ -397,17 +419,8 @@ describe('bulk trainees upload', () => {
         withdrawTrainee(tx, own, leaving.id, { date: today, reasons: ['health_reasons'] }, { via: 'page', today }),
       );
 
-    const blank = Object.fromEntries(HEADERS.map((h) => [h, ''])) as Record<string, string>;
-    const changes = (id: string, email: string) =>
-      HEADERS.map((h) => ({ ...blank, 'Provider trainee ID': id, 'Email address': email })[h] ?? '');
-    const checked = await upload(
-      [
-        changes('BULK-41', 'first@example.com'),
-        changes('BULK-42', 'second@example.com'),
-        changes('BULK-43', 'x@example.com'),
-      ],
-      own,
-    );
+    // A new email address for BULK-41, BULK-42 and BULK-43, every other cell blank.
+    const checked = await receiveUpload(database, own, KIND, uploadFixture(KIND, 'email-changes'), today);
     assert.deepEqual([checked.change_count, checked.error_count], [2, 1]);
     const report = readCsv((await errorReport(database.db, own, checked.id)).body);
     assert.match(
