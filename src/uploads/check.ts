@@ -105,19 +105,6 @@ const OUTCOMES = ['change', 'skip', 'error'] as const;
 /** The check gives other requests a turn every this many rows. */
 const YIELD_EVERY = 500;
 
-/** Items in arrays of `size` (the last one shorter). */
-export function* inBatches<T>(items: Iterable<T>, size: number): Generator<T[]> {
-  let batch: T[] = [];
-  for (const item of items) {
-    batch.push(item);
-    if (batch.length === size) {
-      yield batch;
-      batch = [];
-    }
-  }
-  if (batch.length) yield batch;
-}
-
 /**
  * Runs the kind's one lookup for the whole file, then checks the rows one by one as they are
  * staged (one streaming COPY), then fails rows that share a record, set-based. Returns the counts.

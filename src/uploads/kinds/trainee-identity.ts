@@ -7,6 +7,7 @@ import type { Actor } from '../../domain/organisations/actor.ts';
 import { trainingRoute } from '../../domain/trainees/training-routes.ts';
 import { parseDate, parseTrn, sameText } from '../cells/cells.ts';
 import type { ColumnSpec } from '../headers.ts';
+import { inBatches } from '../in-batches.ts';
 import type { ParsedRow, RowError } from './kind.ts';
 
 /** The trainee's columns every identity check reads. */
@@ -188,10 +189,55 @@ export function checkIdentity(row: ParsedRow, trainee: IdentityTrainee): { error
   return { errors, warnings };
 }
 
+/** The trainees a file names, found by TRN or by provider trainee ID (lower case). */
 export interface TraineeLookup<T extends IdentityTrainee> {
-  byTrn: Map<string, T>;
-  byTraineeId: Map<string, T>;
+  byTrn(trn: string): T | undefined;
+  byTraineeId(providerTraineeId: string): T | undefined;
+  /** Every trainee found. */
+  readonly ids: readonly string[];
 }
+
+/**
+ * The trainees found, each kept as one string (its columns as a JSON array) and made into an
+ * object only when a row asks for it: 100,000 trainees as objects were 1.2 million strings, over
+ * half the check's heap.
+ */
+class PackedTrainees<T extends IdentityTrainee> implements TraineeLookup<T> {
+  readonly ids: string[] = [];
+  readonly #columns: readonly string[];
+  readonly #packed: string[] = [];
+  readonly #byTrn = new Map<string, number>();
+  readonly #byTraineeId = new Map<string, number>();
+
+  constructor(columns: readonly string[]) {
+    this.#columns = columns;
+  }
+
+  add(row: { id: string; trn: string | null; trainee_id: string | null; packed: string }): void {
+    const at = this.#packed.length;
+    this.ids.push(row.id);
+    this.#packed.push(row.packed);
+    if (row.trn) this.#byTrn.set(row.trn, at);
+    if (row.trainee_id) this.#byTraineeId.set(row.trainee_id, at);
+  }
+
+  byTrn(trn: string): T | undefined {
+    return this.#unpacked(this.#byTrn.get(trn));
+  }
+
+  byTraineeId(providerTraineeId: string): T | undefined {
+    return this.#unpacked(this.#byTraineeId.get(providerTraineeId.toLowerCase()));
+  }
+
+  #unpacked(at: number | undefined): T | undefined {
+    if (at === undefined) return undefined;
+    const values = JSON.parse(this.#packed[at]) as unknown[];
+    return Object.fromEntries(this.#columns.map((column, i) => [column, values[i]])) as T;
+  }
+}
+
+/** Identifiers looked up in one query. */
+const LOOKUP_BATCH = 20_000;
 
 /** The identifiers rows name trainees by, gathered in one pass over the file. */
 export interface TraineeKeys {
@@ -226,26 +272,30 @@ export async function lookUpTrainees<C extends keyof Trainee>(
     keys = newTraineeKeys();
     for await (const row of rows) addTraineeKeys(keys, row);
   }
-  const { trns, ids } = keys;
   type Found = IdentityTrainee & Pick<Trainee, C>;
-  const selected = [...new Set([...IDENTITY_LOOKUP_COLUMNS, ...columns])] as (keyof Trainee)[];
-  const trainees = (
-    trns.size || ids.size
-      ? await db
-          .selectFrom('trainees')
-          .select(selected)
-          .where('provider_id', '=', actor.organisation.id)
-          // Arrays as single parameters: a whole file's identifiers in one query.
-          .where(
-            sql<boolean>`(trn = any(${[...trns]}::text[]) or lower(provider_trainee_id) = any(${[...ids]}::text[]))`,
-          )
-          .execute()
-      : []
-  ) as Found[];
-  const lookup: TraineeLookup<Found> = { byTrn: new Map(), byTraineeId: new Map() };
-  for (const trainee of trainees) {
-    if (trainee.trn) lookup.byTrn.set(trainee.trn, trainee);
-    if (trainee.provider_trainee_id) lookup.byTraineeId.set(trainee.provider_trainee_id.toLowerCase(), trainee);
+  const selected = [...new Set([...IDENTITY_LOOKUP_COLUMNS, ...columns])];
+  const lookup = new PackedTrainees<Found>(selected);
+  if (keys.trns.size === 0 && keys.ids.size === 0) return lookup;
+  // Identifiers as array parameters, a batch at a time, so that the driver never holds every
+  // trainee's columns at once; each trainee comes packed by the query (dates as 'yyyy-mm-dd'
+  // text, as the database layer gives them). A trainee named by both TRN and ID is kept once.
+  const packed = sql.join(selected.map((column) => sql.ref(column)));
+  const seen = new Set<string>();
+  const batches = [
+    ...[...inBatches(keys.trns, LOOKUP_BATCH)].map((trns) => sql`trn = any(${trns}::text[])`),
+    ...[...inBatches(keys.ids, LOOKUP_BATCH)].map((ids) => sql`lower(provider_trainee_id) = any(${ids}::text[])`),
+  ];
+  for (const named of batches) {
+    const { rows } = await sql<{ id: string; trn: string | null; trainee_id: string | null; packed: string }>`
+      select id, trn, lower(provider_trainee_id) as trainee_id, json_build_array(${packed})::text as packed
+      from trainees
+      where provider_id = ${actor.organisation.id} and ${named}
+    `.execute(db);
+    for (const row of rows) {
+      if (seen.has(row.id)) continue;
+      seen.add(row.id);
+      lookup.add(row);
+    }
   }
   return lookup;
 }
@@ -261,7 +311,7 @@ export function findRowTrainee<T extends IdentityTrainee>(
   if (row.cells.trn) {
     const trn = parseTrn(row.cells.trn);
     if (!trn.ok) return { errors: [{ column: 'trn', message: `TRN: ${trn.message}` }] };
-    const trainee = lookup.byTrn.get(trn.value);
+    const trainee = lookup.byTrn(trn.value);
     if (trainee) return { trainee };
     return {
       errors: [
@@ -287,7 +337,7 @@ export function findRowTrainee<T extends IdentityTrainee>(
         ],
       };
     }
-    const trainee = lookup.byTraineeId.get(row.cells.providerTraineeId.toLowerCase());
+    const trainee = lookup.byTraineeId(row.cells.providerTraineeId);
     if (trainee) return { trainee };
     return {
       errors: [

@@ -1,7 +1,6 @@
 // Which reader a file needs, judged by its content rather than its name.
 import { readCsv } from './csv.ts';
 import { FileRefusal, type ReadLimits, type Sheet } from './sheet.ts';
-import { readXlsx } from './xlsx.ts';
 
 /** Zip files (and so XLSX) start with "PK\x03\x04". */
 function isZip(bytes: Uint8Array): boolean {
@@ -21,7 +20,9 @@ export async function readSheet(bytes: Uint8Array, limits: ReadLimits): Promise<
       'The file is an old Excel 97-2003 workbook (.xls) or a workbook with a password. Save it as Excel workbook (.xlsx) without a password, or as CSV, and upload it again',
     );
   }
-  const sheet = isZip(bytes) ? await readXlsx(bytes, limits) : await readCsv(bytes, limits);
+  // The XLSX reader (and exceljs, about 30 MB once loaded) only for a workbook: the sheet worker
+  // reading a CSV stays that much smaller.
+  const sheet = isZip(bytes) ? await (await import('./xlsx.ts')).readXlsx(bytes, limits) : await readCsv(bytes, limits);
   // Headings are stored as JSON: no half characters (lone surrogates) in them either.
   const wellFormed = (cells: string[]) => cells.map((cell) => cell.toWellFormed());
   return {

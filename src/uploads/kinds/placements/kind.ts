@@ -373,8 +373,7 @@ export const placements = defineKind<PlacementsChange, Lookup>({
       lookUpTrainees(db, actor, keys, [] as const),
       lookUpSchools(db, urns),
     ]);
-    const ids = [...new Set([...trainees.byTrn.values(), ...trainees.byTraineeId.values()].map((t) => t.id))];
-    const recorded = await lookUpRecordedPlacements(db, actor, ids);
+    const recorded = await lookUpRecordedPlacements(db, actor, [...trainees.ids]);
     return { trainees, schools, recorded };
   },
 
