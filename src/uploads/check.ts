@@ -128,7 +128,7 @@ async function checkAndStage(
   const parsedRows = function* () {
     for (const row of sheet.rows) yield parsedRow(row, file);
   };
-  const checkRow = await kind.startCheck(
+  let checkRow: ((row: ParsedRow) => RowOutcome<unknown>) | undefined = await kind.startCheck(
     ctx,
     (async function* () {
       let read = 0;
@@ -141,7 +141,7 @@ async function checkAndStage(
   const checkedRows = async function* () {
     let checked = 0;
     for (const { row, typeErrors } of parsedRows()) {
-      const outcome = withTypeErrors(checkRow(row), typeErrors);
+      const outcome = withTypeErrors((checkRow as (row: ParsedRow) => RowOutcome<unknown>)(row), typeErrors);
       counts[outcome.outcome]++;
       // Warnings are staged with the errors, marked, after them: they never fail the row.
       const warnings = (outcome.warnings ?? []).map((w) => ({ ...stagedNote(row, w, columnIndex), warning: true }));
@@ -173,6 +173,9 @@ async function checkAndStage(
     ['upload_id', 'row_number', 'outcome', 'errors', 'change', 'record_key'],
     checkedRows(),
   );
+  // The kind's lookup (as large as the file's records) goes now: a pending turn of the rows'
+  // generator kept this scope, and so the lookup, alive into the error report.
+  checkRow = undefined;
   // The review, the report and the submission join these rows to the records.
   // Only the columns they filter and join on: the JSON columns' statistics (which no query uses)
   // took most of the time.

@@ -5,9 +5,12 @@ import type { Database } from '../db/database.ts';
 import type { Upload } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { type ColumnSpec, columnsOfFile, type HeaderMatch, matchHeaders, normaliseHeader } from './headers.ts';
+import { inBatches } from './in-batches.ts';
 import { DEFAULT_MAX_FILE_BYTES, fileTooLargeMessage, maxFileBytesOf, type UploadKind } from './kinds/kind.ts';
+import { csvRowBatches } from './sheets/csv.ts';
+import { isZip } from './sheets/read-sheet.ts';
 import { readSheetLendingBytes } from './sheets/read-sheet-in-worker.ts';
-import { FileRefusal, type HeaderRowRule, type Sheet } from './sheets/sheet.ts';
+import { FileRefusal, type HeaderRowRule, type Sheet, type SheetRow } from './sheets/sheet.ts';
 import { readUploadFileBytes } from './stored-files.ts';
 
 /** The largest file most kinds take (a kind may say otherwise: maxFileBytes). */
@@ -27,6 +30,30 @@ export async function readStoredFile(
   // The rows are what is needed: the bytes (as large as the file) go now.
   read.bytes = new Uint8Array(0);
   return read;
+}
+
+/**
+ * The data rows of an upload's stored file, `size` at a time, for its error report. A CSV is
+ * parsed here as the batches are asked for, so only a batch of rows is held (and no worker
+ * thread: the file was read and accepted when it was received, and the parser pauses between
+ * batches); a workbook is read whole in the worker, as when it was received.
+ */
+export async function storedFileRowBatches(
+  database: Pick<Database, 'db' | 'pool' | 'pglite'>,
+  kind: UploadKind,
+  uploadId: string,
+  size: number,
+): Promise<AsyncIterable<SheetRow[]>> {
+  // Read before the report starts, so that a missing file is a refusal, not a broken download.
+  const bytes = await readUploadFileBytes(database, uploadId);
+  if (!bytes) throw new NotFoundError('Upload file');
+  if (isZip(bytes)) {
+    const { sheet } = await readUploadFile(kind, bytes);
+    return (async function* () {
+      yield* inBatches(sheet.rows, size);
+    })();
+  }
+  return csvRowBatches(bytes, { maxRows: kind.maxRows, headerRow: headerRowRule(kind) }, size);
 }
 
 /** The columns an upload's file was received with, when they were kept. */

@@ -7,10 +7,11 @@ import type { DB, Upload } from '../db/schema.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Actor } from '../domain/organisations/actor.ts';
 import { ERRORS_HEADER, RESULT_HEADER } from './headers.ts';
-import { findUpload, inBatches, kindFor, readStoredFile, storedColumns } from './pipeline.ts';
+import { findUpload, kindFor } from './pipeline.ts';
+import { storedFileRowBatches } from './read-file.ts';
 import { streamCsv } from './sheets/csv.ts';
 import type { TextEncoding } from './sheets/encoding.ts';
-import type { Sheet } from './sheets/sheet.ts';
+import type { SheetRow } from './sheets/sheet.ts';
 import { streamXlsx } from './sheets/xlsx.ts';
 
 export interface ReportFile {
@@ -71,10 +72,15 @@ interface ReportLine {
 
 /**
  * The report's rows in the sheet's order: each of the user's rows (read again from the stored
- * file) with its staged result, the staged rows read a batch at a time by row-number range.
+ * file, a batch at a time) with its staged result, the staged rows read by row-number range.
  */
-async function* reportLines(db: Kysely<DB>, sheet: Sheet, uploadId: string, width: number): AsyncGenerator<ReportLine> {
-  for (const batch of inBatches(sheet.rows, REPORT_BATCH)) {
+async function* reportLines(
+  db: Kysely<DB>,
+  batches: AsyncIterable<SheetRow[]>,
+  uploadId: string,
+  width: number,
+): AsyncGenerator<ReportLine> {
+  for await (const batch of batches) {
     let low = batch[0].rowNumber;
     let high = low;
     for (const row of batch) {
@@ -123,11 +129,11 @@ export async function streamErrorReport(
   const upload = await findUpload(db, actor, uploadId);
   if (upload.purged_at) throw new NotFoundError('Report');
   // The user's own rows come from their stored file; each row's result from the staged rows.
-  const { sheet } = await readStoredFile(database, kindFor(actor, upload.kind), uploadId, storedColumns(upload));
+  const rows = await storedFileRowBatches(database, kindFor(actor, upload.kind), uploadId, REPORT_BATCH);
   // A header block above the header row comes back as the user wrote it.
   const above = Array.isArray(upload.preamble) ? (upload.preamble as string[][]) : [];
   const headers = [...(upload.headers as string[]), RESULT_HEADER, ERRORS_HEADER];
-  const lines = reportLines(db, sheet, uploadId, (upload.headers as string[]).length);
+  const lines = reportLines(db, rows, uploadId, (upload.headers as string[]).length);
   if (upload.file_format === 'xlsx') {
     return {
       fileName: reportName(upload.file_name, 'xlsx'),

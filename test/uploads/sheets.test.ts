@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { crc32, deflateRawSync } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
-import { readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
+import { csvRowBatches, readCsv, streamCsv, writeCsv } from '../../src/uploads/sheets/csv.ts';
 import { readSheet } from '../../src/uploads/sheets/read-sheet.ts';
 import { readSheetInWorker, readSheetLendingBytes } from '../../src/uploads/sheets/read-sheet-in-worker.ts';
 import { FileRefusal, type ReadLimits, SheetRows } from '../../src/uploads/sheets/sheet.ts';
@@ -908,6 +908,37 @@ describe('reading and writing CSV, streaming', () => {
       assert.equal(read[2_999].rowNumber, 3_001);
     });
   }
+
+  it('gives the same rows a batch at a time as read whole (for the error report), below a header block too', async () => {
+    const block = 'School name,Demo School\nIntroduction text\n\n';
+    for (const bytes of [Buffer.from(text, 'utf8'), Buffer.from(`${block}${text}`, 'utf8')]) {
+      const limits: ReadLimits = { maxRows: 5_000, headerRow: { required: [['trn']], maxRowsAbove: 5 } };
+      const whole = [...(await readCsv(bytes, limits)).rows];
+      const batches: number[] = [];
+      const read = [];
+      for await (const batch of csvRowBatches(bytes, limits, 700)) {
+        batches.push(batch.length);
+        read.push(...batch);
+      }
+      assert.deepEqual(batches, [700, 700, 700, 700, 200]);
+      assert.deepEqual(read, whole);
+    }
+  });
+
+  it('stops parsing when the reader of batches stops, and refuses what readCsv refuses', async () => {
+    const bytes = Buffer.from(text, 'utf8');
+    for await (const batch of csvRowBatches(bytes, { maxRows: 5_000 }, 100)) {
+      assert.equal(batch[0].rowNumber, 2);
+      break;
+    }
+    await assert.rejects(
+      async () => {
+        for await (const _ of csvRowBatches(bytes, { maxRows: 1_000 }, 100)) {
+        }
+      },
+      (error) => error instanceof FileRefusal && /more than 1,000 rows/.test(error.message),
+    );
+  });
 
   it('sniffs semicolons and tabs, skips blank lines keeping row numbers, and refuses too many rows', async () => {
     const semicolons = await readCsv(

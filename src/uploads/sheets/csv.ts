@@ -15,6 +15,7 @@ import {
   type ReadLimits,
   restoreNeutralised,
   type Sheet,
+  type SheetRow,
   SheetRows,
 } from './sheet.ts';
 
@@ -53,17 +54,25 @@ function restoreCell(cell: string): string {
  */
 const PIECE_BYTES = 32 * 1024;
 
+/** What parseCsv finds, in order: rows above the header row, the header row, then data rows. */
+interface CsvSink {
+  above(cells: string[]): void;
+  headers(cells: string[], delimiter: string): void;
+  /** A data row; a promise holds the parser until it settles (a reader that wants rows a batch at a time). */
+  row(row: SheetRow): void | Promise<void>;
+}
+
 /**
- * Reads a CSV file, streaming: the text is decoded a piece at a time and PapaParse hands over one
- * row at a time, each kept compactly in SheetRows, so the file never exists as one string nor as
- * a million cell strings.
+ * Parses a CSV file, streaming: the text is decoded a piece at a time and PapaParse hands over one
+ * row at a time, so the file never exists as one string nor as a million cell strings. The rules
+ * (the header row, blank rows, row numbers, limits) are here once, for every reader below.
  */
-export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sheet> {
+async function parseCsv(bytes: Uint8Array, limits: ReadLimits, sink: CsvSink): Promise<{ encoding: TextEncoding }> {
   const encoding = detectEncoding(bytes);
   let delimiter = ',';
   let headers: string[] | undefined;
-  const rows = new SheetRows();
-  const preamble: string[][] = [];
+  let aboveRows = 0;
+  let dataRows = 0;
   let recordNumber = 0;
   let refusal: FileRefusal | undefined;
   const notCsv = () =>
@@ -97,8 +106,8 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
         if (!headers && limits.headerRow) {
           // Below a header block: every row is kept as it is until the heading row.
           if (!isHeaderRow(cells, limits.headerRow)) {
-            preamble.push(cells);
-            if (preamble.length > limits.headerRow.maxRowsAbove) {
+            sink.above(cells);
+            if (++aboveRows > limits.headerRow.maxRowsAbove) {
               refusal = noHeaderRow(limits.headerRow);
               return parser.abort();
             }
@@ -109,15 +118,27 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
         if (!headers) {
           if (DELIMITERS.includes(meta.delimiter)) delimiter = meta.delimiter;
           headers = cells.map((h) => h.trim());
+          sink.headers(headers, delimiter);
           return;
         }
-        if (rows.length === limits.maxRows) {
+        if (dataRows === limits.maxRows) {
           refusal = new FileRefusal(
             `The file has more than ${limits.maxRows.toLocaleString('en-GB')} rows. Split it into smaller files and upload each one`,
           );
           return parser.abort();
         }
-        rows.push({ rowNumber: recordNumber, cells: cells.map(restoreCell) });
+        dataRows++;
+        const held = sink.row({ rowNumber: recordNumber, cells: cells.map(restoreCell) });
+        if (held) {
+          parser.pause();
+          held.then(
+            () => parser.resume(),
+            (error) => {
+              refusal = error;
+              parser.abort();
+            },
+          );
+        }
       },
       complete: () => resolve(),
       error: (error) => reject(error),
@@ -125,7 +146,87 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
   }).finally(() => text.destroy());
   if (refusal) throw refusal;
   if (!headers) throw new FileRefusal('The file is empty. Check you chose the right file, with a row for each record');
+  return { encoding };
+}
+
+/** Reads a CSV file whole, each row kept compactly in SheetRows. */
+export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sheet> {
+  let headers: string[] = [];
+  let delimiter = ',';
+  const rows = new SheetRows();
+  const preamble: string[][] = [];
+  const { encoding } = await parseCsv(bytes, limits, {
+    above: (cells) => preamble.push(cells),
+    headers(cells, found) {
+      headers = cells;
+      delimiter = found;
+    },
+    row: (row) => rows.push(row),
+  });
   return { format: 'csv', encoding, delimiter, headers, rows, ...(limits.headerRow ? { preamble } : {}) };
+}
+
+/**
+ * A CSV file's data rows, `size` at a time, parsed as they are asked for: for reading a stored
+ * file again (its error report) without holding its rows, nor a worker thread, in memory. Only
+ * for a file already read and accepted; the same rules give the same rows and row numbers.
+ */
+export async function* csvRowBatches(bytes: Uint8Array, limits: ReadLimits, size: number): AsyncGenerator<SheetRow[]> {
+  const ready: SheetRow[][] = [];
+  let batch: SheetRow[] = [];
+  let finished = false;
+  let failure: unknown;
+  // The parser waits while a full batch is waiting to be taken; the reader waits for a batch.
+  let held: { resume(): void; stop(error: Error): void } | undefined;
+  let arrived: (() => void) | undefined;
+  const stopped = new Error('The reader stopped');
+  void parseCsv(bytes, limits, {
+    above() {},
+    headers() {},
+    row(row) {
+      batch.push(row);
+      if (batch.length < size) return;
+      ready.push(batch);
+      batch = [];
+      arrived?.();
+      return new Promise<void>((resume, stop) => {
+        held = { resume, stop };
+      });
+    },
+  })
+    .then(
+      () => {
+        if (batch.length) ready.push(batch);
+      },
+      (error) => {
+        failure = error;
+      },
+    )
+    .finally(() => {
+      finished = true;
+      arrived?.();
+    });
+  try {
+    for (;;) {
+      const next = ready.shift();
+      if (next) {
+        yield next;
+        const parser = held;
+        held = undefined;
+        parser?.resume();
+        continue;
+      }
+      if (finished) break;
+      await new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      arrived = undefined;
+    }
+    if (failure) throw failure;
+  } finally {
+    // A reader that stops early stops the parser too.
+    held?.stop(stopped);
+  }
 }
 
 /** The byte order mark each encoding starts a file with. */

@@ -3,7 +3,7 @@ import { readCsv } from './csv.ts';
 import { FileRefusal, type ReadLimits, type Sheet } from './sheet.ts';
 
 /** Zip files (and so XLSX) start with "PK\x03\x04". */
-function isZip(bytes: Uint8Array): boolean {
+export function isZip(bytes: Uint8Array): boolean {
   return bytes[0] === 0x50 && bytes[1] === 0x4b && bytes[2] === 0x03 && bytes[3] === 0x04;
 }
 
