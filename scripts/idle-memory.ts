@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { NODE_FLAGS } from '../src/node-flags.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
@@ -46,7 +47,7 @@ async function measure(dataDir: string, label: string) {
   const port = await freePort();
   const started = Date.now();
   // As `npm start` runs it (package.json), without npm in between so the pid is the service's.
-  const child = spawn(process.execPath, ['--max-semi-space-size=16', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, 'src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

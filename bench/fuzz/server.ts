@@ -1,5 +1,5 @@
 // A real Rollbook server for the fuzzer, started as `npm start` starts it (node
-// --max-semi-space-size=16 src/main.ts) on a free loopback port, with a database of its own and the
+// <NODE_FLAGS> src/main.ts) on a free loopback port, with a database of its own and the
 // demo data: embedded PGlite in a fresh temporary DATA_DIR, or a fresh PostgreSQL database made on
 // the server of `postgresUrl` (named after its database, `<name>_fuzz_<random>`) and dropped when
 // the server stops. Its log (pino JSON on standard output) is read as it goes: every entry of level
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { NODE_FLAGS } from '../../src/node-flags.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const START_TIMEOUT_MS = 120_000;
@@ -110,7 +111,7 @@ export async function startFuzzServer({
     env.SESSION_SECRET = randomBytes(32).toString('base64url');
   }
 
-  const child: ChildProcess = spawn(process.execPath, ['--max-semi-space-size=16', 'src/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, 'src/main.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
