@@ -1,7 +1,6 @@
 // Opens Kysely over PostgreSQL (DATABASE_URL) or embedded PGlite (DATA_DIR), and runs migrations.
 import { mkdirSync } from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
-import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect, PostgresDialect } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
@@ -82,6 +81,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const lock = options.dataDir ? lockDataDir(options.dataDir) : undefined;
   let pglite: PGlite;
   try {
+    // Loaded only for the embedded database: a service on PostgreSQL never holds it (about 11 MB).
+    const [{ PGlite }, { pg_trgm }] = await Promise.all([
+      import('@electric-sql/pglite'),
+      import('@electric-sql/pglite/contrib/pg_trgm'),
+    ]);
     pglite = new PGlite({
       parsers: { [DATE_OID]: keepText },
       // The trainee list's name search uses a trigram index (migration 0021).
