@@ -3,7 +3,6 @@
 // through here; a kind only supplies its definition (kinds/kind.ts). This module gathers them for
 // the pages, the API and jobs.
 export { checkUpload, headerBlockValues, LOOKUP_RETRY_FIRST_MS } from './check.ts';
-export { inBatches } from './in-batches.ts';
 export { KEEP_UPLOAD_DAYS, purgeOldUploads } from './purge.ts';
 export { MAX_FILE_BYTES, type ReadFile, readStoredFile, storedColumns } from './read-file.ts';
 export {

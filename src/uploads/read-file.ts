@@ -47,13 +47,16 @@ export async function storedFileRowBatches(
   // Read before the report starts, so that a missing file is a refusal, not a broken download.
   const bytes = await readUploadFileBytes(database, uploadId);
   if (!bytes) throw new NotFoundError('Upload file');
+  // The file was accepted when it was uploaded: its rows are read again under the same rules,
+  // without the limits and column checks that could have changed since.
+  const limits = { maxRows: Number.POSITIVE_INFINITY, sheetName: kind.sheetName, headerRow: headerRowRule(kind) };
   if (isZip(bytes)) {
-    const { sheet } = await readUploadFile(kind, bytes);
+    const { sheet } = await readSheetLendingBytes(bytes, limits);
     return (async function* () {
       yield* inBatches(sheet.rows, size);
     })();
   }
-  return csvRowBatches(bytes, { maxRows: kind.maxRows, headerRow: headerRowRule(kind) }, size);
+  return csvRowBatches(bytes, limits, size);
 }
 
 /** The columns an upload's file was received with, when they were kept. */

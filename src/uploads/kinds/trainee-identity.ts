@@ -252,7 +252,8 @@ export function addTraineeKeys(keys: TraineeKeys, row: ParsedRow): void {
 
 /**
  * One query for the whole file: the provider's trainees that the rows name, with the identity
- * columns and any others asked for.
+ * columns and any others asked for: text, number or date columns only (they come back through
+ * JSON, where a timestamp would be a string, not a Date).
  */
 export async function lookUpTrainees<C extends keyof Trainee>(
   db: Kysely<DB>,

@@ -74,7 +74,8 @@ async function parseCsv(bytes: Uint8Array, limits: ReadLimits, sink: CsvSink): P
   let aboveRows = 0;
   let dataRows = 0;
   let recordNumber = 0;
-  let refusal: FileRefusal | undefined;
+  // A refusal of the file, or (csvRowBatches) the reader stopping or failing.
+  let refusal: Error | undefined;
   const notCsv = () =>
     new FileRefusal(
       'The file is not a CSV or XLSX file. Save it from your spreadsheet as CSV or Excel workbook (.xlsx) and upload it again',
@@ -130,14 +131,22 @@ async function parseCsv(bytes: Uint8Array, limits: ReadLimits, sink: CsvSink): P
         dataRows++;
         const held = sink.row({ rowNumber: recordNumber, cells: cells.map(restoreCell) });
         if (held) {
+          // PapaParse's pause stops the rows, not the reading: the text stream is paused too, or
+          // the whole file's text would be read into PapaParse's queue meanwhile.
           parser.pause();
-          held.then(
-            () => parser.resume(),
-            (error) => {
-              refusal = error;
-              parser.abort();
-            },
-          );
+          text.pause();
+          const stop = (error: unknown) => {
+            refusal = error instanceof Error ? error : new Error(String(error));
+            parser.abort();
+          };
+          held.then(() => {
+            try {
+              text.resume();
+              parser.resume();
+            } catch (error) {
+              stop(error);
+            }
+          }, stop);
         }
       },
       complete: () => resolve(),
