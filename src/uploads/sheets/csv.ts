@@ -170,7 +170,9 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
       headers = cells;
       delimiter = found;
     },
-    row: (row) => rows.push(row),
+    row(row) {
+      rows.push(row);
+    },
   });
   return { format: 'csv', encoding, delimiter, headers, rows, ...(limits.headerRow ? { preamble } : {}) };
 }
@@ -193,7 +195,8 @@ export async function* csvRowBatches(bytes: Uint8Array, limits: ReadLimits, size
     above() {},
     headers() {},
     row(row) {
-      batch.push(row);
+      // As SheetRows keeps them: half a character (a lone surrogate) becomes U+FFFD.
+      batch.push({ rowNumber: row.rowNumber, cells: row.cells.map((cell) => cell.toWellFormed()) });
       if (batch.length < size) return;
       ready.push(batch);
       batch = [];
