@@ -17,6 +17,7 @@ import {
   type LookupAdapters,
   LookupUnavailable,
   type ParsedRow,
+  type RowCheck,
   type RowError,
   type RowOutcome,
   type UploadContext,
@@ -128,7 +129,7 @@ async function checkAndStage(
   const parsedRows = function* () {
     for (const row of sheet.rows) yield parsedRow(row, file);
   };
-  let checkRow: ((row: ParsedRow) => RowOutcome<unknown>) | undefined = await kind.startCheck(
+  let checkRow: RowCheck | undefined = await kind.startCheck(
     ctx,
     (async function* () {
       let read = 0;
@@ -141,7 +142,7 @@ async function checkAndStage(
   const checkedRows = async function* () {
     let checked = 0;
     for (const { row, typeErrors } of parsedRows()) {
-      const outcome = withTypeErrors((checkRow as (row: ParsedRow) => RowOutcome<unknown>)(row), typeErrors);
+      const outcome = withTypeErrors((checkRow as RowCheck)(row), typeErrors);
       counts[outcome.outcome]++;
       // Warnings are staged with the errors, marked, after them: they never fail the row.
       const warnings = (outcome.warnings ?? []).map((w) => ({ ...stagedNote(row, w, columnIndex), warning: true }));

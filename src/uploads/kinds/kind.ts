@@ -294,13 +294,16 @@ export interface KindDefinition<Change, Lookup> {
   afterUndo?: AfterSubmit;
 }
 
+/** A kind's check of one row, its lookup inside. */
+export type RowCheck = (row: ParsedRow) => RowOutcome<unknown>;
+
 /**
  * A kind as the pipeline, pages and API use it, whatever its Change and Lookup: the lookup stays
  * inside the checker that prepare made, and staged changes are described by the kind that staged them.
  */
 export interface UploadKind extends Omit<KindDefinition<unknown, unknown>, 'prepare' | 'check' | 'describe'> {
   /** Runs the kind's one lookup for the whole file, then gives the check of one row against it. */
-  startCheck(ctx: UploadContext, rows: AsyncIterable<ParsedRow>): Promise<(row: ParsedRow) => RowOutcome<unknown>>;
+  startCheck(ctx: UploadContext, rows: AsyncIterable<ParsedRow>): Promise<RowCheck>;
   /** The review line of a change this kind staged (read back from upload_rows). */
   describe(staged: unknown): ReviewLine;
 }
