@@ -480,12 +480,24 @@ describe('upload pages', () => {
   it('checks a large file in a job, with a progress page that refreshes itself', async () => {
     const agent = await signedIn(t.app, 'provider@example.com');
     const headers = ['TRN', DATE_COLUMN];
-    const rows = Array.from({ length: 5001 }, () => ['9999999', typed(today)]);
+    // Rows without a date are skipped, among rows with errors: on either side of the error
+    // report's batches of 1,000, so that each row's result is seen to stay with its row.
+    const undated = new Set([0, 998, 999, 1000, 2999, 5000]);
+    const rows = Array.from({ length: 5001 }, (_, i) => [String(9_000_000 + i), undated.has(i) ? '' : typed(today)]);
     const id = await upload(agent, 'large.csv', csv([headers, ...rows]));
     // The test's jobs run inline, so the check has finished by the time the page shows.
     const summary = await agent.get(`/uploads/${id}`);
-    assert.match(summary.body, /5001 rows cannot be recommended because of errors/);
+    assert.match(summary.body, /4995 rows cannot be recommended because of errors/);
     assert.doesNotMatch(summary.body, /http-equiv="refresh"/);
+    const [, ...reported] = readCsv((await agent.get(`/uploads/${id}/report`)).body);
+    assert.deepEqual(
+      reported.map((row) => row[0]),
+      rows.map((row) => row[0]),
+      'every row, in order',
+    );
+    for (const [i, row] of reported.entries()) {
+      assert.equal(row.at(-2), undated.has(i) ? 'Not recommended: no date' : '1 error', `row ${i + 2}`);
+    }
 
     await t.database.db
       .updateTable('uploads')
