@@ -925,6 +925,19 @@ describe('reading and writing CSV, streaming', () => {
     }
   });
 
+  it('ends a batch early when its rows are long, so that each stretch of parsing stays short', async () => {
+    const long = 'x'.repeat(30_000);
+    const bytes = Buffer.from(csvText([headers, ...Array.from({ length: 50 }, (_, i) => [String(i), long, long])]));
+    const sizes: number[] = [];
+    for await (const batch of csvRowBatches(bytes, { maxRows: 5_000 }, 1_000)) sizes.push(batch.length);
+    assert.equal(
+      sizes.reduce((sum, n) => sum + n, 0),
+      50,
+    );
+    // 60,000 characters a row: about 1 MB of text is 18 rows.
+    assert.ok(Math.max(...sizes) <= 18, `about 1 MB of text a batch: ${sizes.join(', ')}`);
+  });
+
   it('stops parsing when the reader of batches stops, and refuses what readCsv refuses', async () => {
     const bytes = Buffer.from(text, 'utf8');
     for await (const batch of csvRowBatches(bytes, { maxRows: 5_000 }, 100)) {

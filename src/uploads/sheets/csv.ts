@@ -177,14 +177,18 @@ export async function readCsv(bytes: Uint8Array, limits: ReadLimits): Promise<Sh
   return { format: 'csv', encoding, delimiter, headers, rows, ...(limits.headerRow ? { preamble } : {}) };
 }
 
+/** The most text (in characters) csvRowBatches parses for one batch: about 10 ms of parsing. */
+const BATCH_MAX_CHARS = 1 << 20;
+
 /**
- * A CSV file's data rows, `size` at a time, parsed as they are asked for: for reading a stored
+ * A CSV file's data rows, `size` at a time (fewer when they are long), parsed as they are asked for: for reading a stored
  * file again (its error report) without holding its rows, nor a worker thread, in memory. Only
  * for a file already read and accepted; the same rules give the same rows and row numbers.
  */
 export async function* csvRowBatches(bytes: Uint8Array, limits: ReadLimits, size: number): AsyncGenerator<SheetRow[]> {
   const ready: SheetRow[][] = [];
   let batch: SheetRow[] = [];
+  let batchChars = 0;
   let finished = false;
   let failure: unknown;
   // The parser waits while a full batch is waiting to be taken; the reader waits for a batch.
@@ -197,9 +201,13 @@ export async function* csvRowBatches(bytes: Uint8Array, limits: ReadLimits, size
     row(row) {
       // As SheetRows keeps them: half a character (a lone surrogate) becomes U+FFFD.
       batch.push({ rowNumber: row.rowNumber, cells: row.cells.map((cell) => cell.toWellFormed()) });
-      if (batch.length < size) return;
+      for (const cell of row.cells) batchChars += cell.length;
+      // A batch ends at `size` rows, or sooner when its rows are long: the parser runs in the web
+      // process between batches, so each stretch of parsing stays short whatever the file holds.
+      if (batch.length < size && batchChars < BATCH_MAX_CHARS) return;
       ready.push(batch);
       batch = [];
+      batchChars = 0;
       arrived?.();
       return new Promise<void>((resume, stop) => {
         held = { resume, stop };
