@@ -129,6 +129,21 @@ describe('adding and updating trainees in bulk in the browser', () => {
     assert.doesNotMatch(review, /Trainees to update/);
     await uploads.submit(`Add or update ${ADDED} trainees`, `${ADDED} trainees added or updated`);
 
+    // The teaching record gives the new trainees their TRNs in a job, which changes their records.
+    // Wait for it, as a user sees it in the trainee list, so that it cannot land between the check
+    // of the changes below and their submission (which would then rightly refuse them as changed).
+    const matching = async (query: string) => {
+      await page.goto(`/trainees?${query}`);
+      return Number(/([\d,]+)<\/strong> trainees? match/.exec(await page.content())?.[1]?.replace(',', '') ?? 0);
+    };
+    assert.equal(await matching(`q=Bulk${tag}`), ADDED, 'the search finds the trainees just added');
+    for (let tries = 0; ; tries++) {
+      const waiting = await matching(`q=Bulk${tag}&state=submitted_for_trn`);
+      if (waiting === 0) break;
+      assert.ok(tries < 60, `${waiting} trainees still waiting for a TRN after a minute`);
+      await page.waitForTimeout(1_000);
+    }
+
     // A second file: the sheet of the provider's trainees, in which 20 of them change their email
     // address and study mode; every other row is left as it is.
     await uploads.openStartPage();
